@@ -1,0 +1,83 @@
+// Primary adapter for WebSocket actions: parses the frame, validates it, runs the use case and maps the outcome to a
+// reply frame `{type:'reply', requestId, ok, data}` or `{type:'reply', requestId, ok:false, error:{code,message}}`.
+import middy from '@middy/core';
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import * as z from 'zod';
+import { DomainError, describeIssues, invalid, toErrorBody } from '../../shared/errors';
+
+export interface ActionContext {
+  connectionId: string;
+  requestId: string;
+  receivedAt: Date;
+}
+
+const envelope = z.object({
+  action: z.string().min(1).max(64),
+  requestId: z.string().min(1).max(64),
+});
+
+export type ReplyFrame =
+  | { type: 'reply'; requestId: string | null; ok: true; data: unknown }
+  | { type: 'reply'; requestId: string | null; ok: false; error: ReturnType<typeof toErrorBody>['body'] };
+
+export function errorFrame(requestId: string | null, error: unknown): ReplyFrame {
+  const { status, body } = toErrorBody(error);
+  if (status >= 500) console.error('action failed', error);
+  return { type: 'reply', requestId, ok: false, error: body };
+}
+
+/** Reads `requestId` from a body that may not even be JSON, so an error reply can still name its request. */
+export function requestIdOf(body: string | undefined): string | null {
+  try {
+    const value = JSON.parse(body ?? '') as { requestId?: unknown };
+    return typeof value.requestId === 'string' ? value.requestId.slice(0, 64) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function parseFrame<S extends z.ZodType>(
+  body: string | undefined,
+  schema: S,
+): z.infer<S> & { requestId: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    throw invalid('The frame is not valid JSON.');
+  }
+  const head = envelope.safeParse(json);
+  if (!head.success)
+    throw invalid(`Every frame needs an action and a requestId (${describeIssues(head.error.issues)}).`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+  return { ...(parsed.data as object), requestId: head.data.requestId } as z.infer<S> & { requestId: string };
+}
+
+/** A WebSocket action whose result is returned as the route response (API Gateway sends it to the caller). */
+export function webSocketAction<S extends z.ZodType, R>(
+  schema: S,
+  run: (input: z.infer<S>, context: ActionContext, event: APIGatewayProxyWebsocketEventV2) => Promise<R>,
+) {
+  return middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {
+    const requestId = requestIdOf(event.body);
+    try {
+      const input = parseFrame(event.body, schema);
+      const context = {
+        connectionId: event.requestContext.connectionId,
+        requestId: input.requestId,
+        receivedAt: new Date(event.requestContext.requestTimeEpoch),
+      };
+      const data = await run(input, context, event);
+      return reply({ type: 'reply', requestId, ok: true, data });
+    } catch (error) {
+      return reply(errorFrame(requestId, error));
+    }
+  });
+}
+
+export function reply(frame: ReplyFrame): APIGatewayProxyResultV2 {
+  return { statusCode: 200, body: JSON.stringify(frame) };
+}
+
+export { DomainError };

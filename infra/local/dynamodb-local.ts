@@ -1,0 +1,105 @@
+// Runs AWS's DynamoDB Local (the jar shipped in the amplify-dynamodb-simulator package) as a child process that
+// cannot outlive its parent: a shell watchdog stops Java as soon as our stdin pipe closes, even after a hard kill.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { LocalStackError } from './local-stack-error';
+import { localDynamoClient } from './table';
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  port: number;
+  host?: string;
+  /** Keep data in this folder across restarts; in memory when unset. */
+  persistDir?: string;
+}
+
+export function dynamoDbLocalJar(): string {
+  const require = createRequire(import.meta.url);
+  const packageJson = require.resolve('amplify-dynamodb-simulator/package.json');
+  return path.join(path.dirname(packageJson), 'emulator', 'DynamoDBLocal.jar');
+}
+
+/** Fails with one readable line when Java is missing or older than 17. */
+export function assertJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error) {
+    throw new LocalStackError(
+      'Java 17+ is required for DynamoDB Local but `java` was not found (Debian: apt-get install openjdk-17-jre-headless).',
+    );
+  }
+  const match = /version "(\d+)/.exec(`${probe.stderr}${probe.stdout}`);
+  const major = match ? Number(match[1]) : 0;
+  if (major < 17)
+    throw new LocalStackError(`Java 17+ is required for DynamoDB Local; found Java ${major || 'unknown'}.`);
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  assertJava();
+  const host = options.host ?? '127.0.0.1';
+  const jar = dynamoDbLocalJar();
+  const storage = options.persistDir ? ['-sharedDb', '-dbPath', options.persistDir] : ['-inMemory'];
+  if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
+  const java = ['java', `-Djava.library.path=${path.join(path.dirname(jar), 'DynamoDBLocal_lib')}`, '-jar', jar];
+  const command = [...java, ...storage, '-port', String(options.port), '-disableTelemetry'].map(quote).join(' ');
+  // The watchdog: Java runs in the background; when stdin closes (we stop, or we die), the shell kills it.
+  const child = spawn('bash', ['-c', `${command} & java_pid=$!; cat >/dev/null; kill $java_pid; wait $java_pid`], {
+    cwd: path.dirname(jar),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const endpoint = `http://${host}:${options.port}`;
+  try {
+    await waitUntilReady(endpoint, child, () => output);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { endpoint, port: options.port, stop: () => stopChild(child) };
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  const deadline = Date.now() + 30_000;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) {
+        throw new LocalStackError(`DynamoDB Local exited early: ${output().trim().split('\n').slice(-3).join(' ')}`);
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    }
+    throw new LocalStackError(`DynamoDB Local did not answer at ${endpoint} within 30 s.`);
+  } finally {
+    client.destroy();
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.stdin?.end();
+  });
+}
+
+function quote(arg: string): string {
+  return `'${arg.replaceAll("'", "'\\''")}'`;
+}

@@ -1,0 +1,42 @@
+// AWS SDK clients, created once per process from the runtime configuration (local endpoints when configured).
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readConfig } from './config';
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let managementClient: ApiGatewayManagementApiClient | undefined;
+
+export function dynamo(): DynamoDBDocumentClient {
+  if (!documentClient) {
+    const config = readConfig();
+    const base = new DynamoDBClient({
+      region: config.region,
+      ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint, credentials: localCredentials } : {}),
+    });
+    documentClient = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  }
+  return documentClient;
+}
+
+export function management(): ApiGatewayManagementApiClient {
+  if (!managementClient) {
+    const config = readConfig();
+    if (!config.wsManagementEndpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
+    const local = config.wsManagementEndpoint.startsWith('http://');
+    managementClient = new ApiGatewayManagementApiClient({
+      region: config.region,
+      endpoint: config.wsManagementEndpoint,
+      ...(local ? { credentials: localCredentials } : {}),
+    });
+  }
+  return managementClient;
+}
+
+/** Forgets cached clients so a process (tests, the local stack) can point them elsewhere. */
+export function resetClients(): void {
+  documentClient = undefined;
+  managementClient = undefined;
+}

@@ -1,0 +1,35 @@
+// Runtime configuration read from the environment: the same names in AWS (set by the stack) and locally.
+
+export interface RuntimeConfig {
+  tableName: string;
+  bucketName: string;
+  /** https URL of the WebSocket API's management endpoint (…/stage), used to push frames to connections. */
+  wsManagementEndpoint: string | undefined;
+  sesFrom: string | undefined;
+  region: string;
+  /** Local endpoints; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+  s3Endpoint: string | undefined;
+  sesEndpoint: string | undefined;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  return {
+    tableName: env.TABLE_NAME ?? 'switchboard',
+    bucketName: env.BUCKET_NAME ?? 'switchboard-attachments',
+    wsManagementEndpoint: env.WS_MANAGEMENT_ENDPOINT || undefined,
+    sesFrom: env.SES_FROM || undefined,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    s3Endpoint: env.S3_ENDPOINT || undefined,
+    sesEndpoint: env.SES_ENDPOINT || undefined,
+  };
+}
+
+/** Environment variable names the stack sets on every function. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  bucketName: 'BUCKET_NAME',
+  wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
+  sesFrom: 'SES_FROM',
+} as const;

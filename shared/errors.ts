@@ -1,0 +1,69 @@
+// The one error vocabulary: typed errors with a stable code and a human message, and their HTTP/WebSocket mapping.
+
+export type ErrorCode =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'internal';
+
+const httpStatusOf: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+};
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  get httpStatus(): number {
+    return httpStatusOf[this.code];
+  }
+}
+
+export const invalid = (message: string, details?: Record<string, unknown>) =>
+  new DomainError('invalid', message, details);
+export const unauthorized = (message = 'Authentication is required.') => new DomainError('unauthorized', message);
+export const forbidden = (message: string) => new DomainError('forbidden', message);
+export const notFound = (message: string) => new DomainError('not_found', message);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new DomainError('conflict', message, details);
+export const rateLimited = (message: string) => new DomainError('rate_limited', message);
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Turns anything thrown into the public error shape; unknown failures never leak their text. */
+export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof DomainError) {
+    const body: ErrorBody = { code: error.code, message: error.message };
+    if (error.details) body.details = error.details;
+    return { status: error.httpStatus, body };
+  }
+  return { status: 500, body: { code: 'internal', message: 'Something went wrong on our side; nothing was changed.' } };
+}
+
+/** Formats zod issues as one readable sentence naming each bad field. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues
+    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

@@ -1,0 +1,15 @@
+// Gives a test file its own fresh table in the shared DynamoDB Local and points the product code at it.
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { ensureTable } from '../../infra/local/table';
+import { resetClients } from '../../shared/clients';
+
+export async function useTestTable(): Promise<{ tableName: string; endpoint: string }> {
+  const endpoint = inject('dynamoEndpoint');
+  const tableName = `test-${randomUUID().slice(0, 8)}`;
+  await ensureTable(endpoint, tableName);
+  process.env.DYNAMODB_ENDPOINT = endpoint;
+  process.env.TABLE_NAME = tableName;
+  resetClients();
+  return { tableName, endpoint };
+}

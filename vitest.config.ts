@@ -1,0 +1,13 @@
+// Test runner configuration: one DynamoDB Local for the whole run, started by the global setup.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    env: { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+  },
+});

@@ -1,0 +1,133 @@
+// The local API Gateway: serves the route table's HTTP API on one port and its WebSocket API (with the @connections
+// management endpoint) on another, invoking the real handlers in-process with real-shaped events.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type HttpRoute, httpRoutes, type WebSocketRoute, webSocketRoutes } from '../routes';
+import { createHttpRouter, httpApiListener } from './http-api';
+import { createInvoker, type Invoke, type LoadHandler } from './lambda-runtime';
+import { managementListener } from './management-api';
+import {
+  API_GATEWAY_LIMITS,
+  type AuthorizeConnect,
+  allowEveryConnection,
+  createWebSocketApi,
+  type GatewayLimits,
+} from './websocket-api';
+
+export type { WebSocketEvent, WebSocketHandshake } from './api-gateway-events';
+export type { Invoke, LambdaHandler, LoadHandler } from './lambda-runtime';
+export {
+  API_GATEWAY_LIMITS,
+  type AuthorizeConnect,
+  type ConnectAuthorization,
+  type GatewayLimits,
+} from './websocket-api';
+
+export interface GatewayOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  httpPort?: number;
+  /** 0 (the default) picks a free port. */
+  wsPort?: number;
+  stage?: string;
+  limits?: Partial<GatewayLimits>;
+  /** Defaults to importing `<repo>/<entry>` and taking its `handler` export. */
+  loadHandler?: LoadHandler;
+  /** The REQUEST authorizer step before $connect; defaults to allowing everyone with an empty context. */
+  authorizeConnect?: AuthorizeConnect;
+  /** Defaults to the route table; tests pass their own. */
+  httpRoutes?: readonly HttpRoute[];
+  webSocketRoutes?: readonly WebSocketRoute[];
+  log?: (line: string) => void;
+}
+
+export interface GatewayRoutes {
+  /** `METHOD /path` route keys. */
+  http: readonly string[];
+  /** WebSocket route keys (`$connect`, `$disconnect`, `$default`, actions). */
+  webSocket: readonly string[];
+}
+
+export interface LocalGateway {
+  /** Base URL of the HTTP API (`$default` stage, so no stage in the path). */
+  httpUrl: string;
+  /** `ws://host:port/<stage>`, what clients connect to. */
+  wsUrl: string;
+  /** `http://host:port/<stage>`: the ApiGatewayManagementApiClient endpoint (WS_MANAGEMENT_ENDPOINT). */
+  managementEndpoint: string;
+  /** The routes the gateway actually serves, read back from the routers it built. */
+  routes(): GatewayRoutes;
+  connectionIds(): string[];
+  /** Invokes an entry's handler with the gateway's loaded handlers (the local scheduler shares them). */
+  invoke: Invoke;
+  /** Closes every connection with 1001 (running their $disconnect) and both servers. */
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<LocalGateway> {
+  const host = options.host ?? '127.0.0.1';
+  const stage = options.stage ?? 'local';
+  const limits: GatewayLimits = { ...API_GATEWAY_LIMITS, ...options.limits };
+  const log = options.log ?? console.log;
+  const invoke = createInvoker(options.loadHandler);
+
+  const router = createHttpRouter(options.httpRoutes ?? httpRoutes);
+  const httpServer = http.createServer(httpApiListener({ router, invoke, log }));
+
+  const webSocketApi = createWebSocketApi({
+    routes: options.webSocketRoutes ?? webSocketRoutes,
+    invoke,
+    stage,
+    limits,
+    authorizeConnect: options.authorizeConnect ?? allowEveryConnection,
+    log,
+  });
+  const webSocketServer = http.createServer(
+    managementListener({ stage, find: webSocketApi.find, maxMessageBytes: limits.maxMessageBytes, log }),
+  );
+  webSocketServer.on('upgrade', webSocketApi.upgrade);
+
+  let httpPort: number;
+  let wsPort: number;
+  try {
+    httpPort = await listen(httpServer, options.httpPort ?? 0, host);
+    wsPort = await listen(webSocketServer, options.wsPort ?? 0, host);
+  } catch (error) {
+    await Promise.all([closeServer(httpServer), closeServer(webSocketServer)]);
+    throw error;
+  }
+
+  return {
+    httpUrl: `http://${host}:${httpPort}`,
+    wsUrl: `ws://${host}:${wsPort}/${stage}`,
+    managementEndpoint: `http://${host}:${wsPort}/${stage}`,
+    routes: () => ({ http: router.routeKeys, webSocket: webSocketApi.routeKeys }),
+    connectionIds: webSocketApi.connectionIds,
+    invoke,
+    async close() {
+      await webSocketApi.close();
+      await Promise.all([closeServer(httpServer), closeServer(webSocketServer)]);
+    },
+  };
+}

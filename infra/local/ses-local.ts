@@ -1,0 +1,20 @@
+// Runs aws-ses-v2-local as the local SES: sent mail is kept in memory and shown in its web mailbox.
+import type { Server } from 'node:http';
+import sesLocal from 'aws-ses-v2-local';
+
+export interface SesLocal {
+  endpoint: string;
+  mailboxUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startSesLocal(options: { port: number; host?: string }): Promise<SesLocal> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = await sesLocal({ host, port: options.port });
+  const endpoint = `http://${host}:${options.port}`;
+  return {
+    endpoint,
+    mailboxUrl: `${endpoint}/`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -2,7 +2,7 @@
 // "Scheduled Event" payload, the way an EventBridge rule does (one invocation per tick, overlapping allowed).
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type Schedule, schedules as routeTableSchedules } from '../routes';
+import { schedules as routeTableSchedules, type Schedule } from '../routes';
 
 export interface LocalScheduler {
   /** Runs every schedule once now (used by tests and by `npm start` at boot). */

@@ -1,0 +1,119 @@
+// The whole stack on one machine: DynamoDB Local, S3 (s3rver), SES (aws-ses-v2-local), the local API Gateway and the
+// local scheduler, wired through the same environment variables the CDK stack sets on every function.
+import path from 'node:path';
+import { resetClients } from '../../shared/clients';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type LocalGateway, startGateway } from './gateway';
+import { repoRoot } from './lambda-runtime';
+import { assertPortFree } from './ports';
+import { type S3Local, startS3Local } from './s3-local';
+import { type LocalScheduler, startScheduler } from './scheduler';
+import { type SesLocal, startSesLocal } from './ses-local';
+import { ensureTable } from './table';
+
+export interface LocalStackOptions {
+  /** Ports are portBase … portBase+4: HTTP API, WebSocket API, DynamoDB Local, S3, SES. */
+  portBase: number;
+  /** Keep DynamoDB and S3 data under `.local-data/` across restarts. */
+  persist: boolean;
+  host?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  urls: {
+    http: string;
+    webSocket: string;
+    management: string;
+    dynamoDb: string;
+    s3: string;
+    ses: string;
+    mailbox: string;
+  };
+  tableName: string;
+  bucketName: string;
+  gateway: LocalGateway;
+  scheduler: LocalScheduler;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_TABLE = 'switchboard-local';
+export const LOCAL_BUCKET = 'switchboard-local-attachments';
+export const LOCAL_SES_FROM = 'support@switchboard.local';
+
+export function portsOf(portBase: number) {
+  return { http: portBase, webSocket: portBase + 1, dynamoDb: portBase + 2, s3: portBase + 3, ses: portBase + 4 };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? console.log;
+  const ports = portsOf(options.portBase);
+  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what, host);
+  const dataDir = path.join(repoRoot, '.local-data');
+
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    const dynamoDb: DynamoDbLocal = await startDynamoDbLocal({
+      port: ports.dynamoDb,
+      host,
+      ...(options.persist ? { persistDir: path.join(dataDir, 'dynamodb') } : {}),
+    });
+    stops.push(dynamoDb.stop);
+    await ensureTable(dynamoDb.endpoint, LOCAL_TABLE);
+
+    const s3: S3Local = await startS3Local({
+      port: ports.s3,
+      host,
+      bucketName: LOCAL_BUCKET,
+      ...(options.persist ? { directory: path.join(dataDir, 's3') } : {}),
+    });
+    stops.push(s3.stop);
+    const ses: SesLocal = await startSesLocal({ port: ports.ses, host });
+    stops.push(ses.stop);
+
+    const webSocketBase = `http://${host}:${ports.webSocket}/local`;
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: LOCAL_TABLE,
+      BUCKET_NAME: LOCAL_BUCKET,
+      SES_FROM: LOCAL_SES_FROM,
+      DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+      S3_ENDPOINT: s3.endpoint,
+      SES_ENDPOINT: ses.endpoint,
+      WS_MANAGEMENT_ENDPOINT: webSocketBase,
+    });
+    resetClients();
+
+    const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, log });
+    stops.push(gateway.close);
+    const scheduler = startScheduler({ invoke: gateway.invoke, log });
+    stops.push(async () => scheduler.stop());
+
+    return {
+      urls: {
+        http: gateway.httpUrl,
+        webSocket: gateway.wsUrl,
+        management: gateway.managementEndpoint,
+        dynamoDb: dynamoDb.endpoint,
+        s3: s3.endpoint,
+        ses: ses.endpoint,
+        mailbox: ses.mailboxUrl,
+      },
+      tableName: LOCAL_TABLE,
+      bucketName: LOCAL_BUCKET,
+      gateway,
+      scheduler,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

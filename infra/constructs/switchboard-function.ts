@@ -1,0 +1,89 @@
+// The one Lambda construct: every Switchboard function gets the same runtime, architecture, bundling, logs and tracing.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+
+/** Absolute path of the repository; route-table entries are relative to it. */
+export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+/**
+ * esbuild settings for every handler, exported so the bundle-size test builds exactly what is deployed.
+ * The SDK v3 clients are bundled rather than taken from the runtime: the version is pinned by package-lock.json and
+ * esbuild drops the parts a function does not use.
+ */
+export const lambdaBundling = {
+  minify: true,
+  sourceMap: true,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  externalModules: [],
+  // Some bundled CommonJS dependencies call require() for Node built-ins, which an ES module does not define.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  forceDockerBundling: false,
+  // Sizes are checked by test/infra/bundle-size.test.ts; synth output stays readable.
+  logLevel: LogLevel.WARNING,
+} satisfies BundlingOptions;
+
+export type Invocation = 'request' | 'schedule';
+
+/** Request handlers answer a waiting client; a schedule sweeps a batch and may take longer. */
+const timeoutOf: Record<Invocation, Duration> = {
+  request: Duration.seconds(10),
+  schedule: Duration.seconds(60),
+};
+
+export interface SwitchboardFunctionProps {
+  /** Handler module relative to the repository root (as in the route table); it exports `handler`. */
+  readonly entry: string;
+  readonly invokedBy: Invocation;
+  readonly environment: Record<string, string>;
+}
+
+export class SwitchboardFunction extends NodejsFunction {
+  /** The route-table entry this function was built from. */
+  readonly sourceEntry: string;
+
+  constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
+    super(scope, id, {
+      entry: path.join(repoRoot, props.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: timeoutOf[props.invokedBy],
+      tracing: Tracing.ACTIVE,
+      bundling: lambdaBundling,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      // A sibling rather than a child: the log group must exist before the function it is passed to.
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+    });
+    this.sourceEntry = props.entry;
+
+    NagSuppressions.addResourceSuppressions(
+      this,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AWSLambdaBasicExecutionRole is the minimal managed policy for writing the function logs to CloudWatch Logs.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+  }
+}

@@ -1,0 +1,322 @@
+// One tenant's Switchboard: table, attachments bucket, WebSocket and HTTP APIs, schedules and a function per handler,
+// all generated from the route table (infra/routes.ts) and the table definition (shared/keys.ts).
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+  WebSocketApi,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct, IConstruct } from 'constructs';
+import { ENV } from '../shared/config';
+import { tableDefinition } from '../shared/keys';
+import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
+import { functionIdOf, handlerEntries, httpRoutes, schedules, WS_ROUTE_SELECTION, webSocketRoutes } from './routes';
+import { PLACEHOLDER_SES_IDENTITY, readTenantSettings, stackNameOf, type TenantSettings } from './tenant';
+
+export type SwitchboardStackProps = StackProps & Omit<TenantSettings, 'sesIdentityIsPlaceholder'>;
+
+export const TENANT_TAG = 'switchboard:tenant';
+export const WEBSOCKET_STAGE = 'live';
+
+// Per tenant; generous for a support desk, low enough that a runaway client cannot exhaust the account's quota.
+const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
+
+const PUBLIC_ROUTES_REASON =
+  'Routes are public until operator authentication is attached; the health route is intentionally public.';
+
+/**
+ * The tenant's stack as `cdk synth` builds it, from the app's context; throws TenantSettingsError on bad settings.
+ * No `env`: the template is environment-agnostic, so synth needs no credentials and deploys to the profile's region.
+ */
+export function createTenantStack(app: Construct): SwitchboardStack {
+  const { sesIdentityIsPlaceholder, ...settings } = readTenantSettings(app.node);
+  const stack = new SwitchboardStack(app, stackNameOf(settings.tenant), {
+    ...settings,
+    description: `Switchboard support chat for tenant ${settings.tenant}`,
+  });
+  if (sesIdentityIsPlaceholder) {
+    Annotations.of(stack).addWarningV2(
+      'switchboard:sesIdentity',
+      `No sesIdentity set: sending from ${PLACEHOLDER_SES_IDENTITY}, which SES can never verify, so transcripts are ` +
+        'not e-mailed. Pass -c sesIdentity=<verified domain or address>.',
+    );
+  }
+  return stack;
+}
+
+export class SwitchboardStack extends Stack {
+  readonly table: Table;
+  readonly attachments: Bucket;
+  readonly webSocketApi: WebSocketApi;
+  readonly webSocketStage: WebSocketStage;
+  readonly httpApi: HttpApi;
+  readonly httpStage: HttpStage;
+  /** Keyed by route-table entry. */
+  readonly functions: ReadonlyMap<string, SwitchboardFunction>;
+
+  constructor(scope: Construct, id: string, props: SwitchboardStackProps) {
+    super(scope, id, props);
+    // Log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL, whatever cdk.json says.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    Tags.of(this).add(TENANT_TAG, props.tenant);
+
+    this.table = this.createTable(props.tenant);
+    this.attachments = this.createAttachmentsBucket(props.corsOrigins);
+
+    // Created before the functions because their environment carries the stage's management endpoint.
+    this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
+      apiName: `switchboard-${props.tenant}-ws`,
+      routeSelectionExpression: WS_ROUTE_SELECTION,
+    });
+    this.webSocketStage = new WebSocketStage(this, 'WebSocketStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: WEBSOCKET_STAGE,
+      autoDeploy: true,
+      throttle: stageThrottle,
+    });
+
+    const environment = {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.bucketName]: this.attachments.bucketName,
+      [ENV.wsManagementEndpoint]: this.webSocketStage.callbackUrl,
+      [ENV.sesFrom]: props.sesFrom,
+    };
+    const scheduled = new Set(schedules.map((schedule) => schedule.entry));
+    const pushes = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry));
+    const functions = new Map<string, SwitchboardFunction>();
+    for (const entry of handlerEntries()) {
+      const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : 'request';
+      const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
+      this.grantData(fn);
+      this.grantSendEmail(fn, props.sesIdentity);
+      if (pushes.has(entry)) this.grantPush(fn);
+      functions.set(entry, fn);
+    }
+    this.functions = functions;
+    const functionOf = (entry: string): SwitchboardFunction => {
+      const fn = functions.get(entry);
+      if (!fn) throw new Error(`No function was built for ${entry}`);
+      return fn;
+    };
+
+    // addRoute for every key, $connect/$disconnect/$default included: it is what the constructor's route options
+    // call, and one loop keeps the table the only list of routes.
+    for (const route of webSocketRoutes) {
+      const wsRoute = this.webSocketApi.addRoute(route.routeKey, {
+        integration: new WebSocketLambdaIntegration(`${functionIdOf(route.entry)}Ws`, functionOf(route.entry)),
+        returnResponse: route.replies,
+      });
+      NagSuppressions.addResourceSuppressions(wsRoute, [{ id: 'AwsSolutions-APIG4', reason: PUBLIC_ROUTES_REASON }]);
+    }
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `switchboard-${props.tenant}-http`,
+      // The default stage is created below so it can carry access logs and throttling.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...props.corsOrigins],
+        allowMethods: [...new Set(httpRoutes.map((route) => CorsHttpMethod[route.method]))],
+        allowHeaders: ['content-type', 'authorization'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.httpStage = new HttpStage(this, 'HttpStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle: stageThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'HttpAccessLogs', { retention: RetentionDays.ONE_MONTH }),
+        ),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    for (const route of httpRoutes) {
+      const id = `${functionIdOf(route.entry)}Http${route.method}`;
+      const created = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(id, functionOf(route.entry)),
+      });
+      for (const httpRoute of created) {
+        NagSuppressions.addResourceSuppressions(httpRoute, [
+          { id: 'AwsSolutions-APIG4', reason: PUBLIC_ROUTES_REASON },
+        ]);
+      }
+    }
+
+    for (const schedule of schedules) {
+      new Rule(this, `Schedule${functionIdOf(schedule.name)}`, {
+        description: `Switchboard ${props.tenant}: ${schedule.name} every ${schedule.everyMinutes} min`,
+        schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        // No retries: the next run looks back over the minutes a failed one missed, and a retried event would carry
+        // a stale `time`.
+        targets: [new LambdaFunction(functionOf(schedule.entry), { retryAttempts: 0 })],
+      });
+    }
+
+    NagSuppressions.addResourceSuppressions(this.webSocketStage, [
+      {
+        id: 'AwsSolutions-APIG1',
+        reason:
+          'WebSocket access logs need the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a ' +
+          'per-account singleton a per-tenant stack must not own; every route invocation is logged by its function.',
+      },
+    ]);
+
+    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url });
+    new CfnOutput(this, 'WebSocketManagementUrl', { value: this.webSocketStage.callbackUrl });
+    new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url });
+    new CfnOutput(this, 'AttachmentsBucket', { value: this.attachments.bucketName });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+
+  // Table rather than TableV2: a tenant lives in one region, and AWS::DynamoDB::Table keeps PITR, deletion protection
+  // and tags at the top level, where cdk-nag and the tests can check them.
+  private createTable(tenant: string): Table {
+    const table = new Table(this, 'Table', {
+      tableName: `switchboard-${tenant}`,
+      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: tableDefinition.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      // Tickets and transcripts outlive any one deployment: neither a stack deletion nor a console click drops them.
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of tableDefinition.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  private createAttachmentsBucket(corsOrigins: readonly string[]): Bucket {
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // S3 server access logging can only deliver to SSE-S3 buckets.
+      encryption: BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(accessLogs, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'This bucket receives the server access logs of the attachments bucket; logging it too would only recurse.',
+      },
+    ]);
+    return new Bucket(this, 'Attachments', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'attachments/',
+      // Browsers upload and download attachments directly with presigned URLs.
+      cors: [
+        {
+          allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+          allowedOrigins: [...corsOrigins],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  // Every function gets the table and the bucket: the route table does not yet say which handler touches which
+  // store, and all of them share one data module. Narrow this once it does.
+  private grantData(fn: SwitchboardFunction): void {
+    this.table.grantReadWriteData(fn);
+    this.attachments.grantReadWrite(fn);
+    suppressWildcards(fn, [
+      {
+        reason: 'Queries on the GSIs need the index ARNs (table/index/*) of this tenant table, and only of it.',
+        appliesTo: [{ regex: '/^Resource::<Table[A-Z0-9]+\\.Arn>\\/index\\/\\*$/' }],
+      },
+      {
+        reason:
+          'Attachments are objects under arbitrary keys in the tenant bucket; the s3:*Object* action groups are ' +
+          'what Bucket.grantReadWrite emits for get, put, delete and multipart abort.',
+        appliesTo: [
+          'Action::s3:Abort*',
+          'Action::s3:DeleteObject*',
+          'Action::s3:GetBucket*',
+          'Action::s3:GetObject*',
+          'Action::s3:List*',
+          { regex: '/^Resource::<Attachments[A-Z0-9]+\\.Arn>\\/\\*$/' },
+        ],
+      },
+    ]);
+  }
+
+  /** Lets the function post to, inspect and close connections of this API's live stage only. */
+  private grantPush(fn: SwitchboardFunction): void {
+    this.webSocketStage.grantManagementApiAccess(fn);
+    suppressWildcards(fn, [
+      {
+        reason: `Any connection of this API on its '${WEBSOCKET_STAGE}' stage may be pushed to; connection ids are runtime values.`,
+        appliesTo: [
+          {
+            regex: `/^Resource::arn:<AWS::Partition>:execute-api:.*\\/${WEBSOCKET_STAGE}\\/\\*\\/@connections\\/\\*$/`,
+          },
+        ],
+      },
+    ]);
+  }
+
+  /** SES authorizes a send against the From identity, so the grant names exactly that identity. */
+  private grantSendEmail(fn: SwitchboardFunction, sesIdentity: string): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: sesIdentity })],
+      }),
+    );
+  }
+}
+
+type AppliesTo = NonNullable<Parameters<typeof NagSuppressions.addResourceSuppressions>[1][number]['appliesTo']>;
+
+function suppressWildcards(scope: IConstruct, findings: { reason: string; appliesTo: AppliesTo }[]): void {
+  NagSuppressions.addResourceSuppressions(
+    scope,
+    findings.map((finding) => ({ id: 'AwsSolutions-IAM5', ...finding })),
+    true,
+  );
+}

@@ -1,0 +1,471 @@
+// CDK assertions for one tenant's stack: every property the deployment relies on, derived from the route table and
+// the table definition, plus cdk-nag's AWS Solutions checks and the tenant-name rule.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { App, Aspects, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/constructs/switchboard-function';
+import { handlerEntries, httpRoutes, schedules, WS_ROUTE_SELECTION, webSocketRoutes } from '../../infra/routes';
+import { createTenantStack, type SwitchboardStack, TENANT_TAG, WEBSOCKET_STAGE } from '../../infra/stack';
+import {
+  PLACEHOLDER_SES_IDENTITY,
+  readTenantSettings,
+  TenantSettingsError,
+  validateSesFrom,
+  validateTenant,
+} from '../../infra/tenant';
+import { ENV } from '../../shared/config';
+import { tableDefinition } from '../../shared/keys';
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const SES_IDENTITY = 'acme.example';
+
+let stack: SwitchboardStack;
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  const app = new App({ context: { tenant: 'acme', sesIdentity: SES_IDENTITY } });
+  stack = createTenantStack(app);
+  template = Template.fromStack(stack);
+  const raw = template.toJSON().Resources as Record<string, Omit<Resource, 'Properties'> & { Properties?: Json }>;
+  resources = Object.fromEntries(Object.entries(raw).map(([id, r]) => [id, { ...r, Properties: r.Properties ?? {} }]));
+}, 120_000);
+
+const logicalIdOf = (element: unknown): string => stack.getLogicalId(element as CfnElement);
+
+function resourceAt(logicalId: string): Resource {
+  const resource = resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return resource;
+}
+
+function functionOf(entry: string) {
+  const fn = stack.functions.get(entry);
+  if (!fn) throw new Error(`no function for ${entry}`);
+  return fn;
+}
+
+function statementsOf(entry: string): Statement[] {
+  const role = functionOf(entry).role;
+  if (!role) throw new Error(`no role for ${entry}`);
+  const roleId = logicalIdOf(role.node.defaultChild);
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+const rateOf = (minutes: number): string => `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+
+describe('Foundation: table', () => {
+  it('Foundation: table keys, GSIs and TTL come from tableDefinition, all strings', () => {
+    const keyAttributes = [
+      tableDefinition.partitionKey,
+      tableDefinition.sortKey,
+      ...tableDefinition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ];
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'switchboard-acme',
+      KeySchema: [
+        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayEquals(
+        keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      ),
+      TimeToLiveSpecification: { AttributeName: tableDefinition.ttlAttribute, Enabled: true },
+      GlobalSecondaryIndexes: tableDefinition.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('Foundation: table is on-demand, point-in-time recoverable, encrypted, protected and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    });
+  });
+});
+
+describe('Foundation: attachments bucket', () => {
+  const attachmentsId = () => logicalIdOf(stack.attachments.node.defaultChild);
+
+  it('Foundation: bucket blocks public access, is S3-encrypted, logged and retained', () => {
+    const bucket = resourceAt(attachmentsId());
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LoggingConfiguration: { DestinationBucketName: { Ref: expect.any(String) } },
+    });
+  });
+
+  it('Foundation: bucket allows presigned PUT/GET/HEAD from the configured origins and aborts stale uploads', () => {
+    expect(resourceAt(attachmentsId()).Properties).toMatchObject({
+      CorsConfiguration: {
+        CorsRules: [{ AllowedMethods: ['PUT', 'GET', 'HEAD'], AllowedOrigins: ['*'], ExposedHeaders: ['ETag'] }],
+      },
+      LifecycleConfiguration: {
+        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+      },
+    });
+  });
+
+  it('Foundation: every bucket denies requests without TLS', () => {
+    const bucketIds = stack.node
+      .findAll()
+      .filter((c): c is Bucket => c instanceof Bucket)
+      .map((b) => logicalIdOf(b.node.defaultChild));
+    expect(bucketIds.length).toBe(2);
+    for (const bucketId of bucketIds) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('Foundation: corsOrigins context narrows the bucket and HTTP API origins', () => {
+    const app = new App({
+      context: { tenant: 'beta', corsOrigins: 'https://a.example,https://b.example', 'aws:cdk:bundling-stacks': [] },
+    });
+    const narrowed = Template.fromStack(createTenantStack(app));
+    const origins = ['https://a.example', 'https://b.example'];
+    narrowed.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: origins })] },
+    });
+    narrowed.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({ AllowOrigins: origins }),
+    });
+  });
+});
+
+describe('Foundation: WebSocket API', () => {
+  const wsApiId = () => logicalIdOf(stack.webSocketApi.node.defaultChild);
+  const wsRoutes = () =>
+    Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::ApiGatewayV2::Route' && (r.Properties.ApiId as Json).Ref === wsApiId(),
+    );
+
+  it('Foundation: WebSocket API selects routes by $request.body.action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: WS_ROUTE_SELECTION,
+    });
+  });
+
+  it('Foundation: one WebSocket route per webSocketRoutes entry', () => {
+    const keys = wsRoutes().map(([, r]) => r.Properties.RouteKey);
+    expect(keys.sort()).toEqual(webSocketRoutes.map((route) => route.routeKey).sort());
+  });
+
+  it('Foundation: routes marked replies return the handler result as a route response, others do not', () => {
+    const responses = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::RouteResponse');
+    const answered = new Set(responses.map((r) => (r.Properties.RouteId as Json).Ref));
+    for (const [id, route] of wsRoutes()) {
+      const spec = webSocketRoutes.find((r) => r.routeKey === route.Properties.RouteKey);
+      expect(answered.has(id), `${spec?.routeKey} replies=${spec?.replies}`).toBe(spec?.replies);
+      if (spec?.replies) expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+    }
+    for (const response of responses) expect(response.Properties.RouteResponseKey).toBe('$default');
+  });
+
+  it('Foundation: WebSocket stage is live, auto-deployed and throttled', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: wsApiId() },
+      StageName: WEBSOCKET_STAGE,
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+  });
+});
+
+describe('Foundation: HTTP API', () => {
+  const httpApiId = () => logicalIdOf(stack.httpApi.node.defaultChild);
+
+  it('Foundation: one HTTP route per httpRoutes entry (GET /health)', () => {
+    const keys = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && (r.Properties.ApiId as Json).Ref === httpApiId())
+      .map((r) => r.Properties.RouteKey);
+    expect(keys.sort()).toEqual(httpRoutes.map((route) => `${route.method} ${route.path}`).sort());
+    expect(keys).toContain('GET /health');
+  });
+
+  it('Foundation: HTTP API answers CORS preflight for the routed methods', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowMethods: Match.arrayWith([...new Set(httpRoutes.map((route) => route.method))]),
+        AllowOrigins: ['*'],
+      }),
+    });
+  });
+
+  it('Foundation: HTTP default stage auto-deploys with access logs and throttling', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: httpApiId() },
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.anyValue() },
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: Match.anyValue() }),
+    });
+  });
+});
+
+describe('Foundation: functions', () => {
+  it('Foundation: one function per handler entry, and no others', () => {
+    template.resourceCountIs('AWS::Lambda::Function', handlerEntries().length);
+    expect([...stack.functions.keys()].sort()).toEqual(handlerEntries().sort());
+  });
+
+  it('Foundation: every function runs nodejs24.x on arm64 with tracing, source maps and the shared environment', () => {
+    for (const entry of handlerEntries()) {
+      const fn = resourceAt(logicalIdOf(functionOf(entry).node.defaultChild));
+      expect(fn.Properties, entry).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 512,
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Timeout: schedules.some((s) => s.entry === entry) ? 60 : 10,
+        Environment: {
+          Variables: {
+            [ENV.tableName]: { Ref: logicalIdOf(stack.table.node.defaultChild) },
+            [ENV.bucketName]: { Ref: logicalIdOf(stack.attachments.node.defaultChild) },
+            [ENV.sesFrom]: `no-reply@${SES_IDENTITY}`,
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+      const endpoint = JSON.stringify(
+        (fn.Properties.Environment as { Variables: Json }).Variables[ENV.wsManagementEndpoint],
+      );
+      expect(endpoint).toContain('"https://"');
+      expect(endpoint).toContain(`"/${WEBSOCKET_STAGE}"`);
+      expect(endpoint).toContain(logicalIdOf(stack.webSocketApi.node.defaultChild));
+    }
+  });
+
+  it('Foundation: every function logs to its own log group kept for a month', () => {
+    for (const entry of handlerEntries()) {
+      const fn = resourceAt(logicalIdOf(functionOf(entry).node.defaultChild));
+      const logGroupId = ((fn.Properties.LoggingConfig as Json).LogGroup as Json).Ref as string;
+      expect(resourceAt(logGroupId).Type).toBe('AWS::Logs::LogGroup');
+      expect(resourceAt(logGroupId).Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('Foundation: one EventBridge rule per schedule, at its rate, targeting its function', () => {
+    template.resourceCountIs('AWS::Events::Rule', schedules.length);
+    for (const schedule of schedules) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: rateOf(schedule.everyMinutes),
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [logicalIdOf(functionOf(schedule.entry).node.defaultChild), 'Arn'] },
+          }),
+        ],
+      });
+    }
+  });
+});
+
+describe('Foundation: least privilege', () => {
+  it('Foundation: every function reads and writes the table and its indexes', () => {
+    const tableId = logicalIdOf(stack.table.node.defaultChild);
+    for (const entry of handlerEntries()) {
+      const dynamo = statementsOf(entry).find((s) => actionsOf(s).includes('dynamodb:PutItem'));
+      expect(dynamo, entry).toBeDefined();
+      expect(actionsOf(dynamo as Statement)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:DeleteItem']));
+      expect(JSON.stringify(dynamo?.Resource)).toContain(tableId);
+      expect(JSON.stringify(dynamo?.Resource)).toContain('/index/*');
+    }
+  });
+
+  it('Foundation: ses:SendEmail/SendRawEmail is scoped to the configured identity ARN', () => {
+    for (const entry of handlerEntries()) {
+      const ses = statementsOf(entry).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+      expect(ses, entry).toHaveLength(1);
+      expect(actionsOf(ses[0] as Statement).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      expect(ses[0]?.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ses:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:identity/${SES_IDENTITY}`,
+          ],
+        ],
+      });
+    }
+  });
+
+  it('Foundation: WebSocket and schedule functions may manage connections of the live stage only; HTTP ones may not', () => {
+    const pushers = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry));
+    const wsApiId = logicalIdOf(stack.webSocketApi.node.defaultChild);
+    for (const entry of handlerEntries()) {
+      const manage = statementsOf(entry).filter((s) => actionsOf(s).includes('execute-api:ManageConnections'));
+      if (!pushers.has(entry)) {
+        expect(manage, entry).toHaveLength(0);
+        continue;
+      }
+      expect(manage, entry).toHaveLength(1);
+      const arn = JSON.stringify(manage[0]?.Resource);
+      expect(arn).toContain(wsApiId);
+      expect(arn).toContain(`/${WEBSOCKET_STAGE}/*/@connections/*`);
+    }
+  });
+});
+
+describe('Foundation: outputs and tags', () => {
+  it('Foundation: stack outputs WebSocketUrl (wss), WebSocketManagementUrl (https), HttpApiUrl, bucket and table', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['AttachmentsBucket', 'HttpApiUrl', 'TableName', 'WebSocketManagementUrl', 'WebSocketUrl'].sort(),
+    );
+    expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+    expect(JSON.stringify(outputs.WebSocketManagementUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+    expect(JSON.stringify(outputs.HttpApiUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+    expect(outputs.AttachmentsBucket?.Value).toEqual({ Ref: logicalIdOf(stack.attachments.node.defaultChild) });
+    expect(outputs.TableName?.Value).toEqual({ Ref: logicalIdOf(stack.table.node.defaultChild) });
+  });
+
+  it('Foundation: stack is named Switchboard-<tenant> and every taggable resource carries switchboard:tenant', () => {
+    expect(stack.stackName).toBe('Switchboard-acme');
+    const mustBeTagged = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
+    for (const [id, resource] of Object.entries(resources)) {
+      const tags = resource.Properties.Tags;
+      if (tags === undefined) {
+        expect(mustBeTagged, `${id} (${resource.Type}) has no tags`).not.toContain(resource.Type);
+        continue;
+      }
+      // Most resources take a list of Key/Value pairs; API Gateway v2 takes a map.
+      const value = Array.isArray(tags)
+        ? (tags as { Key: string; Value: string }[]).find((tag) => tag.Key === TENANT_TAG)?.Value
+        : (tags as Record<string, string>)[TENANT_TAG];
+      expect(value, `${id} (${resource.Type})`).toBe('acme');
+    }
+  });
+});
+
+describe('Foundation: cdk-nag', () => {
+  it('Foundation: AwsSolutions checks report no unsuppressed errors or warnings', () => {
+    const app = new App({ context: { tenant: 'acme', 'aws:cdk:bundling-stacks': [] } });
+    const nagged = createTenantStack(app);
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    const annotations = Annotations.fromStack(nagged);
+    const format = (found: SynthesisMessage[]) => found.map((f) => `${f.id}: ${String(f.entry.data)}`).join('\n');
+    const errors = annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    const warnings = annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(format(errors)).toBe('');
+    expect(format(warnings)).toBe('');
+  });
+
+  it('Foundation: the cdk-nag wiring does report a violation (control)', () => {
+    const app = new App();
+    const control = new Stack(app, 'Control');
+    new Bucket(control, 'Unprotected');
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    const errors = Annotations.fromStack(control).findError('*', Match.stringLikeRegexp('AwsSolutions-S1.*'));
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Foundation: tenant settings', () => {
+  it('Foundation: tenant names are a lowercase letter then lowercase letters, digits or hyphens, 2-24 chars', () => {
+    for (const good of ['acme', 'ab', 'acme-eu1', `a${'b'.repeat(23)}`]) expect(validateTenant(good)).toBe(good);
+    for (const bad of ['Acme!', 'a', '1acme', 'acme_eu', 'ACME', `a${'b'.repeat(24)}`, '', undefined, 42]) {
+      expect(() => validateTenant(bad), String(bad)).toThrow(TenantSettingsError);
+    }
+  });
+
+  it('Foundation: an invalid tenant is rejected with one clear line', () => {
+    expect(() => validateTenant('Acme!')).toThrow(/^Invalid tenant 'Acme!': expected a lowercase letter/);
+    try {
+      createTenantStack(new App({ context: { tenant: 'Acme!' } }));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(TenantSettingsError);
+      expect((error as Error).message).not.toContain('\n');
+    }
+    expect(() => createTenantStack(new App())).toThrow(/^Missing tenant: pass -c tenant=<name>/);
+  });
+
+  it('Foundation: the CDK app prints only the settings error and exits 1 for a bad tenant', async () => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ tenant: 'Acme!' }), CDK_OUTDIR: '/nonexistent' },
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^Invalid tenant 'Acme!': [^\n]*\n$/),
+    });
+  }, 30_000);
+
+  it('Foundation: SES identity defaults to an unverifiable placeholder and sesFrom must belong to the identity', () => {
+    const unset = readTenantSettings(new App({ context: { tenant: 'acme', sesIdentity: '' } }).node);
+    expect(unset).toMatchObject({
+      sesIdentity: PLACEHOLDER_SES_IDENTITY,
+      sesIdentityIsPlaceholder: true,
+      sesFrom: `no-reply@${PLACEHOLDER_SES_IDENTITY}`,
+    });
+    const address = readTenantSettings(new App({ context: { tenant: 'acme', sesIdentity: 'desk@acme.example' } }).node);
+    expect(address.sesFrom).toBe('desk@acme.example');
+    expect(validateSesFrom('transcripts@acme.example', 'acme.example')).toBe('transcripts@acme.example');
+    expect(() => validateSesFrom('transcripts@other.example', 'acme.example')).toThrow(TenantSettingsError);
+    expect(() => validateSesFrom('other@acme.example', 'desk@acme.example')).toThrow(TenantSettingsError);
+  });
+});

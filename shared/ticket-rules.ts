@@ -1,0 +1,210 @@
+// The ticket state machine (T1–T10): pure decisions over plain data. Given a ticket, a command, the actor and the
+// time, it returns the changes to write and the timeline entry to record, or throws a typed error. No I/O here.
+import type { OperatorActor } from './actors';
+import { conflict, invalid } from './errors';
+import { authorizeAssignTarget, authorizeTicket, type TicketStatus } from './policy';
+
+export interface Ticket {
+  ticketId: string;
+  number: number;
+  clientId: string;
+  channelId: string;
+  status: TicketStatus;
+  groupId: string;
+  assigneeId?: string;
+  categoryId?: string;
+  openedAt: string;
+  closedAt?: string;
+  closedBy?: string;
+  /** T2: the time of the latest status change. */
+  statusChangedAt: string;
+  lastMessageAt: string;
+  lastMessagePreview: string;
+  lastMessageFromOperator: boolean;
+  /** T12: client messages not yet read by operators. */
+  unreadCount: number;
+  messageCount: number;
+  /** Bumped by every change; events carry it so front ends detect gaps. */
+  seq: number;
+}
+
+/** A timeline entry (T10): what happened, by whom; rendered for operators only. */
+export interface SystemNote {
+  code:
+    | 'opened'
+    | 'taken'
+    | 'assigned'
+    | 'transferred'
+    | 'returned'
+    | 'closed'
+    | 'auto_closed'
+    | 'started'
+    | 'category_set'
+    | 'category_cleared';
+  text: string;
+  params: Record<string, string>;
+}
+
+export type TicketCommand =
+  | { type: 'take' }
+  | { type: 'assign'; to: { operatorId: string; name: string; groupIds: readonly string[] } }
+  | { type: 'transfer'; group: { groupId: string; name: string } }
+  | { type: 'unassign' }
+  | { type: 'close' }
+  | { type: 'setCategory'; category: { categoryId: string; name: string } | null };
+
+export interface Decision {
+  /** The fields that change; every write is conditioned on `expect` (the state it was decided from). */
+  changes: Partial<Ticket>;
+  /** Attributes to remove (e.g. assignee on return to unassigned). */
+  removes: Array<keyof Ticket>;
+  expect: { status: TicketStatus; assigneeId: string | undefined; seq: number };
+  note: SystemNote;
+}
+
+const noAssignee = (ticket: Ticket) => ticket.assigneeId === undefined;
+
+export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorActor, now: Date): Decision {
+  const at = now.toISOString();
+  const expect = { status: ticket.status, assigneeId: ticket.assigneeId, seq: ticket.seq };
+  const base = { seq: ticket.seq + 1 };
+  const moved = { ...base, statusChangedAt: at };
+  switch (command.type) {
+    case 'take': {
+      authorizeTicket(actor, 'ticket.take', ticket);
+      requireOpen(ticket);
+      if (ticket.status === 'in_progress') {
+        throw conflict(
+          ticket.assigneeId === actor.operatorId
+            ? 'You have already taken this ticket.'
+            : 'Another operator has already taken this ticket.',
+          { assigneeId: ticket.assigneeId ?? null },
+        );
+      }
+      return {
+        changes: { ...moved, status: 'in_progress', assigneeId: actor.operatorId },
+        removes: [],
+        expect,
+        note: { code: 'taken', text: 'Ticket taken', params: { operatorId: actor.operatorId } },
+      };
+    }
+    case 'assign': {
+      authorizeTicket(actor, 'ticket.assign', ticket);
+      requireOpen(ticket);
+      authorizeAssignTarget(actor, command.to);
+      if (ticket.assigneeId === command.to.operatorId) {
+        throw conflict('The ticket is already assigned to this operator.', { assigneeId: ticket.assigneeId });
+      }
+      return {
+        changes: { ...moved, status: 'in_progress', assigneeId: command.to.operatorId },
+        removes: [],
+        expect,
+        note: {
+          code: 'assigned',
+          text: `Ticket assigned to ${command.to.name}`,
+          params: { operatorId: command.to.operatorId, by: actor.operatorId },
+        },
+      };
+    }
+    case 'transfer': {
+      authorizeTicket(actor, 'ticket.transfer', ticket);
+      requireOpen(ticket);
+      if (ticket.groupId === command.group.groupId && noAssignee(ticket)) {
+        throw conflict('The ticket is already unassigned in this group.');
+      }
+      return {
+        changes: { ...moved, status: 'unassigned', groupId: command.group.groupId },
+        removes: ['assigneeId'],
+        expect,
+        note: {
+          code: 'transferred',
+          text: `Ticket transferred to group '${command.group.name}'`,
+          params: { groupId: command.group.groupId, by: actor.operatorId },
+        },
+      };
+    }
+    case 'unassign': {
+      authorizeTicket(actor, 'ticket.unassign', ticket);
+      requireOpen(ticket);
+      if (ticket.status !== 'in_progress') throw conflict('The ticket is not assigned to anyone.');
+      return {
+        changes: { ...moved, status: 'unassigned' },
+        removes: ['assigneeId'],
+        expect,
+        note: { code: 'returned', text: 'Ticket returned to unassigned', params: { by: actor.operatorId } },
+      };
+    }
+    case 'close': {
+      authorizeTicket(actor, 'ticket.close', ticket);
+      requireOpen(ticket);
+      return {
+        changes: { ...moved, status: 'closed', closedAt: at, closedBy: actor.operatorId, unreadCount: 0 },
+        removes: [],
+        expect,
+        note: { code: 'closed', text: 'Ticket closed', params: { by: actor.operatorId } },
+      };
+    }
+    case 'setCategory': {
+      authorizeTicket(actor, 'ticket.setCategory', ticket);
+      requireOpen(ticket);
+      if (command.category === null) {
+        return {
+          changes: base,
+          removes: ['categoryId'],
+          expect,
+          note: { code: 'category_cleared', text: 'Category cleared', params: { by: actor.operatorId } },
+        };
+      }
+      return {
+        changes: { ...base, categoryId: command.category.categoryId },
+        removes: [],
+        expect,
+        note: {
+          code: 'category_set',
+          text: `Category set to '${command.category.name}'`,
+          params: { categoryId: command.category.categoryId, by: actor.operatorId },
+        },
+      };
+    }
+  }
+}
+
+/** T11: the timer's view of a ticket — closes it when the silence has lasted long enough. */
+export function decideAutoClose(
+  ticket: Ticket,
+  periods: { inProgressMinutes: number; unassignedDays: number },
+  now: Date,
+): Decision | undefined {
+  if (ticket.status === 'closed') return undefined;
+  const silentMs = now.getTime() - Date.parse(ticket.lastMessageAt);
+  const limitMs =
+    ticket.status === 'in_progress' ? periods.inProgressMinutes * 60_000 : periods.unassignedDays * 86_400_000;
+  if (silentMs < limitMs) return undefined;
+  const at = now.toISOString();
+  return {
+    changes: { seq: ticket.seq + 1, statusChangedAt: at, status: 'closed', closedAt: at, unreadCount: 0 },
+    removes: [],
+    expect: { status: ticket.status, assigneeId: ticket.assigneeId, seq: ticket.seq },
+    note: { code: 'auto_closed', text: 'Ticket closed automatically after no messages', params: {} },
+  };
+}
+
+function requireOpen(ticket: Ticket): void {
+  if (ticket.status === 'closed') throw conflict('The ticket is closed.', { status: 'closed' });
+}
+
+/** M4: operator and client text is at most 2000 characters. */
+export const MAX_TEXT_LENGTH = 2000;
+
+export function validateText(text: string, max = MAX_TEXT_LENGTH): string {
+  const trimmed = text.trim();
+  if (!trimmed) throw invalid('The message is empty.');
+  if ([...trimmed].length > max) throw invalid(`The message is longer than ${max} characters.`);
+  return trimmed;
+}
+
+/** L3: a single-line preview of the latest message. */
+export function previewOf(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { Actor, OperatorActor, Role } from '../../shared/actors';
+import { DomainError } from '../../shared/errors';
+import {
+  authorizeAssignTarget,
+  authorizePin,
+  authorizeTab,
+  authorizeTicket,
+  authorizeUnpin,
+  authorizeVisitorChat,
+  canSeeTicket,
+  requireAdmin,
+  type TicketAccess,
+  type TicketAction,
+} from '../../shared/policy';
+
+const me = (role: Role, groupIds: string[] = ['g1']): OperatorActor => ({
+  kind: 'operator',
+  operatorId: 'op-me',
+  role,
+  groupIds,
+});
+const visitor: Actor = { kind: 'visitor', clientId: 'cl-1', channelId: 'ch-1' };
+
+function outcome(run: () => unknown): string {
+  try {
+    run();
+    return 'allowed';
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return `${error.code}:${String(error.details?.reason)}`;
+  }
+}
+
+type Group = 'own group' | 'other group';
+type Assignment = 'unassigned' | 'assigned to me' | 'assigned to another' | 'closed by me';
+
+function ticket(group: Group, assignment: Assignment): TicketAccess {
+  const groupId = group === 'own group' ? 'g1' : 'g2';
+  switch (assignment) {
+    case 'unassigned':
+      return { status: 'unassigned', groupId, clientId: 'cl-9' };
+    case 'assigned to me':
+      return { status: 'in_progress', groupId, assigneeId: 'op-me', clientId: 'cl-9' };
+    case 'assigned to another':
+      return { status: 'in_progress', groupId, assigneeId: 'op-other', clientId: 'cl-9' };
+    case 'closed by me':
+      return { status: 'closed', groupId, assigneeId: 'op-me', closedBy: 'op-me', clientId: 'cl-9' };
+  }
+}
+
+const HIDDEN = 'forbidden:not_visible';
+const NOT_ASSIGNEE = 'forbidden:not_assignee';
+const OK = 'allowed';
+
+// Expected outcome for a plain operator, per action, per [group][assignment].
+const operatorMatrix: Record<TicketAction, Record<Group, Record<Assignment, string>>> = {
+  'ticket.view': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.take': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.assign': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.transfer': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.close': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.unassign': {
+    'own group': {
+      unassigned: NOT_ASSIGNEE,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+    'other group': {
+      unassigned: HIDDEN,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+  },
+  'ticket.reply': {
+    'own group': {
+      unassigned: NOT_ASSIGNEE,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+    'other group': {
+      unassigned: HIDDEN,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+  },
+  'ticket.setCategory': {
+    'own group': {
+      unassigned: NOT_ASSIGNEE,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+    'other group': {
+      unassigned: HIDDEN,
+      'assigned to me': OK,
+      'assigned to another': HIDDEN,
+      'closed by me': NOT_ASSIGNEE,
+    },
+  },
+};
+
+const actions = Object.keys(operatorMatrix) as TicketAction[];
+const groups: Group[] = ['own group', 'other group'];
+const assignments: Assignment[] = ['unassigned', 'assigned to me', 'assigned to another', 'closed by me'];
+const cases = (['admin', 'supervisor', 'operator'] as Role[]).flatMap((role) =>
+  actions.flatMap((action) =>
+    groups.flatMap((group) =>
+      assignments.map((assignment) => ({
+        role,
+        action,
+        group,
+        assignment,
+        expected: role === 'operator' ? operatorMatrix[action][group][assignment] : OK,
+      })),
+    ),
+  ),
+);
+
+describe('O1/L1/T4–T8 authorization matrix: role × action × group × assignment', () => {
+  it.each(cases)(
+    '$role $action on a ticket in $group, $assignment → $expected',
+    ({ role, action, group, assignment, expected }) => {
+      expect(outcome(() => authorizeTicket(me(role), action, ticket(group, assignment)))).toBe(expected);
+    },
+  );
+
+  it.each(actions)('a widget visitor may not %s', (action) => {
+    expect(outcome(() => authorizeTicket(visitor, action, ticket('own group', 'unassigned')))).toBe(
+      'forbidden:operators_only',
+    );
+  });
+});
+
+describe('L1 visibility', () => {
+  it('an operator in no group sees unassigned tickets of every group', () => {
+    expect(canSeeTicket(me('operator', []), ticket('other group', 'unassigned'))).toBe(true);
+    expect(canSeeTicket(me('operator', []), ticket('other group', 'assigned to another'))).toBe(false);
+  });
+
+  it('C9: an operator sees every ticket of a client it watches', () => {
+    const watcher: OperatorActor = { ...me('operator'), watchedClientIds: ['cl-9'] };
+    expect(canSeeTicket(watcher, ticket('other group', 'assigned to another'))).toBe(true);
+  });
+
+  it.each([
+    ['operator', 'tab.all', 'forbidden:staff_only'],
+    ['operator', 'tab.blacklist', 'forbidden:staff_only'],
+    ['operator', 'tab.unassigned', OK],
+    ['operator', 'tab.mine', OK],
+    ['operator', 'tab.closed', OK],
+    ['supervisor', 'tab.all', OK],
+    ['supervisor', 'tab.blacklist', OK],
+    ['admin', 'tab.all', OK],
+    ['admin', 'tab.blacklist', OK],
+  ] as const)('C6/L1: %s opening %s → %s', (role, tab, expected) => {
+    expect(outcome(() => authorizeTab(me(role), tab))).toBe(expected);
+  });
+});
+
+describe('T5 assign targets', () => {
+  const sharesGroup = { operatorId: 'op-b', groupIds: ['g1', 'g3'] };
+  const otherGroups = { operatorId: 'op-c', groupIds: ['g2'] };
+  it.each([
+    ['operator', sharesGroup, OK],
+    ['operator', otherGroups, 'forbidden:target_not_in_shared_group'],
+    ['operator', { operatorId: 'op-me', groupIds: [] }, OK],
+    ['supervisor', otherGroups, OK],
+    ['admin', otherGroups, OK],
+  ] as const)('%s assigning to %j → %s', (role, target, expected) => {
+    expect(outcome(() => authorizeAssignTarget(me(role), target))).toBe(expected);
+  });
+});
+
+describe('C5 pin and O4 admin-only', () => {
+  it.each([
+    ['operator', 'op-me', OK],
+    ['operator', 'op-other', 'forbidden:not_pin_owner'],
+    ['supervisor', 'op-other', 'forbidden:not_pin_owner'],
+    ['admin', 'op-other', OK],
+  ] as const)('%s pinning to %s → %s', (role, to, expected) => {
+    expect(outcome(() => authorizePin(me(role), to))).toBe(expected);
+    expect(outcome(() => authorizeUnpin(me(role), to))).toBe(expected);
+  });
+
+  it.each([
+    ['operator', 'forbidden:admin_only'],
+    ['supervisor', 'forbidden:admin_only'],
+    ['admin', OK],
+  ] as const)('%s managing settings → %s', (role, expected) => {
+    expect(outcome(() => requireAdmin(me(role)))).toBe(expected);
+  });
+
+  it('a visitor acts only in its own chat', () => {
+    expect(outcome(() => authorizeVisitorChat(visitor, 'cl-1'))).toBe(OK);
+    expect(outcome(() => authorizeVisitorChat(visitor, 'cl-2'))).toBe('forbidden:not_own_client');
+    expect(outcome(() => requireAdmin(visitor))).toBe('forbidden:operators_only');
+  });
+});

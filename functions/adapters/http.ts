@@ -2,10 +2,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import type { OperatorActor } from '../../shared/actors';
 import { describeIssues, invalid, toErrorBody } from '../../shared/errors';
+import { resolveOperatorActor } from '../../shared/operators';
 
 export interface HttpRequest<B> {
   body: B;
+  /** The calling operator, resolved from the verified token's `username` claim (routes with auth 'operator'). */
+  actor: OperatorActor;
   pathParameters: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   headers: Record<string, string | undefined>;
@@ -20,14 +24,48 @@ export interface HttpResult {
 
 const jsonHeaders = { 'content-type': 'application/json; charset=utf-8' };
 
+type JwtEvent = APIGatewayProxyEventV2 & {
+  requestContext: { authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]> } } };
+};
+
+export interface HttpRouteOptions {
+  /** 'operator': the route's JWT authorizer verified the token; the operator is loaded and must be enabled. */
+  auth: 'operator' | 'none';
+}
+
+/** An operator route: `request.actor` is the calling operator. */
 export function httpRoute<S extends z.ZodType>(
   schema: S,
   run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
+): ReturnType<typeof buildRoute>;
+/** A public route (health, webhooks, widget sessions): no actor. */
+export function httpRoute<S extends z.ZodType>(
+  schema: S,
+  run: (request: Omit<HttpRequest<z.infer<S>>, 'actor'>) => Promise<HttpResult>,
+  options: { auth: 'none' },
+): ReturnType<typeof buildRoute>;
+export function httpRoute<S extends z.ZodType>(
+  schema: S,
+  run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
+  options: HttpRouteOptions = { auth: 'operator' },
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+  return buildRoute(schema, run, options);
+}
+
+function buildRoute<S extends z.ZodType>(
+  schema: S,
+  run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
+  options: HttpRouteOptions,
+) {
+  return middy<JwtEvent, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
     try {
+      const actor =
+        options.auth === 'operator'
+          ? await resolveOperatorActor(stringClaim(event.requestContext.authorizer?.jwt?.claims?.username))
+          : (undefined as unknown as OperatorActor);
       const body = parseBody(event, schema);
       const result = await run({
+        actor,
         body,
         pathParameters: event.pathParameters ?? {},
         query: event.queryStringParameters ?? {},
@@ -45,6 +83,10 @@ export function httpRoute<S extends z.ZodType>(
       return { statusCode: status, headers: jsonHeaders, body: JSON.stringify({ error: body }) };
     }
   });
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
 function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {

@@ -2,4 +2,6 @@
 import { checkHealth } from '../../shared/health';
 import { httpRoute, noBody } from '../adapters/http';
 
-export const handler = httpRoute(noBody.optional(), async () => ({ body: await checkHealth() }));
+export const handler = httpRoute(noBody.optional(), async () => ({ body: await checkHealth() }), {
+  auth: 'none',
+});

@@ -1,0 +1,29 @@
+// One Lambda per resource: picks the route's handler by API Gateway's routeKey (`GET /admin/groups/{groupId}`) and reads
+// its path parameters, so a resource's routes share one entry without a hand-written router.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { invalid, notFound, toErrorBody } from '../../shared/errors';
+
+export type RouteHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function byRouteKey(routes: Readonly<Record<string, RouteHandler>>): RouteHandler {
+  return async (event, context) => {
+    const route = routes[event.routeKey];
+    if (route) return route(event, context);
+    // Only a route table that disagrees with this module gets here.
+    const { status, body } = toErrorBody(notFound(`No handler for ${event.routeKey}.`));
+    return {
+      statusCode: status,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ error: body }),
+    };
+  };
+}
+
+export function pathParameter(parameters: Record<string, string | undefined>, name: string): string {
+  const value = parameters[name];
+  if (!value) throw invalid(`${name}: is missing from the path`);
+  return value;
+}

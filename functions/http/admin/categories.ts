@@ -1,0 +1,25 @@
+// Admin API for ticket categories (T2, O4): list, create, rename, delete; names are unique ignoring case.
+import {
+  categoryNameSchema,
+  createCategory,
+  deleteCategory,
+  listCategories,
+  renameCategory,
+} from '../../../shared/categories';
+import { httpRoute, noBody } from '../../adapters/http';
+import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+
+export const handler = byRouteKey({
+  'GET /admin/categories': httpRoute(noBody, async ({ actor }) => ({ body: await listCategories(actor) })),
+  'POST /admin/categories': httpRoute(categoryNameSchema, async ({ actor, body }) => ({
+    status: 201,
+    body: await createCategory(actor, body),
+  })),
+  'PATCH /admin/categories/{categoryId}': httpRoute(categoryNameSchema, async ({ actor, pathParameters, body }) => ({
+    body: await renameCategory(actor, pathParameter(pathParameters, 'categoryId'), body),
+  })),
+  'DELETE /admin/categories/{categoryId}': httpRoute(noBody, async ({ actor, pathParameters }) => {
+    await deleteCategory(actor, pathParameter(pathParameters, 'categoryId'));
+    return { status: 204 };
+  }),
+});

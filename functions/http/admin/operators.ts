@@ -1,0 +1,28 @@
+// Admin API for operators (O1, O2, O4): list, create (with login), show, and update role, groups, capacity or enabled.
+import {
+  createOperator,
+  listOperators,
+  operatorCreateSchema,
+  operatorUpdateSchema,
+  showOperator,
+  updateOperator,
+} from '../../../shared/operators';
+import { pageRequestOf } from '../../../shared/pagination';
+import { httpRoute, noBody } from '../../adapters/http';
+import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+
+export const handler = byRouteKey({
+  'GET /admin/operators': httpRoute(noBody, async ({ actor, query }) => ({
+    body: await listOperators(actor, pageRequestOf(query)),
+  })),
+  'POST /admin/operators': httpRoute(operatorCreateSchema, async ({ actor, body }) => ({
+    status: 201,
+    body: await createOperator(actor, body),
+  })),
+  'GET /admin/operators/{operatorId}': httpRoute(noBody, async ({ actor, pathParameters }) => ({
+    body: await showOperator(actor, pathParameter(pathParameters, 'operatorId')),
+  })),
+  'PATCH /admin/operators/{operatorId}': httpRoute(operatorUpdateSchema, async ({ actor, pathParameters, body }) => ({
+    body: await updateOperator(actor, pathParameter(pathParameters, 'operatorId'), body),
+  })),
+});

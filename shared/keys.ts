@@ -3,17 +3,63 @@
 // Table: pk (S), sk (S); TTL attribute `expiresAt` (epoch seconds). GSIs are sparse: an item carries gsiNpk/gsiNsk
 // only while it belongs to that index, so it enters and leaves lists as its state changes.
 //
-// | entity        | pk                    | sk                      | gsi1pk / gsi1sk                      | notes                          |
-// |---------------|-----------------------|-------------------------|--------------------------------------|--------------------------------|
-// | connection    | CONN#<connectionId>   | CONN                    | CONNS#<principalKey> / <connectionId> | TTL = connectedAt + 2 h + slack |
-// | timer         | TIMERS#<minute>       | <dueIso>#<kind>#<id>    | —                                    | swept by the timers schedule   |
+// | entity            | pk                               | sk                 | gsi1pk / gsi1sk                   | notes                      |
+// |-------------------|----------------------------------|--------------------|-----------------------------------|----------------------------|
+// | operator          | OPERATOR#<operatorId>            | OPERATOR           | OPERATORS / <name>#<operatorId>    | role, groups, capacity     |
+// | operator e-mail   | OPERATOR_EMAIL#<email>           | UNIQUE             | —                                 | uniqueness guard           |
+// | group             | GROUP#<groupId>                  | GROUP              | GROUPS / <name>#<groupId>          | strategy; ref counters     |
+// | group member      | GROUP#<groupId>                  | MEMBER#<operatorId>| —                                 | operators of a group       |
+// | channel           | CHANNEL#<channelId>              | CHANNEL            | CHANNELS / <kind>#<channelId>      | kind, default group, secrets |
+// | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
+// | category name     | CATEGORY_NAME#<lower-case name>  | UNIQUE             | —                                 | uniqueness guard           |
+// | settings          | SETTINGS                         | TENANT             | —                                 | auto-close, SLA, consent   |
+// | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id) |
+// | client, blocked   | CLIENT#<clientId>                | #CLIENT            | BLACKLIST / <blacklistedAt>#<clientId> | C6: the client item while blacklisted |
+// | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1..gsi4 list rows (below) | beside its client: one Query reads both |
+// | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |
+// | message           | CLIENT#<clientId>                | M#<ticket number>#<messageId> | —                      | time-ordered ids; client history = M# |
+// | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | atomic ADD; gaps possible on lost races |
+// | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
+// | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
+// | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth   |
+// | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
+// | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
+// | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
+// | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
+// | timer             | TIMERS#<minute>                  | <dueIso>#<kind>#<id> | —                               | swept by the timers schedule |
+//
+// Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
+// | gsi1pk (tabs, L1)                                                   | gsi2pk  | gsi3pk             | gsi4pk             |
+// | Q#UNASSIGNED#<groupId> · Q#MINE#<operatorId> · Q#CLOSED#<operatorId> | Q#ALL   | Q#STATUS#<status>  | Q#GROUP#<groupId>  |
+// Q#CLOSED is carried only by a client's latest ticket, so a newer ticket takes the client off that Closed list.
+//
+// Audiences of a connection: its principal (`operator#<id>`, `visitor#<clientId>`), `staff` (supervisors and admins),
+// `group#<groupId>` per group of the operator, `ungrouped` (operators in no group see every unassigned ticket).
 //
 // Access patterns:
-// | pattern                                      | operation                                                  |
-// |----------------------------------------------|------------------------------------------------------------|
-// | connection by id (disconnect, every frame)   | GetItem / DeleteItem pk=CONN#id, sk=CONN                   |
-// | live connections of a principal (presence)   | Query gsi1 gsi1pk=CONNS#<principalKey>                     |
-// | timers due in a minute (auto-close, SLA)     | Query pk=TIMERS#<minute>, sk <= <nowIso>                   |
+// | pattern                                          | operation                                                     |
+// |--------------------------------------------------|---------------------------------------------------------------|
+// | operator / group / channel / client by id        | GetItem pk=<ENTITY>#id                                        |
+// | list operators / groups / channels (admin)       | Query gsi1 gsi1pk=OPERATORS / GROUPS / CHANNELS               |
+// | operators of a group (routing, assign targets)   | Query pk=GROUP#id, sk begins_with MEMBER#                     |
+// | categories, settings                             | Query pk=CATEGORIES; GetItem pk=SETTINGS                      |
+// | channels of one kind (admin filter)              | Query gsi1 gsi1pk=CHANNELS, gsi1sk begins_with <kind>#        |
+// | unique operator e-mail / category name           | TransactWrite with a conditional Put of the guard item        |
+// | delete a group only while unused                 | DeleteItem with condition memberCount = 0, channelCount = 0   |
+// | client by channel user (C1)                      | GetItem pk=CLIENT#clientIdFor(channel, external id)           |
+// | verify visitor token / redeem connect code       | GetItem / conditional DeleteItem by hash                      |
+// | rate limit a subject                             | UpdateItem ADD count, condition count < limit                 |
+// | connection by id (disconnect, every frame)       | GetItem / TransactWrite delete of its items                   |
+// | client + its latest ticket (ingest, T1)          | Query pk=CLIENT#id, sk begins_with '#', Limit 2               |
+// | ticket by id / by number                         | GetItem (id encodes client and number) / GetItem TICKETNO#n   |
+// | ticket history, newest first (M5)                | Query pk=CLIENT#id, sk begins_with M#<number>#, descending    |
+// | whole client history (M8)                        | Query pk=CLIENT#id, sk begins_with M#, descending             |
+// | tabs Unassigned / Mine / Closed (L1)             | Query gsi1 Q#UNASSIGNED#g / Q#MINE#op / Q#CLOSED#op, desc     |
+// | All, by status, by group (L1, L2)                | Query gsi2 Q#ALL / gsi3 Q#STATUS#s / gsi4 Q#GROUP#g, desc     |
+// | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
+// | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
+// | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
+// | timers due in a minute (auto-close, SLA)         | Query pk=TIMERS#<minute>, sk <= <nowIso>                      |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -39,6 +85,7 @@ export const tableDefinition: TableDefinition = {
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
   ],
 };
 
@@ -47,16 +94,85 @@ export interface ItemKey {
   sk: string;
 }
 
-/** A principal is whoever holds a connection: an operator, a widget visitor, or nobody yet. */
-export type PrincipalKey = `operator#${string}` | `visitor#${string}` | 'anonymous';
+/** A principal is whoever holds a connection: an operator or a widget visitor (by client). */
+export type PrincipalKey = `operator#${string}` | `visitor#${string}`;
+export type Audience = PrincipalKey | 'staff' | 'ungrouped' | `group#${string}`;
+
+/** Ticket numbers are stored inverted under the client so the newest ticket sorts first. */
+const TICKET_NUMBER_CEILING = 999_999_999_999;
 
 export const keys = {
-  connection: (connectionId: string): ItemKey => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
-  connectionsOf: (principal: PrincipalKey) => ({ gsi1pk: `CONNS#${principal}` }),
-  connectionInPrincipal: (principal: PrincipalKey, connectionId: string) => ({
-    gsi1pk: `CONNS#${principal}`,
-    gsi1sk: connectionId,
+  operator: (operatorId: string): ItemKey => ({ pk: `OPERATOR#${operatorId}`, sk: 'OPERATOR' }),
+  operatorListing: (name: string, operatorId: string) => ({
+    gsi1pk: 'OPERATORS',
+    gsi1sk: `${name.toLowerCase()}#${operatorId}`,
   }),
+  operatorEmail: (email: string): ItemKey => ({ pk: `OPERATOR_EMAIL#${email.toLowerCase()}`, sk: 'UNIQUE' }),
+  group: (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'GROUP' }),
+  groupListing: (name: string, groupId: string) => ({ gsi1pk: 'GROUPS', gsi1sk: `${name.toLowerCase()}#${groupId}` }),
+  operators: () => ({ gsi1pk: 'OPERATORS' }),
+  groups: () => ({ gsi1pk: 'GROUPS' }),
+  channels: () => ({ gsi1pk: 'CHANNELS' }),
+  channelsOfKind: (kind: string) => ({ gsi1pk: 'CHANNELS', gsi1skPrefix: `${kind}#` }),
+  groupMember: (groupId: string, operatorId: string): ItemKey => ({
+    pk: `GROUP#${groupId}`,
+    sk: `MEMBER#${operatorId}`,
+  }),
+  groupMembersPrefix: (groupId: string) => ({ pk: `GROUP#${groupId}`, skPrefix: 'MEMBER#' }),
+  channel: (channelId: string): ItemKey => ({ pk: `CHANNEL#${channelId}`, sk: 'CHANNEL' }),
+  channelListing: (kind: string, channelId: string) => ({ gsi1pk: 'CHANNELS', gsi1sk: `${kind}#${channelId}` }),
+  category: (categoryId: string): ItemKey => ({ pk: 'CATEGORIES', sk: categoryId }),
+  categories: () => ({ pk: 'CATEGORIES' }),
+  categoryName: (name: string): ItemKey => ({
+    pk: `CATEGORY_NAME#${name.normalize('NFKC').toLowerCase()}`,
+    sk: 'UNIQUE',
+  }),
+  settings: (): ItemKey => ({ pk: 'SETTINGS', sk: 'TENANT' }),
+  // The client item sorts first in its partition ('#CLIENT'), so later entities of the client can sit beside it.
+  client: (clientId: string): ItemKey => ({ pk: `CLIENT#${clientId}`, sk: '#CLIENT' }),
+  ticket: (clientId: string, number: number): ItemKey => ({
+    pk: `CLIENT#${clientId}`,
+    sk: `#TICKET#${String(TICKET_NUMBER_CEILING - number).padStart(12, '0')}`,
+  }),
+  /** The client item and its tickets share the '#' prefix; the client sorts first, then the newest ticket. */
+  clientHeadPrefix: () => '#',
+  ticketNumber: (number: number): ItemKey => ({ pk: `TICKETNO#${number}`, sk: 'TICKETNO' }),
+  message: (clientId: string, ticketNumber: number, messageId: string): ItemKey => ({
+    pk: `CLIENT#${clientId}`,
+    sk: `M#${String(ticketNumber).padStart(12, '0')}#${messageId}`,
+  }),
+  ticketMessagesPrefix: (ticketNumber: number) => `M#${String(ticketNumber).padStart(12, '0')}#`,
+  clientMessagesPrefix: () => 'M#',
+  ticketCounter: (): ItemKey => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
+  operatorCounters: (operatorId: string): ItemKey => ({ pk: `OPERATOR#${operatorId}`, sk: 'COUNTERS' }),
+  inboundDedupe: (channelId: string, externalMessageId: string): ItemKey => ({
+    pk: `DEDUPE#${channelId}#${externalMessageId}`,
+    sk: 'DEDUPE',
+  }),
+  listSortKey: (lastMessageAt: string, ticketId: string) => `${lastMessageAt}#${ticketId}`,
+  tabUnassigned: (groupId: string) => `Q#UNASSIGNED#${groupId}`,
+  tabMine: (operatorId: string) => `Q#MINE#${operatorId}`,
+  tabClosed: (operatorId: string) => `Q#CLOSED#${operatorId}`,
+  listAll: () => 'Q#ALL',
+  listByStatus: (status: string) => `Q#STATUS#${status}`,
+  listByGroup: (groupId: string) => `Q#GROUP#${groupId}`,
+  blacklist: () => ({ gsi1pk: 'BLACKLIST' }),
+  blacklistListing: (blacklistedAt: string, clientId: string) => ({
+    gsi1pk: 'BLACKLIST',
+    gsi1sk: `${blacklistedAt}#${clientId}`,
+  }),
+  visitorToken: (tokenHash: string): ItemKey => ({ pk: `VISITOR_TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  connectCode: (codeHash: string): ItemKey => ({ pk: `CONNECT_CODE#${codeHash}`, sk: 'CODE' }),
+  rateWindow: (scope: string, subject: string, window: string): ItemKey => ({
+    pk: `RATE#${scope}#${subject}#${window}`,
+    sk: 'RATE',
+  }),
+  connection: (connectionId: string): ItemKey => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  audienceMember: (audience: Audience, connectionId: string): ItemKey => ({
+    pk: `AUDIENCE#${audience}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
   timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 16)}`,
   timer: (due: Date, kind: string, id: string): ItemKey => ({
     pk: keys.timerBucket(due),

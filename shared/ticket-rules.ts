@@ -8,6 +8,8 @@ export interface Ticket {
   ticketId: string;
   number: number;
   clientId: string;
+  /** L3: the client's name when the ticket opened, for list rows. */
+  clientName: string;
   channelId: string;
   status: TicketStatus;
   groupId: string;
@@ -71,7 +73,10 @@ export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorAc
   const moved = { ...base, statusChangedAt: at };
   switch (command.type) {
     case 'take': {
-      authorizeTicket(actor, 'ticket.take', ticket);
+      // Visibility is judged on the ticket as it was offered (unassigned), so whoever lost a take race hears who
+      // won (T4) instead of being told the ticket is now invisible to it.
+      const { assigneeId: _winner, ...offered } = ticket;
+      authorizeTicket(actor, 'ticket.take', { ...offered, status: 'unassigned' });
       requireOpen(ticket);
       if (ticket.status === 'in_progress') {
         throw conflict(

@@ -46,6 +46,11 @@ export async function transactWrite(steps: readonly TransactStep[]): Promise<voi
   }
 }
 
+/** A step whose failed condition means the state it was decided from is gone: retry from a fresh read. */
+export function stale(item: TransactItem): TransactStep {
+  return { item, onConditionFailed: () => new StaleRecord() };
+}
+
 /** Runs a read-modify-write until it commits against the state it read (or gives up with `conflict`). */
 export async function withFreshRead<T>(attempt: () => Promise<T>, attempts = STALE_ATTEMPTS): Promise<T> {
   for (let n = 1; ; n++) {

@@ -13,6 +13,7 @@ function ticket(overrides: Partial<Ticket> = {}): Ticket {
     ticketId: 'cl_1:7',
     number: 7,
     clientId: 'cl_1',
+    clientName: 'Olga',
     channelId: 'ch_1',
     status: 'unassigned',
     groupId: 'g1',
@@ -50,6 +51,14 @@ describe('T4 take', () => {
   it('a taken ticket gives a conflict naming the winner', () => {
     const taken = ticket({ status: 'in_progress', assigneeId: 'op-anna' });
     expect(error(() => decide(taken, { type: 'take' }, sue, now))).toEqual({
+      code: 'conflict',
+      details: { assigneeId: 'op-anna' },
+    });
+  });
+
+  it('an operator of the group who lost the race hears who won, not that the ticket is invisible', () => {
+    const taken = ticket({ status: 'in_progress', assigneeId: 'op-anna' });
+    expect(error(() => decide(taken, { type: 'take' }, boris, now))).toEqual({
       code: 'conflict',
       details: { assigneeId: 'op-anna' },
     });

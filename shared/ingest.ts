@@ -1,0 +1,258 @@
+// Ingest (T1, T3, T12, CH2): one normalized client message from any channel → client upserted, the open ticket found
+// or a new one opened and routed, the message stored, counters moved — in one transaction decided from one read, and
+// retried from a fresh read if anything changed meanwhile. Then the change is pushed to whoever may see it.
+import { type Channel, getChannel } from './channels';
+import { type ClientType, clientIdFor, clientItem } from './chat-clients';
+import { readConfig } from './config';
+import { connectionIdsOf } from './connections';
+import { notFound } from './errors';
+import { getGroup, operatorsOfGroup } from './groups';
+import { keys } from './keys';
+import { type Attachment, type Message, type MessageKind, newMessageId, putMessage } from './messages';
+import { getOperator } from './operators';
+import { type RoutingCandidate, type RoutingDecision, routeTicket } from './routing';
+import { publishTicketChange } from './ticket-events';
+import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
+import {
+  allocateTicketNumber,
+  type ClientRecord,
+  counterDeltas,
+  counterUpdates,
+  getOperatorCounters,
+  markClientOpenTicket,
+  putTicketIfUnchanged,
+  readClientHead,
+  recordRoutedAt,
+  ticketIdOf,
+} from './tickets';
+import { stale, type TransactStep, transactWrite, withFreshRead } from './transactions';
+
+export interface InboundMessage {
+  channelId: string;
+  /** C1: the channel's user id (Telegram chat id, WhatsApp phone, widget visitor id…). */
+  externalUserId: string;
+  /** The name the channel gives the client; kept as the original name. */
+  name: string;
+  clientType: ClientType;
+  kind: Exclude<MessageKind, 'system'>;
+  text?: string;
+  attachments?: Attachment[];
+  /** CH2: the channel's id for this message; a redelivery with the same id is acknowledged and stored once. */
+  externalMessageId?: string;
+  receivedAt: Date;
+}
+
+export interface IngestResult {
+  duplicate: boolean;
+  clientId: string;
+  ticket?: Ticket;
+  message?: Message;
+  opened: boolean;
+}
+
+/** How long a channel message id is remembered for dedupe (channels redeliver within hours, not days). */
+export const DEDUPE_DAYS = 7;
+/** Many messages of one client at once contend on its ticket; each round lets at least one through. */
+const INGEST_ATTEMPTS = 40;
+
+class DuplicateDelivery extends Error {}
+
+export async function ingestClientMessage(input: InboundMessage): Promise<IngestResult> {
+  const clientId = clientIdFor(input.channelId, input.externalUserId);
+  try {
+    const result = await withFreshRead(() => ingestOnce(clientId, input), INGEST_ATTEMPTS);
+    await publishTicketChange(result.before, result.ticket, result.messages);
+    return { duplicate: false, clientId, ticket: result.ticket, message: result.message, opened: !result.before };
+  } catch (error) {
+    if (error instanceof DuplicateDelivery) return { duplicate: true, clientId, opened: false };
+    throw error;
+  }
+}
+
+interface Written {
+  before: Ticket | undefined;
+  ticket: Ticket;
+  message: Message;
+  messages: Message[];
+}
+
+async function ingestOnce(clientId: string, input: InboundMessage): Promise<Written> {
+  const head = await readClientHead(clientId);
+  const now = input.receivedAt.toISOString();
+  const open = head.latest && head.latest.status !== 'closed' ? head.latest : undefined;
+  const number = open?.number ?? (await allocateTicketNumber());
+  const message: Message = {
+    messageId: newMessageId(input.receivedAt),
+    ticketId: ticketIdOf(clientId, number),
+    ticketNumber: number,
+    clientId,
+    author: { kind: 'client' },
+    kind: input.kind,
+    createdAt: now,
+    seq: 0,
+    ...(input.text ? { text: input.text } : {}),
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
+  };
+  const steps: TransactStep[] = [];
+  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
+  const preview = previewOf(input.text ?? input.attachments?.[0]?.name ?? input.kind);
+
+  if (open) {
+    const ticket: Ticket = {
+      ...open,
+      seq: open.seq + 1,
+      lastMessageAt: now,
+      lastMessagePreview: preview,
+      lastMessageFromOperator: false,
+      unreadCount: open.unreadCount + 1,
+      messageCount: open.messageCount + 1,
+    };
+    message.seq = ticket.seq;
+    steps.push(stale(putTicketIfUnchanged(ticket, open.seq)), stale(putMessage(message)));
+    steps.push(...counterUpdates(counterDeltas(open, ticket)).map(stale));
+    await transactWrite(steps);
+    return { before: open, ticket, message, messages: [message] };
+  }
+
+  const channel = await getChannel(input.channelId);
+  if (!channel) throw notFound(`Channel ${input.channelId} does not exist.`);
+  const routing = await routeFor(head.client?.pinnedTo, channel);
+  const ticketId = ticketIdOf(clientId, number);
+  const ticket: Ticket = {
+    ticketId,
+    number,
+    clientId,
+    clientName: head.client?.name ?? input.name,
+    channelId: input.channelId,
+    status: routing.status,
+    groupId: routing.groupId,
+    ...(routing.status === 'in_progress' ? { assigneeId: routing.assigneeId } : {}),
+    openedAt: now,
+    statusChangedAt: now,
+    lastMessageAt: now,
+    lastMessagePreview: preview,
+    lastMessageFromOperator: false,
+    unreadCount: 1,
+    messageCount: 1,
+    seq: 2,
+  };
+  const opened: Message = {
+    messageId: newMessageId(input.receivedAt),
+    ticketId,
+    ticketNumber: number,
+    clientId,
+    author: { kind: 'system' },
+    kind: 'system',
+    text: openedText(routing),
+    note: openedNote(routing),
+    createdAt: now,
+    seq: 1,
+  };
+  message.seq = 2;
+  message.messageId = newMessageId(input.receivedAt);
+  steps.push(stale(putTicketIfUnchanged(ticket, undefined)), stale(clientStep(head.client, clientId, input, number)));
+  steps.push({
+    item: { Put: { TableName: table(), Item: { ...keys.ticketNumber(number), type: 'ticketNumber', clientId } } },
+  });
+  steps.push(stale(putMessage(opened)), stale(putMessage(message)));
+  if (head.latest) {
+    // The previous ticket stops being the client's latest: it leaves its closer's Closed tab (L1).
+    steps.push(stale(putTicketIfUnchanged(head.latest, head.latest.seq, false)));
+  }
+  const capacity = routing.status === 'in_progress' && routing.reason !== 'pinned' ? routing.capacity : undefined;
+  steps.push(...counterUpdates(counterDeltas(undefined, ticket), () => capacity).map(stale));
+  await transactWrite(steps);
+  if (routing.status === 'in_progress' && routing.reason !== 'pinned') await recordRoutedAt(routing.assigneeId, now);
+  return { before: undefined, ticket, message, messages: [opened, message] };
+}
+
+type Routed = RoutingDecision & { capacity?: number };
+
+/** T3 inputs: the pinned operator (if still enabled), else the channel's default group and its online operators. */
+async function routeFor(pinnedTo: string | undefined, channel: Channel): Promise<Routed> {
+  const groupId = channel.defaultGroupId;
+  if (pinnedTo && (await getOperator(pinnedTo))?.enabled) {
+    return routeTicket({ groupId, strategy: 'manual', pinnedTo, candidates: [] });
+  }
+  const group = await getGroup(groupId);
+  const strategy = group?.strategy ?? 'manual';
+  if (strategy === 'manual') return routeTicket({ groupId, strategy, candidates: [] });
+  const candidates = await Promise.all(
+    (await operatorsOfGroup(groupId)).map(async (operatorId): Promise<RoutingCandidate | undefined> => {
+      const [operator, counters, connections] = await Promise.all([
+        getOperator(operatorId),
+        getOperatorCounters(operatorId),
+        connectionIdsOf(`operator#${operatorId}`),
+      ]);
+      if (!operator) return undefined;
+      return {
+        operatorId,
+        online: connections.length > 0,
+        enabled: operator.enabled,
+        inProgress: counters.inProgress,
+        capacity: operator.capacity,
+        ...(counters.lastRoutedAt ? { lastRoutedAt: counters.lastRoutedAt } : {}),
+      };
+    }),
+  );
+  const present = candidates.filter((c): c is RoutingCandidate => c !== undefined);
+  const decision = routeTicket({ groupId, strategy, candidates: present });
+  if (decision.status !== 'in_progress') return decision;
+  return { ...decision, capacity: present.find((c) => c.operatorId === decision.assigneeId)?.capacity ?? 0 };
+}
+
+function openedText(routing: RoutingDecision): string {
+  return routing.status === 'in_progress' ? 'Ticket opened and assigned' : 'Ticket opened';
+}
+
+function openedNote(routing: RoutingDecision): SystemNote {
+  const params: Record<string, string> = { groupId: routing.groupId, reason: routing.reason };
+  if (routing.status === 'in_progress') params.operatorId = routing.assigneeId;
+  return { code: 'opened', text: openedText(routing), params };
+}
+
+/** The client item: created on its first message (C1), else marked as having this open ticket (T12 count). */
+function clientStep(client: ClientRecord | undefined, clientId: string, input: InboundMessage, number: number) {
+  if (!client) {
+    const item = clientItem({
+      clientId,
+      channelId: input.channelId,
+      externalId: input.externalUserId,
+      type: input.clientType,
+      originalName: input.name,
+      name: input.name,
+      createdAt: input.receivedAt.toISOString(),
+    });
+    return {
+      Put: {
+        TableName: table(),
+        Item: { ...item, ticketCount: 1, openTicketNumber: number },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+  return markClientOpenTicket(clientId, number);
+}
+
+function dedupeStep(channelId: string, externalMessageId: string, at: Date): TransactStep {
+  const nowSeconds = Math.floor(at.getTime() / 1000);
+  return {
+    item: {
+      Put: {
+        TableName: table(),
+        Item: {
+          ...keys.inboundDedupe(channelId, externalMessageId),
+          type: 'inboundDedupe',
+          expiresAt: nowSeconds + DEDUPE_DAYS * 86_400,
+        },
+        // TTL deletion may lag by days: expiry is decided here, not by whether the item still exists.
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': nowSeconds },
+      },
+    },
+    onConditionFailed: () => new DuplicateDelivery(),
+  };
+}
+
+const table = () => readConfig().tableName;

@@ -1,0 +1,107 @@
+// Operator replies (M2–M4), read marks (M6, T12) and typing (M11).
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { OperatorActor } from './actors';
+import { dynamo } from './clients';
+import { readConfig } from './config';
+import { deliverOperatorMessage } from './delivery';
+import { conflict, notFound } from './errors';
+import { pushToAudiences } from './fanout';
+import { keys } from './keys';
+import { type Message, newMessageId, putMessage, toMessage } from './messages';
+import { authorizeTicket } from './policy';
+import { publishTicketChange, ticketAudiences } from './ticket-events';
+import { previewOf, type Ticket, validateText } from './ticket-rules';
+import { counterDeltas, counterUpdates, getTicket, putTicketIfUnchanged } from './tickets';
+import { stale, transactWrite, withFreshRead } from './transactions';
+
+export interface SendInput {
+  text: string;
+  /** M2: quote an earlier message of the same ticket. */
+  quoteMessageId?: string | undefined;
+}
+
+export async function sendOperatorMessage(
+  actor: OperatorActor,
+  ticketId: string,
+  input: SendInput,
+  now = new Date(),
+): Promise<Message> {
+  const text = validateText(input.text);
+  const { before, after, message } = await withFreshRead(async () => {
+    const before = await getTicket(ticketId);
+    authorizeTicket(actor, 'ticket.reply', before);
+    if (before.status === 'closed') throw conflict('The ticket is closed; start a new dialog to write to the client.');
+    const quote = input.quoteMessageId ? await quoted(before, input.quoteMessageId) : undefined;
+    const at = now.toISOString();
+    const after: Ticket = {
+      ...before,
+      seq: before.seq + 1,
+      lastMessageAt: at,
+      lastMessagePreview: previewOf(text),
+      lastMessageFromOperator: true,
+      messageCount: before.messageCount + 1,
+    };
+    const message: Message = {
+      messageId: newMessageId(now),
+      ticketId,
+      ticketNumber: before.number,
+      clientId: before.clientId,
+      author: { kind: 'operator', operatorId: actor.operatorId },
+      kind: 'text',
+      text,
+      status: 'queued',
+      createdAt: at,
+      seq: after.seq,
+      ...(quote ? { quote } : {}),
+    };
+    await transactWrite([stale(putTicketIfUnchanged(after, before.seq)), stale(putMessage(message))]);
+    return { before, after, message };
+  });
+  await publishTicketChange(before, after, [message]);
+  const status = await deliverOperatorMessage(message, after);
+  return { ...message, status };
+}
+
+async function quoted(ticket: Ticket, messageId: string): Promise<Message['quote']> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.message(ticket.clientId, ticket.number, messageId) }),
+  );
+  if (!Item) throw notFound(`Message ${messageId} is not in this ticket.`);
+  const message = toMessage(Item);
+  return { messageId, preview: previewOf(message.text ?? message.attachments?.[0]?.name ?? message.kind) };
+}
+
+/** M6: an operator who can see the ticket marks its client messages read; T12 counters follow. */
+export async function markRead(actor: OperatorActor, ticketId: string): Promise<Ticket> {
+  const result = await withFreshRead(async () => {
+    const before = await getTicket(ticketId);
+    authorizeTicket(actor, 'ticket.view', before);
+    if (before.unreadCount === 0) return { before, after: before };
+    const after: Ticket = { ...before, unreadCount: 0, seq: before.seq + 1 };
+    await transactWrite([
+      stale(putTicketIfUnchanged(after, before.seq)),
+      ...counterUpdates(counterDeltas(before, after)).map(stale),
+    ]);
+    return { before, after };
+  });
+  if (result.after !== result.before) await publishTicketChange(result.before, result.after, []);
+  return result.after;
+}
+
+/** M11: operator typing goes to the other operators of the ticket and to the client's widget; nothing is stored. */
+export async function operatorTyping(actor: OperatorActor, ticketId: string, typing: boolean): Promise<void> {
+  const ticket = await getTicket(ticketId);
+  authorizeTicket(actor, 'ticket.view', ticket);
+  await Promise.all([
+    pushToAudiences(ticketAudiences(ticket), {
+      type: 'event',
+      event: 'typing',
+      data: { ticketId, operatorId: actor.operatorId, typing },
+    }),
+    pushToAudiences([`visitor#${ticket.clientId}`], {
+      type: 'event',
+      event: 'typing',
+      data: { from: 'support', typing },
+    }),
+  ]);
+}

@@ -1,0 +1,68 @@
+// Ticket events (R2): who may see a ticket (as connection audiences) and the frames a change pushes to them. Every
+// frame carries the ticket's sequence number, so a front end that sees a gap asks `sync` for what it missed.
+import { pushToAudiences, pushToConnections, recipientsOf } from './fanout';
+import type { Audience } from './keys';
+import type { Message } from './messages';
+import type { Ticket } from './ticket-rules';
+import { counterDeltas, getOperatorCounters } from './tickets';
+
+export interface EventFrame<T = unknown> {
+  type: 'event';
+  event: string;
+  data: T;
+}
+
+/** L1 as audiences: the group (and operators in no group) while unassigned, the assignee, the closer, staff. */
+export function ticketAudiences(ticket: Ticket | undefined): Audience[] {
+  if (!ticket) return [];
+  const audiences: Audience[] = ['staff'];
+  if (ticket.status === 'unassigned') audiences.push(`group#${ticket.groupId}`, 'ungrouped');
+  if (ticket.assigneeId) audiences.push(`operator#${ticket.assigneeId}`);
+  if (ticket.closedBy) audiences.push(`operator#${ticket.closedBy}`);
+  return audiences;
+}
+
+/** What a widget visitor sees of a message: no system notes, no internal fields. */
+export function visitorView(message: Message) {
+  return {
+    messageId: message.messageId,
+    from: message.author.kind === 'client' ? 'me' : 'support',
+    kind: message.kind,
+    text: message.text,
+    attachments: message.attachments,
+    createdAt: message.createdAt,
+    status: message.status,
+  };
+}
+
+/**
+ * Pushes a ticket change: `ticket.created`/`ticket.updated` and `message.created` to everyone who could see the
+ * ticket before or after (so lists drop it as well as gain it), and fresh `counters` to each operator whose counters
+ * moved. What reaches the client goes through its channel's delivery, not through here.
+ */
+export async function publishTicketChange(before: Ticket | undefined, after: Ticket, messages: readonly Message[]) {
+  const recipients = await recipientsOf([...ticketAudiences(before), ...ticketAudiences(after)]);
+  const ticketFrame: EventFrame = {
+    type: 'event',
+    event: before ? 'ticket.updated' : 'ticket.created',
+    data: { ticketId: after.ticketId, seq: after.seq, ticket: after },
+  };
+  const frames: EventFrame[] = [
+    ...messages.map((message) => ({
+      type: 'event' as const,
+      event: 'message.created',
+      data: { ticketId: after.ticketId, seq: message.seq, message },
+    })),
+    ticketFrame,
+  ];
+  await Promise.all([
+    ...frames.map((frame) => pushToConnections(recipients, frame)),
+    ...[...counterDeltas(before, after).keys()].map(async (operatorId) =>
+      pushToAudiences([`operator#${operatorId}`], {
+        type: 'event',
+        event: 'counters',
+        data: await getOperatorCounters(operatorId),
+      }),
+    ),
+  ]);
+}

@@ -26,6 +26,7 @@
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
 // | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
 // | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
+// | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
 // | timer             | TIMERS#<minute>                  | <dueIso>#<kind>#<id> | —                               | swept by the timers schedule |
 //
 // Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
@@ -173,6 +174,7 @@ export const keys = {
     sk: `CONN#${connectionId}`,
   }),
   audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
+  demoSeed: (): ItemKey => ({ pk: 'SEED#demo', sk: 'SEED' }),
   timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 16)}`,
   timer: (due: Date, kind: string, id: string): ItemKey => ({
     pk: keys.timerBucket(due),

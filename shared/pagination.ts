@@ -66,3 +66,38 @@ export function pageOf<T>(items: T[], lastKey: Record<string, unknown> | undefin
   const nextCursor = encodeCursor(lastKey);
   return nextCursor ? { items, nextCursor } : { items };
 }
+
+/**
+ * Where a list merged from several partitions stands in one of them: after this sort key, `null` for its top (nothing
+ * handed out yet), or `true` once it is used up (not queried again).
+ */
+export type PartitionPosition = string | null | true;
+
+const mergedCursorSchema = z.strictObject({
+  list: z.string().min(1),
+  at: z.array(z.union([z.string().min(1), z.null(), z.literal(true)])),
+});
+
+/** A merged list's cursor carries one position per partition, and names its list so it cannot page through another. */
+export function encodeMergedCursor(list: string, at: readonly PartitionPosition[]): string {
+  return Buffer.from(JSON.stringify({ list, at }), 'utf8').toString('base64url');
+}
+
+export function decodeMergedCursor(
+  cursor: string | undefined,
+  list: string,
+  partitions: number,
+): PartitionPosition[] | undefined {
+  if (cursor === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  const parsed = mergedCursorSchema.safeParse(value);
+  if (!parsed.success || parsed.data.list !== list || parsed.data.at.length !== partitions) {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  return parsed.data.at;
+}

@@ -1,6 +1,9 @@
 // The one route table: every HTTP route, WebSocket route and schedule with its handler entry.
 // The CDK stack and the local gateway are both generated from it.
 
+import { OPERATOR_ACTION_NAMES, type OperatorActionName } from '../shared/operator-actions';
+import { VISITOR_ACTION_NAMES } from '../shared/visitor-chat';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpRoute {
@@ -9,6 +12,11 @@ export interface HttpRoute {
   readonly path: string;
   /** Handler entry, relative to the repository root; the module exports `handler`. */
   readonly entry: string;
+  /**
+   * 'operator': behind the JWT authorizer (an operator access token in `Authorization: Bearer …`); the handler gets
+   * the verified claims. 'none': public (health, webhooks, widget sessions); such a handler authenticates itself.
+   */
+  readonly auth: 'operator' | 'none';
 }
 
 export interface WebSocketRoute {
@@ -28,7 +36,96 @@ export interface Schedule {
 
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
-export const httpRoutes: readonly HttpRoute[] = [{ method: 'GET', path: '/health', entry: 'functions/http/health.ts' }];
+/**
+ * The WebSocket API's Lambda REQUEST authorizer, attached to $connect. Browsers pass a connect code
+ * (POST /auth/connect-code), widget visitors their visitor token, other integrations an operator access token:
+ * `wss://…/live?token=…`. A handshake without the identity source is refused with 401 before the authorizer runs.
+ */
+export const webSocketAuthorizer = {
+  entry: 'functions/ws/authorize.ts',
+  identitySource: 'route.request.querystring.token',
+} as const;
+
+/** Where an HTTP operator route takes its action's input from, beyond the path parameters. */
+export type ActionInput = 'query' | 'body' | 'none';
+
+/** The operator protocol over HTTP: route key → the action it runs, its input and its success status. */
+export const operatorHttpActions = {
+  'GET /tickets': ['list', 'query'],
+  'GET /tickets/{ticketId}': ['ticket.get', 'none'],
+  'GET /tickets/{ticketId}/messages': ['history', 'query'],
+  'POST /tickets/{ticketId}/messages': ['message.send', 'body', 201],
+  'GET /tickets/{ticketId}/sync': ['sync', 'query'],
+  'POST /tickets/{ticketId}/take': ['take', 'none'],
+  'POST /tickets/{ticketId}/assign': ['assign', 'body'],
+  'POST /tickets/{ticketId}/transfer': ['transfer', 'body'],
+  'POST /tickets/{ticketId}/unassign': ['unassign', 'none'],
+  'POST /tickets/{ticketId}/close': ['close', 'none'],
+  'POST /tickets/{ticketId}/category': ['setCategory', 'body'],
+  'POST /tickets/{ticketId}/read': ['markRead', 'none'],
+  'POST /tickets/{ticketId}/typing': ['typing', 'body'],
+  'POST /clients/{clientId}/start': ['start', 'none', 201],
+  'GET /me/counters': ['counters', 'none'],
+  'GET /categories': ['categories', 'none'],
+} as const satisfies Record<string, readonly [OperatorActionName, ActionInput, number?]>;
+
+export const httpRoutes: readonly HttpRoute[] = [
+  { method: 'GET', path: '/health', entry: 'functions/http/health.ts', auth: 'none' },
+  { method: 'POST', path: '/widget/{channelId}/session', entry: 'functions/http/widget-session.ts', auth: 'none' },
+  { method: 'GET', path: '/me', entry: 'functions/http/me.ts', auth: 'operator' },
+  { method: 'POST', path: '/auth/connect-code', entry: 'functions/http/connect-code.ts', auth: 'operator' },
+  // Admin API (O4): one function per resource, dispatching on the route key.
+  // The operator protocol over HTTP: the same actions as the WebSocket API.
+  ...Object.keys(operatorHttpActions).map((routeKey) => {
+    const [method, path] = routeKey.split(' ') as [HttpMethod, string];
+    return { method, path, entry: 'functions/http/operator-api.ts', auth: 'operator' as const };
+  }),
+  { method: 'GET', path: '/admin/operators', entry: 'functions/http/admin/operators.ts', auth: 'operator' },
+  { method: 'POST', path: '/admin/operators', entry: 'functions/http/admin/operators.ts', auth: 'operator' },
+  {
+    method: 'GET',
+    path: '/admin/operators/{operatorId}',
+    entry: 'functions/http/admin/operators.ts',
+    auth: 'operator',
+  },
+  {
+    method: 'PATCH',
+    path: '/admin/operators/{operatorId}',
+    entry: 'functions/http/admin/operators.ts',
+    auth: 'operator',
+  },
+  { method: 'GET', path: '/admin/groups', entry: 'functions/http/admin/groups.ts', auth: 'operator' },
+  { method: 'POST', path: '/admin/groups', entry: 'functions/http/admin/groups.ts', auth: 'operator' },
+  { method: 'GET', path: '/admin/groups/{groupId}', entry: 'functions/http/admin/groups.ts', auth: 'operator' },
+  { method: 'PATCH', path: '/admin/groups/{groupId}', entry: 'functions/http/admin/groups.ts', auth: 'operator' },
+  { method: 'DELETE', path: '/admin/groups/{groupId}', entry: 'functions/http/admin/groups.ts', auth: 'operator' },
+  { method: 'GET', path: '/admin/channels', entry: 'functions/http/admin/channels.ts', auth: 'operator' },
+  { method: 'POST', path: '/admin/channels', entry: 'functions/http/admin/channels.ts', auth: 'operator' },
+  { method: 'GET', path: '/admin/channels/{channelId}', entry: 'functions/http/admin/channels.ts', auth: 'operator' },
+  { method: 'PATCH', path: '/admin/channels/{channelId}', entry: 'functions/http/admin/channels.ts', auth: 'operator' },
+  {
+    method: 'POST',
+    path: '/admin/channels/{channelId}/secret',
+    entry: 'functions/http/admin/channels.ts',
+    auth: 'operator',
+  },
+  { method: 'GET', path: '/admin/categories', entry: 'functions/http/admin/categories.ts', auth: 'operator' },
+  { method: 'POST', path: '/admin/categories', entry: 'functions/http/admin/categories.ts', auth: 'operator' },
+  {
+    method: 'PATCH',
+    path: '/admin/categories/{categoryId}',
+    entry: 'functions/http/admin/categories.ts',
+    auth: 'operator',
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/categories/{categoryId}',
+    entry: 'functions/http/admin/categories.ts',
+    auth: 'operator',
+  },
+  { method: 'GET', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
+  { method: 'PUT', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
+];
 
 export const webSocketRoutes: readonly WebSocketRoute[] = [
   { routeKey: '$connect', entry: 'functions/ws/connect.ts', replies: false },
@@ -36,15 +133,22 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
   { routeKey: '$default', entry: 'functions/ws/unknown-action.ts', replies: true },
   // ping answers through the management API (the push path), so a front end can check end-to-end delivery.
   { routeKey: 'ping', entry: 'functions/ws/ping.ts', replies: false },
+  { routeKey: 'whoami', entry: 'functions/ws/whoami.ts', replies: true },
+  // The operator protocol: every action of shared/operator-actions.ts, answered by one function.
+  ...OPERATOR_ACTION_NAMES.map((routeKey) => ({ routeKey, entry: 'functions/ws/operator-action.ts', replies: true })),
+  // The widget visitor's chat (shared/visitor-chat.ts).
+  ...VISITOR_ACTION_NAMES.map((routeKey) => ({ routeKey, entry: 'functions/ws/visitor-action.ts', replies: true })),
 ];
 
 export const schedules: readonly Schedule[] = [
   { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts' },
 ];
 
-/** Every distinct handler entry: one Lambda function each. */
+/** Every distinct handler entry, the authorizer included: one Lambda function each. */
 export function handlerEntries(): string[] {
-  return [...new Set([...httpRoutes, ...webSocketRoutes, ...schedules].map((route) => route.entry))];
+  return [
+    ...new Set([...httpRoutes, ...webSocketRoutes, ...schedules, webSocketAuthorizer].map((route) => route.entry)),
+  ];
 }
 
 /** A stable construct id for an entry: `functions/ws/connect.ts` → `WsConnect`. */

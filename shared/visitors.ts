@@ -1,7 +1,9 @@
 // Widget visitors: an anonymous session per visitor, bound to one client of one widget channel, and the opaque
 // token the visitor connects with. Only a hash of the token is stored.
 import { createHash, randomBytes } from 'node:crypto';
+import { BlockList, isIPv6 } from 'node:net';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from './channels';
 import { type ChatClient, clientIdFor, clientItem, getClient } from './chat-clients';
 import { dynamo } from './clients';
 import { readConfig } from './config';
@@ -12,13 +14,6 @@ import { consumeRate } from './rate-limits';
 export const VISITOR_TOKEN_PREFIX = 'vt_';
 export const VISITOR_TOKEN_DAYS = 30;
 
-export interface WidgetChannel {
-  channelId: string;
-  kind: string;
-  enabled: boolean;
-  blockedIps: readonly string[];
-}
-
 export interface VisitorSession {
   clientId: string;
   channelId: string;
@@ -28,7 +23,7 @@ export interface VisitorSession {
 }
 
 export interface StartSessionInput {
-  channel: WidgetChannel | undefined;
+  channel: Channel | undefined;
   sourceIp: string;
   name?: string | undefined;
   /** A token from an earlier session of this browser: the visitor keeps its chat. */
@@ -37,12 +32,24 @@ export interface StartSessionInput {
   now: Date;
 }
 
+/** C6: a visitor's address against the channel's blocked addresses and CIDR ranges. */
+export function isBlocked(blocked: readonly string[], ip: string): boolean {
+  const list = new BlockList();
+  for (const entry of blocked) {
+    const [address, prefix] = entry.split('/') as [string, string | undefined];
+    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export async function startVisitorSession(input: StartSessionInput): Promise<VisitorSession> {
   const { channel, now } = input;
   if (!channel || channel.kind !== 'widget' || !channel.enabled) throw notFound('No such widget channel.');
-  if (channel.blockedIps.includes(input.sourceIp)) throw forbidden('Chat is not available.');
+  if (isBlocked(channel.settings.blockedIps ?? [], input.sourceIp)) throw forbidden('Chat is not available.');
   await consumeRate(
     { scope: 'widget-session', limit: input.sessionsPerIpPerMinute, windowSeconds: 60 },
     input.sourceIp,

@@ -3,13 +3,28 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { DomainError, describeIssues, invalid, toErrorBody } from '../../shared/errors';
+import type { Actor } from '../../shared/actors';
+import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/connection-auth';
+import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/errors';
+import type { PrincipalKey } from '../../shared/keys';
 
 export interface ActionContext {
   connectionId: string;
   requestId: string;
   receivedAt: Date;
+  /** Who holds the connection, from the $connect authorizer's context. */
+  principal: PrincipalKey;
+  /** That principal as it is now: an operator's current role and groups (a disabled operator is refused). */
+  actor: Actor;
 }
+
+/** A WebSocket event as API Gateway sends it behind the $connect authorizer (the aws-lambda type omits these). */
+export type AuthorizedWebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
+    authorizer?: unknown;
+    identity?: { sourceIp?: string };
+  };
+};
 
 const envelope = z.object({
   action: z.string().min(1).max(64),
@@ -57,16 +72,21 @@ export function parseFrame<S extends z.ZodType>(
 /** A WebSocket action whose result is returned as the route response (API Gateway sends it to the caller). */
 export function webSocketAction<S extends z.ZodType, R>(
   schema: S,
-  run: (input: z.infer<S>, context: ActionContext, event: APIGatewayProxyWebsocketEventV2) => Promise<R>,
+  run: (input: z.infer<S>, context: ActionContext, event: AuthorizedWebSocketEvent) => Promise<R>,
 ) {
-  return middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {
+  return middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {
     const requestId = requestIdOf(event.body);
     try {
       const input = parseFrame(event.body, schema);
-      const context = {
+      const principal = principalFromContext(event.requestContext.authorizer);
+      // Only a deployment without the $connect authorizer gets here without a principal.
+      if (!principal) throw unauthorized('This connection was opened without credentials; reconnect with a token.');
+      const context: ActionContext = {
         connectionId: event.requestContext.connectionId,
         requestId: input.requestId,
         receivedAt: new Date(event.requestContext.requestTimeEpoch),
+        principal: principalKeyOf(principal),
+        actor: await actorOfPrincipal(principal),
       };
       const data = await run(input, context, event);
       return reply({ type: 'reply', requestId, ok: true, data });

@@ -1,19 +1,27 @@
-// $connect: records the new connection so pushes and presence can find it.
+// $connect: records the connection under the principal the authorizer established and announces operator presence.
 import middy from '@middy/core';
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { recordConnection } from '../../shared/connections';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { principalFromContext } from '../../shared/connection-auth';
+import { DomainError } from '../../shared/errors';
+import { openConnection } from '../../shared/presence';
+import type { AuthorizedWebSocketEvent } from '../adapters/websocket';
 
-type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
-  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { identity?: { sourceIp?: string } };
-};
-
-export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>().handler(async (event) => {
-  const { connectionId, connectedAt, identity } = event.requestContext;
-  await recordConnection({
-    connectionId,
-    principal: 'anonymous',
-    connectedAt: new Date(connectedAt).toISOString(),
-    ...(identity?.sourceIp ? { sourceIp: identity.sourceIp } : {}),
-  });
+export const handler = middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {
+  const { connectionId, connectedAt, identity, authorizer } = event.requestContext;
+  const principal = principalFromContext(authorizer);
+  // Never without the authorizer; refusing keeps an unauthenticated socket from ever being recorded.
+  if (!principal) return { statusCode: 401 };
+  try {
+    await openConnection({
+      connectionId,
+      principal,
+      connectedAt: new Date(connectedAt),
+      sourceIp: identity?.sourceIp,
+    });
+  } catch (error) {
+    // The operator was disabled or removed between the authorizer and now.
+    if (error instanceof DomainError && error.httpStatus < 500) return { statusCode: error.httpStatus };
+    throw error;
+  }
   return { statusCode: 200 };
 });

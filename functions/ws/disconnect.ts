@@ -1,9 +1,12 @@
-// $disconnect: forgets the connection.
+// $disconnect: forgets the connection and announces an operator whose last connection this was as offline.
 import middy from '@middy/core';
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { removeConnection } from '../../shared/connections';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { principalFromContext } from '../../shared/connection-auth';
+import { closeConnection } from '../../shared/presence';
+import type { AuthorizedWebSocketEvent } from '../adapters/websocket';
 
-export const handler = middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {
-  await removeConnection(event.requestContext.connectionId);
+export const handler = middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {
+  const { connectionId, requestTimeEpoch, authorizer } = event.requestContext;
+  await closeConnection(connectionId, principalFromContext(authorizer), new Date(requestTimeEpoch));
   return { statusCode: 200 };
 });

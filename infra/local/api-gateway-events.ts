@@ -211,6 +211,39 @@ export function connectEvent(handshake: WebSocketHandshake, authorizer: Authoriz
   return event;
 }
 
+/** What a WebSocket Lambda REQUEST authorizer receives for a handshake: the $connect request, without `authorizer`. */
+export interface ConnectAuthorizerEvent {
+  type: 'REQUEST';
+  methodArn: string;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  queryStringParameters?: Record<string, string>;
+  multiValueQueryStringParameters?: Record<string, string[]>;
+  stageVariables: Record<string, string>;
+  requestContext: Omit<WebSocketRequestContext, 'authorizer'>;
+}
+
+/** `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/$connect`, the resource an authorizer's policy names. */
+export function connectMethodArn(stage: string, region: string): string {
+  return `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT_ID}:${WEBSOCKET_API_ID}/${stage}/$connect`;
+}
+
+export function connectAuthorizerEvent(
+  handshake: WebSocketHandshake,
+  region: string,
+  now: Date,
+): ConnectAuthorizerEvent {
+  const { requestContext, isBase64Encoded: _, ...request } = connectEvent(handshake, {}, now);
+  const { authorizer: __, ...context } = requestContext;
+  return {
+    type: 'REQUEST',
+    methodArn: connectMethodArn(handshake.stage, region),
+    ...request,
+    stageVariables: {},
+    requestContext: context,
+  };
+}
+
 export function messageEvent(
   handshake: WebSocketHandshake,
   authorizer: AuthorizerContext,

@@ -2,26 +2,27 @@
 // management endpoint) on another, invoking the real handlers in-process with real-shaped events.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HttpRoute, httpRoutes, type WebSocketRoute, webSocketRoutes } from '../routes';
-import { createHttpRouter, httpApiListener } from './http-api';
+import { type HttpRoute, httpRoutes, type WebSocketRoute, webSocketAuthorizer, webSocketRoutes } from '../routes';
+import { type AuthorizeHttp, lambdaConnectAuthorizer, operatorJwtAuthorizer } from './authorizers';
+import { createHttpRouter, httpApiListener, type JsonWebKeySet } from './http-api';
 import { createInvoker, type Invoke, type LoadHandler } from './lambda-runtime';
 import { managementListener } from './management-api';
-import {
-  API_GATEWAY_LIMITS,
-  type AuthorizeConnect,
-  allowEveryConnection,
-  createWebSocketApi,
-  type GatewayLimits,
-} from './websocket-api';
+import { API_GATEWAY_LIMITS, type AuthorizeConnect, createWebSocketApi, type GatewayLimits } from './websocket-api';
 
-export type { WebSocketEvent, WebSocketHandshake } from './api-gateway-events';
+export type { ConnectAuthorizerEvent, WebSocketEvent, WebSocketHandshake } from './api-gateway-events';
+export { type AuthorizeHttp, allowEveryRequest, type HttpAuthorization } from './authorizers';
+export type { JsonWebKeySet } from './http-api';
 export type { Invoke, LambdaHandler, LoadHandler } from './lambda-runtime';
 export {
   API_GATEWAY_LIMITS,
   type AuthorizeConnect,
+  allowEveryConnection,
   type ConnectAuthorization,
   type GatewayLimits,
 } from './websocket-api';
+
+/** `route.request.querystring.token` → `token`: the query parameter the WebSocket authorizer reads. */
+const tokenParameter = webSocketAuthorizer.identitySource.replace('route.request.querystring.', '');
 
 export interface GatewayOptions {
   host?: string;
@@ -33,8 +34,12 @@ export interface GatewayOptions {
   limits?: Partial<GatewayLimits>;
   /** Defaults to importing `<repo>/<entry>` and taking its `handler` export. */
   loadHandler?: LoadHandler;
-  /** The REQUEST authorizer step before $connect; defaults to allowing everyone with an empty context. */
+  /** The REQUEST authorizer step before $connect; defaults to invoking the route table's `webSocketAuthorizer`. */
   authorizeConnect?: AuthorizeConnect;
+  /** The HTTP API's authorizer; defaults to the JWT authorizer (verifyOperatorToken) on `auth: 'operator'` routes. */
+  authorizeHttp?: AuthorizeHttp;
+  /** The local token issuer's public keys, served at `GET /.well-known/jwks.json` on the HTTP port. */
+  jwks?: () => JsonWebKeySet;
   /** Defaults to the route table; tests pass their own. */
   httpRoutes?: readonly HttpRoute[];
   webSocketRoutes?: readonly WebSocketRoute[];
@@ -93,14 +98,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<LocalG
   const invoke = createInvoker(options.loadHandler);
 
   const router = createHttpRouter(options.httpRoutes ?? httpRoutes);
-  const httpServer = http.createServer(httpApiListener({ router, invoke, log }));
+  const authorize = options.authorizeHttp ?? operatorJwtAuthorizer(undefined, log);
+  const httpServer = http.createServer(httpApiListener({ router, invoke, authorize, jwks: options.jwks, log }));
 
   const webSocketApi = createWebSocketApi({
     routes: options.webSocketRoutes ?? webSocketRoutes,
     invoke,
     stage,
     limits,
-    authorizeConnect: options.authorizeConnect ?? allowEveryConnection,
+    authorizeConnect:
+      options.authorizeConnect ??
+      lambdaConnectAuthorizer({ invoke, entry: webSocketAuthorizer.entry, tokenParameter, log }),
     log,
   });
   const webSocketServer = http.createServer(

@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpRoute } from '../routes';
 import { apiGatewayId, httpApiEvent } from './api-gateway-events';
+import type { AuthorizeHttp, HttpAuthorization } from './authorizers';
 import type { Invoke } from './lambda-runtime';
 
 /** HTTP APIs refuse request bodies over 10 MB. */
@@ -170,9 +171,21 @@ function readBody(request: http.IncomingMessage, maxBytes: number): Promise<Buff
   });
 }
 
+/** A public JWK set, as an identity provider publishes it. */
+export interface JsonWebKeySet {
+  keys: readonly object[];
+}
+
+/** Where the local token issuer's keys are served (Cognito serves them at `<issuer>/.well-known/jwks.json`). */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
 export interface HttpApiOptions {
   router: HttpRouter;
   invoke: Invoke;
+  /** The route's authorizer (JWT for `auth: 'operator'`), run after the route matched and before the handler. */
+  authorize: AuthorizeHttp;
+  /** When set, `GET /.well-known/jwks.json` answers with it: the local issuer's keys, not an API route. */
+  jwks?: (() => JsonWebKeySet) | undefined;
   log: (line: string) => void;
 }
 
@@ -201,9 +214,38 @@ async function serve(options: HttpApiOptions, request: http.IncomingMessage, res
     finish(jsonMessage(413, 'Request Entity Too Large'), '-');
     return;
   }
+  if (options.jwks && method === 'GET' && rawPath === JWKS_PATH) {
+    finish(
+      {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(options.jwks())),
+      },
+      'jwks',
+    );
+    return;
+  }
   const match = options.router.match(method, rawPath);
   if (!match) {
     finish(jsonMessage(404, 'Not Found'), '-');
+    return;
+  }
+  let authorization: HttpAuthorization;
+  try {
+    authorization = await options.authorize(match.route, request.headersDistinct);
+  } catch (error) {
+    options.log(`HTTP authorizer failed: ${error instanceof Error ? error.stack : String(error)}`);
+    authorization = { allowed: false, statusCode: 500 };
+  }
+  if (!authorization.allowed) {
+    const refusal =
+      authorization.statusCode === 401
+        ? jsonMessage(401, 'Unauthorized')
+        : jsonMessage(authorization.statusCode, 'Internal Server Error');
+    if (authorization.statusCode === 401 && authorization.wwwAuthenticate) {
+      refusal.headers['www-authenticate'] = authorization.wwwAuthenticate;
+    }
+    finish(refusal, match.routeKey);
     return;
   }
   const event = httpApiEvent({
@@ -219,6 +261,10 @@ async function serve(options: HttpApiOptions, request: http.IncomingMessage, res
     requestId,
     now: new Date(started),
   });
+  if (authorization.claims) {
+    // API Gateway lists scopes only for routes that require some; none of ours do.
+    Object.assign(event.requestContext, { authorizer: { jwt: { claims: authorization.claims, scopes: null } } });
+  }
   try {
     finish(toHttpReply(await options.invoke(match.route.entry, event)), match.routeKey);
   } catch (error) {

@@ -10,6 +10,7 @@ import { type S3Local, startS3Local } from './s3-local';
 import { type LocalScheduler, startScheduler } from './scheduler';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { ensureTable } from './table';
+import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
   /** Ports are portBase … portBase+4: HTTP API, WebSocket API, DynamoDB Local, S3, SES. */
@@ -34,6 +35,8 @@ export interface LocalStack {
   bucketName: string;
   gateway: LocalGateway;
   scheduler: LocalScheduler;
+  /** Stands in for the Cognito user pool: mints operator access tokens the gateway and authorizer accept. */
+  tokens: TokenIssuer;
   stop(): Promise<void>;
 }
 
@@ -76,6 +79,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(ses.stop);
 
     const webSocketBase = `http://${host}:${ports.webSocket}/local`;
+    // The HTTP API's URL is the issuer; the gateway serves the issuer's keys at /.well-known/jwks.json.
+    const tokens = await createTokenIssuer({ issuer: `http://${host}:${ports.http}`, clientId: LOCAL_TOKEN_CLIENT_ID });
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
@@ -88,10 +93,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       S3_ENDPOINT: s3.endpoint,
       SES_ENDPOINT: ses.endpoint,
       WS_MANAGEMENT_ENDPOINT: webSocketBase,
+      ...tokens.env(),
     });
     resetClients();
 
-    const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, log });
+    const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, jwks: tokens.jwks, log });
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
     stops.push(async () => scheduler.stop());
@@ -110,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucketName: LOCAL_BUCKET,
       gateway,
       scheduler,
+      tokens,
       stop,
     };
   } catch (error) {

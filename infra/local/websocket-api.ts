@@ -41,12 +41,13 @@ export type ConnectAuthorization =
   | { allowed: false; statusCode: 401 | 403 | 500 };
 
 /**
- * The REQUEST authorizer step that runs before $connect. The route table declares no authorizer yet, so the default
- * lets every handshake through with an empty context; operator auth replaces it (API Gateway answers a Deny with 403
- * and an `Unauthorized` error with 401, and never invokes $connect for a refused handshake).
+ * The REQUEST authorizer step that runs before $connect. The gateway's default invokes the route table's
+ * `webSocketAuthorizer` (infra/local/authorizers.ts); API Gateway answers a Deny with 403 and an `Unauthorized` error
+ * with 401, and never invokes $connect for a refused handshake.
  */
 export type AuthorizeConnect = (handshake: WebSocketHandshake) => Promise<ConnectAuthorization>;
 
+/** For gateways under test with inline handlers: every handshake through with an empty context. */
 export const allowEveryConnection: AuthorizeConnect = async () => ({ allowed: true, context: {} });
 
 /** If a client never answers our close frame, drop the TCP connection after this long instead of ws's 30 s. */

@@ -10,10 +10,17 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayOptions, type LocalGateway, startGateway } from '../../infra/local/gateway';
-import type { WebSocketRoute } from '../../infra/routes';
-import { resetClients } from '../../shared/clients';
-import { findConnection, pushFrame, recordConnection } from '../../shared/connections';
+import {
+  allowEveryConnection,
+  type ConnectAuthorizerEvent,
+  type GatewayOptions,
+  type LocalGateway,
+  startGateway,
+} from '../../infra/local/gateway';
+import { type WebSocketRoute, webSocketAuthorizer } from '../../infra/routes';
+import { findConnection, HANDSHAKE_GRACE_SECONDS, pushFrame, recordConnection } from '../../shared/connections';
+import type { Operator } from '../../shared/operators';
+import { type AuthGateway, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { connectClient, eventually, recordingHandlers, refusedStatus, type TestClient } from './clients';
 
@@ -50,6 +57,8 @@ function inlineGateways() {
       const gateway = await startGateway({
         webSocketRoutes: inlineRoutes,
         loadHandler: handlers.loadHandler,
+        // These tests are about routing, not authentication (that is covered below and in tokens.test.ts).
+        authorizeConnect: allowEveryConnection,
         log: quiet,
         ...options,
       });
@@ -66,13 +75,15 @@ function inlineGateways() {
 
 describe('R1/R3 the local gateway with the real handlers and DynamoDB Local', () => {
   let gateway: LocalGateway;
+  let auth: AuthGateway;
+  let operator: Operator;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
     await useTestTable();
-    gateway = await startGateway({ log: quiet });
-    process.env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
-    resetClients();
+    auth = await startAuthGateway({ log: quiet });
+    gateway = auth.gateway;
+    operator = await seedOperator();
   });
 
   afterAll(async () => {
@@ -81,7 +92,7 @@ describe('R1/R3 the local gateway with the real handlers and DynamoDB Local', ()
   });
 
   async function connect(): Promise<TestClient> {
-    const client = await connectClient(gateway);
+    const client = await connectClient(gateway, withToken(await auth.tokens.mintAccessToken(operator.operatorId)));
     clients.push(client);
     return client;
   }
@@ -93,7 +104,12 @@ describe('R1/R3 the local gateway with the real handlers and DynamoDB Local', ()
       type: 'reply',
       requestId: 'r1',
       ok: true,
-      data: { pong: true, connectionId: client.connectionId, principal: 'anonymous', connectedAt: expect.any(String) },
+      data: {
+        pong: true,
+        connectionId: client.connectionId,
+        principal: `operator#${operator.operatorId}`,
+        connectedAt: expect.any(String),
+      },
     });
     expect(await findConnection(client.connectionId)).toMatchObject({ connectionId: client.connectionId });
   });
@@ -141,7 +157,12 @@ describe('R1/R3 the local gateway with the real handlers and DynamoDB Local', ()
   it('R3: pushFrame to a recorded connection whose socket is gone deletes that record and no other', async () => {
     const live = await connect();
     const staleId = 'StaleConn00000A=';
-    await recordConnection({ connectionId: staleId, principal: 'anonymous', connectedAt: new Date().toISOString() });
+    await recordConnection({
+      connectionId: staleId,
+      principal: 'visitor#stale',
+      // Past the handshake grace: a younger record may belong to a $connect that is still running.
+      connectedAt: new Date(Date.now() - 2 * HANDSHAKE_GRACE_SECONDS * 1000).toISOString(),
+    });
     expect(await findConnection(staleId)).toBeDefined();
     expect(await pushFrame(staleId, { type: 'hello' })).toBe('gone');
     expect(await findConnection(staleId)).toBeUndefined();
@@ -301,6 +322,85 @@ describe('Foundation: WebSocket events, route responses and failures (inline han
   });
 });
 
+describe('Foundation: the $connect REQUEST authorizer step (the route table’s authorizer entry, inline)', () => {
+  const started: LocalGateway[] = [];
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(started.splice(0).map((gateway) => gateway.close()));
+  });
+
+  /** A gateway whose authorizer entry answers with `authorize`; every other handler answers 200. */
+  async function start(authorize: (event: ConnectAuthorizerEvent) => unknown) {
+    const handlers = recordingHandlers((entry, event) =>
+      entry === webSocketAuthorizer.entry
+        ? authorize(event as unknown as ConnectAuthorizerEvent)
+        : { statusCode: 200, body: JSON.stringify({ echo: event.body ?? null }) },
+    );
+    const gateway = await startGateway({
+      webSocketRoutes: inlineRoutes,
+      loadHandler: handlers.loadHandler,
+      log: quiet,
+    });
+    started.push(gateway);
+    return { gateway, invocations: handlers.invocations };
+  }
+
+  const policy = (effect: 'Allow' | 'Deny', resource: string, context: Record<string, unknown> = {}) => ({
+    principalId: 'operator#op_1',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+    },
+    context,
+  });
+
+  it('Foundation: a handshake without the `token` identity source is refused with 401 and invokes nothing', async () => {
+    const { gateway, invocations } = await start((event) => policy('Allow', event.methodArn));
+    expect(await refusedStatus(gateway.wsUrl)).toBe(401);
+    expect(await refusedStatus(`${gateway.wsUrl}?token=`)).toBe(401);
+    expect(invocations).toEqual([]);
+  });
+
+  it('Foundation: the authorizer gets a REQUEST event; its Allow context reaches every event as authorizer', async () => {
+    const context = { principal: 'operator#op_1', operatorId: 'op_1', level: 3, staff: false };
+    const { gateway, invocations } = await start((event) => policy('Allow', event.methodArn, context));
+    const client = await connectClient(gateway, '?token=abc&x=1');
+    clients.push(client);
+    client.send({ action: 'silent' });
+    await eventually(() => invocations.some((call) => call.entry === 'silent'));
+
+    const [authorizer, connect, message] = invocations;
+    expect(authorizer?.entry).toBe(webSocketAuthorizer.entry);
+    const request = authorizer?.event as unknown as ConnectAuthorizerEvent;
+    expect(request).toMatchObject({
+      type: 'REQUEST',
+      methodArn: expect.stringMatching(/^arn:aws:execute-api:us-east-1:000000000000:\w+\/local\/\$connect$/),
+      queryStringParameters: { token: 'abc', x: '1' },
+      headers: { 'Sec-WebSocket-Version': '13' },
+      stageVariables: {},
+      requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId: client.connectionId },
+    });
+    expect(request.requestContext).not.toHaveProperty('authorizer');
+    const expected = { ...context, principalId: 'operator#op_1', integrationLatency: expect.any(Number) };
+    expect(connect?.event.requestContext.authorizer).toEqual(expected);
+    expect(message?.event.requestContext.authorizer).toEqual(expected);
+  });
+
+  it.each([
+    ['a Deny', 403, (event: ConnectAuthorizerEvent) => policy('Deny', event.methodArn)],
+    ['an Allow for another route', 403, () => policy('Allow', 'arn:aws:execute-api:us-east-1:1:other/local/$connect')],
+    ['a thrown `Unauthorized`', 401, () => Promise.reject(new Error('Unauthorized'))],
+    ['any other failure', 500, () => Promise.reject(new Error('boom'))],
+    ['a result that is no policy', 500, () => ({ statusCode: 200 })],
+    ['an object in the context', 500, (event: ConnectAuthorizerEvent) => policy('Allow', event.methodArn, { a: {} })],
+  ])('Foundation: %s answers %i and $connect is never invoked', async (_what, status, authorize) => {
+    const { gateway, invocations } = await start(authorize);
+    expect(await refusedStatus(`${gateway.wsUrl}?token=abc`)).toBe(status);
+    expect(invocations.map((call) => call.entry)).toEqual([webSocketAuthorizer.entry]);
+  });
+});
+
 describe('Foundation: the @connections management API through the real SDK client', () => {
   const gateways = inlineGateways();
 
@@ -438,12 +538,12 @@ describe('Foundation: the HTTP API (payload format 2.0)', () => {
     gateway = await startGateway({
       log: quiet,
       httpRoutes: [
-        { method: 'GET', path: '/tickets/{ticketId}', entry: 'ticket' },
-        { method: 'POST', path: '/webhooks/{channel}', entry: 'webhook' },
-        { method: 'GET', path: '/bare', entry: 'bare' },
-        { method: 'GET', path: '/broken', entry: 'broken' },
-        { method: 'GET', path: '/files/{proxy+}', entry: 'files' },
-        { method: 'GET', path: '/files/index', entry: 'index' },
+        { method: 'GET', path: '/tickets/{ticketId}', entry: 'ticket', auth: 'none' },
+        { method: 'POST', path: '/webhooks/{channel}', entry: 'webhook', auth: 'none' },
+        { method: 'GET', path: '/bare', entry: 'bare', auth: 'none' },
+        { method: 'GET', path: '/broken', entry: 'broken', auth: 'none' },
+        { method: 'GET', path: '/files/{proxy+}', entry: 'files', auth: 'none' },
+        { method: 'GET', path: '/files/index', entry: 'index', auth: 'none' },
       ],
       webSocketRoutes: [],
       loadHandler: async (entry) => async (event) => {

@@ -1,0 +1,10 @@
+// POST /auth/connect-code: a single-use code, valid 60 s, that a browser puts in the WebSocket URL instead of its token.
+import { issueConnectCode } from '../../shared/connect-codes';
+import { httpRoute, noBody } from '../adapters/http';
+
+export const handler = httpRoute(noBody.optional(), async ({ actor, event }) => ({
+  status: 201,
+  body: await issueConnectCode(actor.operatorId, new Date(event.requestContext.timeEpoch)),
+  // A credential: no cache may keep it.
+  headers: { 'cache-control': 'no-store' },
+}));

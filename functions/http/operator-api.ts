@@ -1,0 +1,34 @@
+// The operator protocol over HTTP, for integrations without a WebSocket: the route table names each route's action
+// (shared/operator-actions.ts) and where its input comes from (path, query string, JSON body).
+import * as z from 'zod';
+import { type ActionInput, operatorHttpActions } from '../../infra/routes';
+import { invalid } from '../../shared/errors';
+import { runOperatorAction } from '../../shared/operator-actions';
+import { type HttpRequest, httpRoute } from '../adapters/http';
+import { byRouteKey } from '../adapters/http-resource';
+
+const anyBody = z.union([z.record(z.string(), z.unknown()), z.undefined()], {
+  error: 'The request body must be a JSON object.',
+});
+
+function inputOf(
+  request: HttpRequest<Record<string, unknown> | undefined>,
+  source: ActionInput,
+): Record<string, unknown> {
+  const fromPath = Object.fromEntries(Object.entries(request.pathParameters).filter(([, v]) => v !== undefined));
+  if (source === 'body') return { ...(request.body ?? {}), ...fromPath };
+  if (request.body !== undefined) throw invalid('This route takes no request body.');
+  return source === 'query' ? { ...request.query, ...fromPath } : fromPath;
+}
+
+export const handler = byRouteKey(
+  Object.fromEntries(
+    Object.entries(operatorHttpActions).map(([routeKey, [action, source, status]]) => [
+      routeKey,
+      httpRoute(anyBody, async (request) => ({
+        status: status ?? 200,
+        body: await runOperatorAction(request.actor, action, inputOf(request, source), new Date()),
+      })),
+    ]),
+  ),
+);

@@ -1,0 +1,34 @@
+// POST /widget/{channelId}/session: a website visitor gets a token for its own chat (no login; rate-limited per IP).
+import * as z from 'zod';
+import { getChannel } from '../../shared/channels';
+import { readSettings } from '../../shared/settings';
+import { startVisitorSession } from '../../shared/visitors';
+import { httpRoute } from '../adapters/http';
+import { pathParameter } from '../adapters/http-resource';
+
+const sessionRequest = z
+  .strictObject({
+    name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+    resumeToken: z.string().max(200).optional(),
+  })
+  .optional();
+
+export const handler = httpRoute(
+  sessionRequest,
+  async ({ body, pathParameters, event }) => {
+    const [channel, settings] = await Promise.all([
+      getChannel(pathParameter(pathParameters, 'channelId')),
+      readSettings(),
+    ]);
+    const session = await startVisitorSession({
+      channel,
+      sourceIp: event.requestContext.http.sourceIp,
+      name: body?.name,
+      resumeToken: body?.resumeToken,
+      sessionsPerIpPerMinute: settings.limits.widgetSessionsPerIpPerMinute,
+      now: new Date(event.requestContext.timeEpoch),
+    });
+    return { status: 201, body: session };
+  },
+  { auth: 'none' },
+);

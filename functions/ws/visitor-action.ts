@@ -1,0 +1,12 @@
+// Widget visitor actions over WebSocket: `{action: 'chat.send' | 'chat.history' | 'chat.typing', requestId, ...}`.
+import * as z from 'zod';
+import { forbidden } from '../../shared/errors';
+import { runVisitorAction, VISITOR_ACTION_NAMES } from '../../shared/visitor-chat';
+import { webSocketAction } from '../adapters/websocket';
+
+const frame = z.looseObject({ action: z.enum(VISITOR_ACTION_NAMES) });
+
+export const handler = webSocketAction(frame, async ({ action, requestId: _r, ...input }, { actor, receivedAt }) => {
+  if (actor.kind !== 'visitor') throw forbidden('Only widget visitors use chat actions.');
+  return runVisitorAction(actor, action, input, receivedAt);
+});

@@ -1,0 +1,89 @@
+// The demo tenant of the local stack: an admin, a supervisor, two operators in two groups, one channel of each kind
+// and two categories. Seeding is idempotent: a persisted database keeps its ids and is not seeded twice.
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { OperatorActor } from '../../shared/actors';
+import { createCategory } from '../../shared/categories';
+import { createChannel } from '../../shared/channels';
+import { dynamo } from '../../shared/clients';
+import { readConfig } from '../../shared/config';
+import { createGroup } from '../../shared/groups';
+import { keys } from '../../shared/keys';
+import { insertOperator } from '../../shared/operators';
+
+export interface DemoTenant {
+  groups: { firstLine: string; secondLine: string };
+  operators: { admin: string; supervisor: string; anna: string; boris: string };
+  channels: { widget: string; telegram: string; whatsapp: string; api: string };
+  webhookSecrets: Record<string, string>;
+}
+
+/** Seeding needs an admin before one exists; this actor only ever passes the policy's admin check. */
+const seeder: OperatorActor = { kind: 'operator', operatorId: 'seed', role: 'admin', groupIds: [] };
+
+export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promise<DemoTenant> {
+  const table = readConfig().tableName;
+  const { Item } = await dynamo().send(new GetCommand({ TableName: table, Key: keys.demoSeed() }));
+  if (Item) return Item.tenant as DemoTenant;
+
+  const firstLine = await createGroup(seeder, { name: 'First line', strategy: 'manual' });
+  const secondLine = await createGroup(seeder, { name: 'Second line', strategy: 'least_busy' });
+  const operator = (name: string, email: string, role: 'admin' | 'supervisor' | 'operator', groupIds: string[]) =>
+    insertOperator({ name, email, role, groupIds, capacity: 5, enabled: true });
+  const admin = await operator('Ada Admin', 'admin@demo.switchboard.local', 'admin', []);
+  const supervisor = await operator('Sam Supervisor', 'sam@demo.switchboard.local', 'supervisor', []);
+  const anna = await operator('Anna', 'anna@demo.switchboard.local', 'operator', [firstLine.groupId]);
+  const boris = await operator('Boris', 'boris@demo.switchboard.local', 'operator', [secondLine.groupId]);
+  const base = { defaultGroupId: firstLine.groupId, enabled: true, overrides: {} };
+  const widget = await createChannel(seeder, {
+    ...base,
+    kind: 'widget',
+    name: 'Website',
+    settings: { allowedOrigins: ['http://localhost:8080'] },
+  });
+  const telegram = await createChannel(seeder, {
+    ...base,
+    kind: 'telegram',
+    name: 'Telegram bot',
+    settings: { botToken: '123456789:AAH-local-demo-bot-token-0000' },
+  });
+  const whatsapp = await createChannel(seeder, {
+    ...base,
+    kind: 'whatsapp',
+    name: 'WhatsApp',
+    settings: {
+      phoneNumberId: '100000000000001',
+      accessToken: 'local-access-token',
+      appSecret: 'local-app-secret',
+      verifyToken: 'local-verify-token',
+    },
+  });
+  const api = await createChannel(seeder, {
+    ...base,
+    kind: 'api',
+    name: 'CRM',
+    settings: { callbackUrl: options.apiCallbackUrl },
+  });
+  await createCategory(seeder, { name: 'Billing' });
+  await createCategory(seeder, { name: 'Technical issue' });
+
+  const tenant: DemoTenant = {
+    groups: { firstLine: firstLine.groupId, secondLine: secondLine.groupId },
+    operators: {
+      admin: admin.operatorId,
+      supervisor: supervisor.operatorId,
+      anna: anna.operatorId,
+      boris: boris.operatorId,
+    },
+    channels: {
+      widget: widget.channelId,
+      telegram: telegram.channelId,
+      whatsapp: whatsapp.channelId,
+      api: api.channelId,
+    },
+    webhookSecrets: Object.fromEntries(
+      [widget, telegram, whatsapp, api].map((channel) => [channel.channelId, channel.webhookSecret]),
+    ),
+  };
+  await dynamo().send(new PutCommand({ TableName: table, Item: { ...keys.demoSeed(), type: 'demoSeed', tenant } }));
+  return tenant;
+}

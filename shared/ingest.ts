@@ -1,6 +1,8 @@
 // Ingest (T1, T3, T12, CH2): one normalized client message from any channel → client upserted, the open ticket found
 // or a new one opened and routed, the message stored, counters moved — in one transaction decided from one read, and
 // retried from a fresh read if anything changed meanwhile. Then the change is pushed to whoever may see it.
+
+import { autoCloseTimerStep, periodsFor } from './auto-close';
 import { type Channel, getChannel } from './channels';
 import { type ClientType, clientIdFor, clientItem } from './chat-clients';
 import { readConfig } from './config';
@@ -162,6 +164,7 @@ async function ingestOnce(clientId: string, input: InboundMessage): Promise<Writ
   }
   const capacity = routing.status === 'in_progress' && routing.reason !== 'pinned' ? routing.capacity : undefined;
   steps.push(...counterUpdates(counterDeltas(undefined, ticket), () => capacity).map(stale));
+  steps.push(autoCloseTimerStep(ticket, await periodsFor(ticket)));
   await transactWrite(steps);
   if (routing.status === 'in_progress' && routing.reason !== 'pinned') await recordRoutedAt(routing.assigneeId, now);
   return { before: undefined, ticket, message, messages: [opened, message] };

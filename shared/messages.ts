@@ -2,11 +2,12 @@
 // the "groups with the previous message" flag. System messages (T10) are for operators only.
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { OperatorActor } from './actors';
 import { dynamo } from './clients';
 import { readConfig } from './config';
 import { keys } from './keys';
 import { decodeCursor, type Page, pageOf } from './pagination';
-import type { SystemNote } from './ticket-rules';
+import type { SystemNote, Ticket } from './ticket-rules';
 
 export type Author =
   | { kind: 'client' }
@@ -58,6 +59,22 @@ export function newMessageId(now: Date): string {
   sameStampCount = stamp === lastStamp ? sameStampCount + 1 : 0;
   lastStamp = stamp;
   return `${stamp.toString(36).padStart(9, '0')}${sameStampCount.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+/** T10: a movement as a timeline message, visible to operators only. */
+export function systemMessage(ticket: Ticket, note: SystemNote, actor: OperatorActor | undefined, now: Date): Message {
+  return {
+    messageId: newMessageId(now),
+    ticketId: ticket.ticketId,
+    ticketNumber: ticket.number,
+    clientId: ticket.clientId,
+    author: actor ? { kind: 'system', operatorId: actor.operatorId } : { kind: 'system' },
+    kind: 'system',
+    text: note.text,
+    note,
+    createdAt: now.toISOString(),
+    seq: ticket.seq,
+  };
 }
 
 export function messageItem(message: Message): Record<string, unknown> {

@@ -2,17 +2,18 @@
 // conditioned on the state it was decided from (with its timeline entry and counter moves) and push the change.
 // A lost race is retried from a fresh read, where the state machine gives the loser its real answer.
 import type { OperatorActor } from './actors';
+import { autoCloseTimerStep, periodsFor } from './auto-close';
 import { getCategory } from './categories';
 import { getChannel } from './channels';
 import { readConfig } from './config';
 import { conflict, DomainError, forbidden, invalid, notFound } from './errors';
 import { getGroup } from './groups';
 import { keys } from './keys';
-import { type Message, newMessageId, putMessage } from './messages';
+import { putMessage, systemMessage } from './messages';
 import { getOperator } from './operators';
 import { canSeeTicket } from './policy';
 import { publishTicketChange } from './ticket-events';
-import { decide, type SystemNote, type Ticket, type TicketCommand } from './ticket-rules';
+import { applyDecision, decide, type Ticket, type TicketCommand } from './ticket-rules';
 import {
   allocateTicketNumber,
   clearOpenTicket,
@@ -53,6 +54,10 @@ export async function runTicketCommand(
       const steps: TransactStep[] = [stale(putTicketIfUnchanged(after, before.seq)), stale(putMessage(note))];
       steps.push(...counterUpdates(counterDeltas(before, after)).map(stale));
       if (after.status === 'closed') steps.push(stale(clearOpenTicket(after)));
+      else if (after.status !== before.status || after.assigneeId !== before.assigneeId) {
+        // T11: a new status or owner means a new silence period.
+        steps.push(autoCloseTimerStep(after, await periodsFor(after)));
+      }
       await transactWrite(steps);
       return { before, after, note };
     });
@@ -110,6 +115,7 @@ export async function startOutbound(actor: OperatorActor, clientId: string, now 
       { item: { Put: { TableName: table(), Item: { ...keys.ticketNumber(number), type: 'ticketNumber', clientId } } } },
       stale(putMessage(note)),
       ...counterUpdates(counterDeltas(undefined, ticket)).map(stale),
+      autoCloseTimerStep(ticket, await periodsFor(ticket)),
     ];
     if (latest) steps.push(stale(putTicketIfUnchanged(latest, latest.seq, false)));
     await transactWrite(steps);
@@ -144,28 +150,6 @@ async function resolve(request: CommandRequest): Promise<TicketCommand> {
     default:
       return request;
   }
-}
-
-export function applyDecision(ticket: Ticket, changes: Partial<Ticket>, removes: ReadonlyArray<keyof Ticket>): Ticket {
-  const next: Record<string, unknown> = { ...ticket, ...changes };
-  for (const field of removes) delete next[field];
-  return next as unknown as Ticket;
-}
-
-/** T10: a movement as a timeline message, visible to operators only. */
-export function systemMessage(ticket: Ticket, note: SystemNote, actor: OperatorActor | undefined, now: Date): Message {
-  return {
-    messageId: newMessageId(now),
-    ticketId: ticket.ticketId,
-    ticketNumber: ticket.number,
-    clientId: ticket.clientId,
-    author: actor ? { kind: 'system', operatorId: actor.operatorId } : { kind: 'system' },
-    kind: 'system',
-    text: note.text,
-    note,
-    createdAt: now.toISOString(),
-    seq: ticket.seq,
-  };
 }
 
 /** T4: the loser of a take race is told who won, by name. */

@@ -174,6 +174,12 @@ export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorAc
   }
 }
 
+export function applyDecision(ticket: Ticket, changes: Partial<Ticket>, removes: ReadonlyArray<keyof Ticket>): Ticket {
+  const next: Record<string, unknown> = { ...ticket, ...changes };
+  for (const field of removes) delete next[field];
+  return next as unknown as Ticket;
+}
+
 /** T11: the timer's view of a ticket — closes it when the silence has lasted long enough. */
 export function decideAutoClose(
   ticket: Ticket,

@@ -18,19 +18,18 @@ export type TimerJob = (timer: DueTimer, now: Date) => Promise<void>;
 export const SWEEP_LOOKBACK_MINUTES = 10;
 const KEEP_AFTER_DUE_SECONDS = 24 * 60 * 60;
 
-export async function scheduleTimer(timer: DueTimer): Promise<void> {
+export function timerItem(timer: DueTimer): Record<string, unknown> {
   const due = new Date(timer.due);
-  await dynamo().send(
-    new PutCommand({
-      TableName: readConfig().tableName,
-      Item: {
-        ...keys.timer(due, timer.kind, timer.id),
-        type: 'timer',
-        ...timer,
-        expiresAt: Math.floor(due.getTime() / 1000) + KEEP_AFTER_DUE_SECONDS,
-      },
-    }),
-  );
+  return {
+    ...keys.timer(due, timer.kind, timer.id),
+    type: 'timer',
+    ...timer,
+    expiresAt: Math.floor(due.getTime() / 1000) + KEEP_AFTER_DUE_SECONDS,
+  };
+}
+
+export async function scheduleTimer(timer: DueTimer): Promise<void> {
+  await dynamo().send(new PutCommand({ TableName: readConfig().tableName, Item: timerItem(timer) }));
 }
 
 export async function cancelTimer(timer: Pick<DueTimer, 'kind' | 'id' | 'due'>): Promise<void> {

@@ -1,9 +1,10 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalGateway, startGateway } from '../../infra/local/gateway';
 import type { OperatorActor } from '../../shared/actors';
 import { createChannel } from '../../shared/channels';
 import { clientIdFor } from '../../shared/chat-clients';
-import { dynamo } from '../../shared/clients';
+import { dynamo, resetClients } from '../../shared/clients';
 import { recordConnection } from '../../shared/connections';
 import { DomainError } from '../../shared/errors';
 import { createGroup } from '../../shared/groups';
@@ -25,6 +26,7 @@ let anna: Operator;
 let boris: Operator;
 let sue: Operator;
 let seq = 0;
+let gateway: LocalGateway;
 
 const inbound = (externalUserId: string, text: string, extra: Partial<InboundMessage> = {}): InboundMessage => ({
   channelId,
@@ -71,6 +73,10 @@ function errorOf(reason: unknown) {
 
 beforeAll(async () => {
   ({ tableName } = await useTestTable());
+  // Pushes go through a real management endpoint; the test's connections have no socket behind them.
+  gateway = await startGateway({ httpRoutes: [], webSocketRoutes: [], log: () => undefined });
+  process.env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
+  resetClients();
   firstLine = (await createGroup(admin, { name: 'First line', strategy: 'manual' })).groupId;
   secondLine = (await createGroup(admin, { name: 'Second line', strategy: 'manual' })).groupId;
   channelId = (
@@ -88,6 +94,10 @@ beforeAll(async () => {
   anna = await operator('Anna', 'operator', [firstLine]);
   boris = await operator('Boris', 'operator', [firstLine]);
   sue = await operator('Sue', 'supervisor', []);
+});
+
+afterAll(async () => {
+  await gateway.close();
 });
 
 describe('T1 ingest', () => {

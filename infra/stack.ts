@@ -1,5 +1,6 @@
-// One tenant's Switchboard: table, attachments bucket, WebSocket and HTTP APIs, schedules and a function per handler,
-// all generated from the route table (infra/routes.ts) and the table definition (shared/keys.ts).
+// One tenant's Switchboard: table, attachments bucket, operator user pool, WebSocket and HTTP APIs with their
+// authorizers, schedules and a function per handler, all generated from the route table (infra/routes.ts) and the
+// table definition (shared/keys.ts).
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -12,6 +13,7 @@ import {
   WebSocketApi,
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -24,8 +26,19 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { ENV } from '../shared/config';
 import { tableDefinition } from '../shared/keys';
+import { LOGIN_ENV } from '../shared/logins';
+import { TOKEN_ENV } from '../shared/operator-tokens';
+import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
-import { functionIdOf, handlerEntries, httpRoutes, schedules, WS_ROUTE_SELECTION, webSocketRoutes } from './routes';
+import {
+  functionIdOf,
+  handlerEntries,
+  httpRoutes,
+  schedules,
+  WS_ROUTE_SELECTION,
+  webSocketAuthorizer,
+  webSocketRoutes,
+} from './routes';
 import { PLACEHOLDER_SES_IDENTITY, readTenantSettings, stackNameOf, type TenantSettings } from './tenant';
 
 export type SwitchboardStackProps = StackProps & Omit<TenantSettings, 'sesIdentityIsPlaceholder'>;
@@ -36,8 +49,14 @@ export const WEBSOCKET_STAGE = 'live';
 // Per tenant; generous for a support desk, low enough that a runaway client cannot exhaust the account's quota.
 const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
 
-const PUBLIC_ROUTES_REASON =
-  'Routes are public until operator authentication is attached; the health route is intentionally public.';
+/** The admin operators API: it provisions logins (shared/logins.ts) and closes a disabled operator's sockets. */
+export const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
+
+const PUBLIC_HTTP_ROUTES_REASON =
+  'public by design: health check, widget session start (rate-limited per IP) and channel webhooks (verified by signature)';
+const WEBSOCKET_ROUTE_REASON =
+  'API Gateway authorizes a WebSocket connection once, at $connect (Lambda REQUEST authorizer); the other routes run ' +
+  'on that authorized connection and cannot carry an authorizer of their own.';
 
 /**
  * The tenant's stack as `cdk synth` builds it, from the app's context; throws TenantSettingsError on bad settings.
@@ -62,6 +81,7 @@ export function createTenantStack(app: Construct): SwitchboardStack {
 export class SwitchboardStack extends Stack {
   readonly table: Table;
   readonly attachments: Bucket;
+  readonly operatorPool: OperatorUserPool;
   readonly webSocketApi: WebSocketApi;
   readonly webSocketStage: WebSocketStage;
   readonly httpApi: HttpApi;
@@ -77,6 +97,7 @@ export class SwitchboardStack extends Stack {
 
     this.table = this.createTable(props.tenant);
     this.attachments = this.createAttachmentsBucket(props.corsOrigins);
+    this.operatorPool = new OperatorUserPool(this, 'Operators', { tenant: props.tenant });
 
     // Created before the functions because their environment carries the stage's management endpoint.
     this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
@@ -95,16 +116,29 @@ export class SwitchboardStack extends Stack {
       [ENV.bucketName]: this.attachments.bucketName,
       [ENV.wsManagementEndpoint]: this.webSocketStage.callbackUrl,
       [ENV.sesFrom]: props.sesFrom,
+      [TOKEN_ENV.issuer]: this.operatorPool.issuer,
+      [TOKEN_ENV.clientId]: this.operatorPool.client.userPoolClientId,
+      [LOGIN_ENV.userPoolId]: this.operatorPool.userPool.userPoolId,
     };
+    if (!handlerEntries().includes(OPERATORS_ADMIN_ENTRY)) {
+      throw new Error(`The route table no longer names ${OPERATORS_ADMIN_ENTRY}; move its login grants with it`);
+    }
     const scheduled = new Set(schedules.map((schedule) => schedule.entry));
-    const pushes = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry));
+    const pushes = new Set(
+      [...webSocketRoutes, ...schedules].map((route) => route.entry).concat(OPERATORS_ADMIN_ENTRY),
+    );
     const functions = new Map<string, SwitchboardFunction>();
     for (const entry of handlerEntries()) {
       const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : 'request';
       const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
-      this.grantData(fn);
-      this.grantSendEmail(fn, props.sesIdentity);
+      this.grantTable(fn);
+      // The authorizer only resolves principals from the table; every other handler may store files and send mail.
+      if (entry !== webSocketAuthorizer.entry) {
+        this.grantAttachments(fn);
+        this.grantSendEmail(fn, props.sesIdentity);
+      }
       if (pushes.has(entry)) this.grantPush(fn);
+      if (entry === OPERATORS_ADMIN_ENTRY) this.operatorPool.grantLoginAdmin(fn);
       functions.set(entry, fn);
     }
     this.functions = functions;
@@ -114,14 +148,27 @@ export class SwitchboardStack extends Stack {
       return fn;
     };
 
+    const connectAuthorizer = new WebSocketLambdaAuthorizer(
+      'ConnectAuthorizer',
+      functionOf(webSocketAuthorizer.entry),
+      {
+        identitySource: [webSocketAuthorizer.identitySource],
+      },
+    );
     // addRoute for every key, $connect/$disconnect/$default included: it is what the constructor's route options
     // call, and one loop keeps the table the only list of routes.
     for (const route of webSocketRoutes) {
+      const connect = route.routeKey === '$connect';
       const wsRoute = this.webSocketApi.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${functionIdOf(route.entry)}Ws`, functionOf(route.entry)),
         returnResponse: route.replies,
+        ...(connect ? { authorizer: connectAuthorizer } : {}),
       });
-      NagSuppressions.addResourceSuppressions(wsRoute, [{ id: 'AwsSolutions-APIG4', reason: PUBLIC_ROUTES_REASON }]);
+      if (!connect) {
+        NagSuppressions.addResourceSuppressions(wsRoute, [
+          { id: 'AwsSolutions-APIG4', reason: WEBSOCKET_ROUTE_REASON },
+        ]);
+      }
     }
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -156,16 +203,24 @@ export class SwitchboardStack extends Stack {
         ),
       },
     });
+    // API Gateway checks signature, issuer, expiry and that `aud` or `client_id` is the operator client; the handlers
+    // then resolve the `username` claim to an enabled operator (functions/adapters/http.ts).
+    const operatorAuthorizer = new HttpJwtAuthorizer('OperatorJwt', this.operatorPool.issuer, {
+      jwtAudience: [this.operatorPool.client.userPoolClientId],
+    });
     for (const route of httpRoutes) {
       const id = `${functionIdOf(route.entry)}Http${route.method}`;
+      const operator = route.auth === 'operator';
       const created = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(id, functionOf(route.entry)),
+        ...(operator ? { authorizer: operatorAuthorizer, authorizationScopes: [OPERATOR_TOKEN_SCOPE] } : {}),
       });
+      if (operator) continue;
       for (const httpRoute of created) {
         NagSuppressions.addResourceSuppressions(httpRoute, [
-          { id: 'AwsSolutions-APIG4', reason: PUBLIC_ROUTES_REASON },
+          { id: 'AwsSolutions-APIG4', reason: PUBLIC_HTTP_ROUTES_REASON },
         ]);
       }
     }
@@ -194,6 +249,9 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url });
     new CfnOutput(this, 'AttachmentsBucket', { value: this.attachments.bucketName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UserPoolId', { value: this.operatorPool.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.operatorPool.client.userPoolClientId });
+    new CfnOutput(this, 'TokenIssuer', { value: this.operatorPool.issuer });
   }
 
   // Table rather than TableV2: a tenant lives in one region, and AWS::DynamoDB::Table keeps PITR, deletion protection
@@ -259,16 +317,21 @@ export class SwitchboardStack extends Stack {
     });
   }
 
-  // Every function gets the table and the bucket: the route table does not yet say which handler touches which
-  // store, and all of them share one data module. Narrow this once it does.
-  private grantData(fn: SwitchboardFunction): void {
+  // Every function gets the table and (the authorizer aside) the bucket: the route table does not yet say which
+  // handler touches which store, and all of them share one data module. Narrow this once it does.
+  private grantTable(fn: SwitchboardFunction): void {
     this.table.grantReadWriteData(fn);
-    this.attachments.grantReadWrite(fn);
     suppressWildcards(fn, [
       {
         reason: 'Queries on the GSIs need the index ARNs (table/index/*) of this tenant table, and only of it.',
         appliesTo: [{ regex: '/^Resource::<Table[A-Z0-9]+\\.Arn>\\/index\\/\\*$/' }],
       },
+    ]);
+  }
+
+  private grantAttachments(fn: SwitchboardFunction): void {
+    this.attachments.grantReadWrite(fn);
+    suppressWildcards(fn, [
       {
         reason:
           'Attachments are objects under arbitrary keys in the tenant bucket; the s3:*Object* action groups are ' +

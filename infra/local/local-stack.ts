@@ -1,5 +1,6 @@
 // The whole stack on one machine: DynamoDB Local, S3 (s3rver), SES (aws-ses-v2-local), the local API Gateway and the
 // local scheduler, wired through the same environment variables the CDK stack sets on every function.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resetClients } from '../../shared/clients';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -8,6 +9,7 @@ import { repoRoot } from './lambda-runtime';
 import { assertPortFree } from './ports';
 import { type S3Local, startS3Local } from './s3-local';
 import { type LocalScheduler, startScheduler } from './scheduler';
+import { type DemoTenant, seedDemoTenant } from './seed';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { ensureTable } from './table';
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from './token-issuer';
@@ -19,6 +21,8 @@ export interface LocalStackOptions {
   persist: boolean;
   host?: string;
   log?: (line: string) => void;
+  /** Seed the demo tenant (default); tests that bring their own data turn it off. */
+  seed?: boolean;
 }
 
 export interface LocalStack {
@@ -37,9 +41,12 @@ export interface LocalStack {
   scheduler: LocalScheduler;
   /** Stands in for the Cognito user pool: mints operator access tokens the gateway and authorizer accept. */
   tokens: TokenIssuer;
+  /** The demo tenant's ids, when seeded. */
+  demo: DemoTenant | undefined;
   stop(): Promise<void>;
 }
 
+export const DEMO_FILE = path.join(repoRoot, '.local-data', 'demo.json');
 export const LOCAL_TABLE = 'switchboard-local';
 export const LOCAL_BUCKET = 'switchboard-local-attachments';
 export const LOCAL_SES_FROM = 'support@switchboard.local';
@@ -101,6 +108,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
     stops.push(async () => scheduler.stop());
+    const demo =
+      options.seed === false ? undefined : await seedDemoTenant({ apiCallbackUrl: `${gateway.httpUrl}/health` });
+    if (demo) {
+      // `npm run say` finds the demo widget here.
+      await mkdir(path.dirname(DEMO_FILE), { recursive: true });
+      await writeFile(DEMO_FILE, JSON.stringify(demo, null, 2));
+    }
 
     return {
       urls: {
@@ -117,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       gateway,
       scheduler,
       tokens,
+      demo,
       stop,
     };
   } catch (error) {

@@ -1,7 +1,8 @@
 // `npm start`: brings the local stack up with demo data, prints its URLs and demo tokens, and stops it all on Ctrl-C.
 
-import { startLocalStack } from './local-stack';
+import { type LocalStack, startLocalStack } from './local-stack';
 import { LocalStackError } from './local-stack-error';
+import type { DemoTenant } from './seed';
 
 const HELP = `Usage: npm start [-- --persist] [-- --port-base=4000]
   --persist          keep DynamoDB and S3 data under .local-data/ (in memory otherwise)
@@ -39,7 +40,7 @@ async function main() {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  const { urls } = stack;
+  const { urls, demo } = stack;
   console.log(`
 Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', data kept in .local-data/' : ', in memory'})
 
@@ -50,9 +51,37 @@ Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', 
   S3 (s3rver)      ${urls.s3}   (bucket ${stack.bucketName})
   SES mailbox      ${urls.mailbox}
 
-Try:  curl ${urls.http}/health
+${demo ? await demoSection(stack, demo) : ''}
 Press Ctrl-C to stop.
 `);
+}
+
+const TOKEN_HOURS = 12;
+
+async function demoSection(stack: LocalStack, demo: DemoTenant): Promise<string> {
+  const { urls } = stack;
+  const people: Array<[string, string, string]> = [
+    ['admin', 'Ada Admin', demo.operators.admin],
+    ['supervisor', 'Sam Supervisor', demo.operators.supervisor],
+    ['operator', 'Anna (First line)', demo.operators.anna],
+    ['operator', 'Boris (Second line)', demo.operators.boris],
+  ];
+  const tokens = await Promise.all(
+    people.map(([, , id]) => stack.tokens.mintAccessToken(id, { expiresInSeconds: TOKEN_HOURS * 3600 })),
+  );
+  const rows = people.map(([role, name, id], i) => `  ${role.padEnd(11)}${name.padEnd(21)}${id}\n    ${tokens[i]}`);
+  return `Demo tenant (access tokens valid ${TOKEN_HOURS} h; Authorization: Bearer <token>, or ?token=<token> on the WebSocket)
+${rows.join('\n')}
+
+  groups     First line ${demo.groups.firstLine}, Second line ${demo.groups.secondLine}
+  channels   widget ${demo.channels.widget}, telegram ${demo.channels.telegram}, whatsapp ${demo.channels.whatsapp}, api ${demo.channels.api}
+
+Try it:
+  curl ${urls.http}/health
+  curl -H "Authorization: Bearer $TOKEN" ${urls.http}/tickets?tab=unassigned
+  npx wscat -c "${urls.webSocket}?token=$TOKEN"     then  {"action":"list","requestId":"1","tab":"unassigned"}
+  npm run say -- "Hello, I need help"     (a website visitor writes through the widget channel)
+`;
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 // CDK assertions for one tenant's stack: every property the deployment relies on, derived from the route table and
-// the table definition, plus cdk-nag's AWS Solutions checks and the tenant-name rule.
+// the table definition, operator sign-in and the API authorizers, plus cdk-nag's AWS Solutions checks and the
+// tenant-name rule.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { App, Aspects, type CfnElement, Stack } from 'aws-cdk-lib';
@@ -8,9 +9,23 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_ADMIN_ACTIONS, OPERATOR_TOKEN_SCOPE } from '../../infra/constructs/operator-user-pool';
 import { repoRoot } from '../../infra/constructs/switchboard-function';
-import { handlerEntries, httpRoutes, schedules, WS_ROUTE_SELECTION, webSocketRoutes } from '../../infra/routes';
-import { createTenantStack, type SwitchboardStack, TENANT_TAG, WEBSOCKET_STAGE } from '../../infra/stack';
+import {
+  handlerEntries,
+  httpRoutes,
+  schedules,
+  WS_ROUTE_SELECTION,
+  webSocketAuthorizer,
+  webSocketRoutes,
+} from '../../infra/routes';
+import {
+  createTenantStack,
+  OPERATORS_ADMIN_ENTRY,
+  type SwitchboardStack,
+  TENANT_TAG,
+  WEBSOCKET_STAGE,
+} from '../../infra/stack';
 import {
   PLACEHOLDER_SES_IDENTITY,
   readTenantSettings,
@@ -20,6 +35,8 @@ import {
 } from '../../infra/tenant';
 import { ENV } from '../../shared/config';
 import { tableDefinition } from '../../shared/keys';
+import { LOGIN_ENV } from '../../shared/logins';
+import { TOKEN_ENV } from '../../shared/operator-tokens';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -27,6 +44,7 @@ interface Resource {
   Properties: Json;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } };
 }
 interface Statement {
   Action: string | string[];
@@ -332,7 +350,8 @@ describe('Foundation: least privilege', () => {
   });
 
   it('Foundation: ses:SendEmail/SendRawEmail is scoped to the configured identity ARN', () => {
-    for (const entry of handlerEntries()) {
+    // The $connect authorizer only reads and writes the table (see "Operator sign-in" below).
+    for (const entry of handlerEntries().filter((e) => e !== webSocketAuthorizer.entry)) {
       const ses = statementsOf(entry).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
       expect(ses, entry).toHaveLength(1);
       expect(actionsOf(ses[0] as Statement).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
@@ -353,8 +372,11 @@ describe('Foundation: least privilege', () => {
     }
   });
 
-  it('Foundation: WebSocket and schedule functions may manage connections of the live stage only; HTTP ones may not', () => {
-    const pushers = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry));
+  it('Foundation: WebSocket, schedule and operators-admin functions may manage connections of the live stage only; other HTTP ones may not', () => {
+    // The operators admin API closes a disabled operator's sockets.
+    const pushers = new Set(
+      [...webSocketRoutes, ...schedules].map((route) => route.entry).concat(OPERATORS_ADMIN_ENTRY),
+    );
     const wsApiId = logicalIdOf(stack.webSocketApi.node.defaultChild);
     for (const entry of handlerEntries()) {
       const manage = statementsOf(entry).filter((s) => actionsOf(s).includes('execute-api:ManageConnections'));
@@ -371,10 +393,19 @@ describe('Foundation: least privilege', () => {
 });
 
 describe('Foundation: outputs and tags', () => {
-  it('Foundation: stack outputs WebSocketUrl (wss), WebSocketManagementUrl (https), HttpApiUrl, bucket and table', () => {
+  it('Foundation: stack outputs WebSocketUrl (wss), WebSocketManagementUrl (https), HttpApiUrl, bucket, table and sign-in', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
-      ['AttachmentsBucket', 'HttpApiUrl', 'TableName', 'WebSocketManagementUrl', 'WebSocketUrl'].sort(),
+      [
+        'AttachmentsBucket',
+        'HttpApiUrl',
+        'TableName',
+        'WebSocketManagementUrl',
+        'WebSocketUrl',
+        'UserPoolId',
+        'UserPoolClientId',
+        'TokenIssuer',
+      ].sort(),
     );
     expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
     expect(JSON.stringify(outputs.WebSocketManagementUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
@@ -397,6 +428,221 @@ describe('Foundation: outputs and tags', () => {
         ? (tags as { Key: string; Value: string }[]).find((tag) => tag.Key === TENANT_TAG)?.Value
         : (tags as Record<string, string>)[TENANT_TAG];
       expect(value, `${id} (${resource.Type})`).toBe('acme');
+    }
+  });
+});
+
+describe('Operator sign-in: user pool and app client', () => {
+  const poolId = () => logicalIdOf(stack.operatorPool.userPool.node.defaultChild);
+  const clientId = () => logicalIdOf(stack.operatorPool.client.node.defaultChild);
+  /** `https://cognito-idp.<region>.amazonaws.com/<poolId>`, as Cognito writes `iss`. */
+  const issuer = () => ({
+    'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId() }]],
+  });
+
+  it('Operator sign-in: one user pool, admin-created users only, strong passwords, retained and protected', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    const pool = resourceAt(poolId());
+    expect(pool.DeletionPolicy).toBe('Retain');
+    expect(pool.UpdateReplacePolicy).toBe('Retain');
+    expect(pool.Properties).toMatchObject({
+      UserPoolName: 'switchboard-acme-operators',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      DeletionProtection: 'ACTIVE',
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 7,
+        },
+      },
+    });
+  });
+
+  it('Operator sign-in: usernames are operator ids, with a required e-mail that invites go to and that signs in', () => {
+    const pool = resourceAt(poolId()).Properties;
+    // Username sign-in stays on (no UsernameAttributes), so the access token's `username` is the operator id.
+    expect(pool.UsernameAttributes).toBeUndefined();
+    expect(pool.AliasAttributes).toEqual(['email']);
+    expect(pool.AutoVerifiedAttributes).toEqual(['email']);
+    expect(pool.Schema).toEqual(expect.arrayContaining([{ Name: 'email', Required: true, Mutable: true }]));
+    const invite = (pool.AdminCreateUserConfig as { InviteMessageTemplate: { EmailMessage: string } })
+      .InviteMessageTemplate.EmailMessage;
+    expect(invite).toContain('{username}');
+    expect(invite).toContain('{####}');
+  });
+
+  it('Operator sign-in: optional TOTP MFA and Plus-plan threat protection, enforced', () => {
+    expect(resourceAt(poolId()).Properties).toMatchObject({
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+  });
+
+  it('Operator sign-in: the app client has no secret, SRP only, 1 h access tokens, 30-day refresh, no existence leaks', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    const client = resourceAt(clientId());
+    expect(client.Properties.UserPoolId).toEqual({ Ref: poolId() });
+    expect(client.Properties).toMatchObject({
+      GenerateSecret: false,
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30 * 24 * 60,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AllowedOAuthFlowsUserPoolClient: false,
+    });
+    expect((client.Properties.ExplicitAuthFlows as string[]).sort()).toEqual(
+      ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'].sort(),
+    );
+  });
+
+  it('Operator sign-in: every function knows the issuer, the client and the pool', () => {
+    for (const entry of handlerEntries()) {
+      const variables = (
+        resourceAt(logicalIdOf(functionOf(entry).node.defaultChild)).Properties.Environment as {
+          Variables: Json;
+        }
+      ).Variables;
+      expect(variables[TOKEN_ENV.issuer], entry).toEqual(issuer());
+      expect(variables[TOKEN_ENV.clientId], entry).toEqual({ Ref: clientId() });
+      expect(variables[LOGIN_ENV.userPoolId], entry).toEqual({ Ref: poolId() });
+      // Cognito publishes its keys at <issuer>/.well-known/jwks.json, the verifier's default.
+      expect(variables[TOKEN_ENV.jwksUri], entry).toBeUndefined();
+    }
+  });
+
+  it('Operator sign-in: stack outputs the pool, the client and the token issuer', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.UserPoolId?.Value).toEqual({ Ref: poolId() });
+    expect(outputs.UserPoolClientId?.Value).toEqual({ Ref: clientId() });
+    expect(outputs.TokenIssuer?.Value).toEqual(issuer());
+  });
+
+  it('Operator sign-in: only the operators admin function may administer logins, on this pool only', () => {
+    for (const entry of handlerEntries()) {
+      const cognito = statementsOf(entry).filter((s) => actionsOf(s).some((a) => a.startsWith('cognito-idp:')));
+      if (entry !== OPERATORS_ADMIN_ENTRY) {
+        expect(cognito, entry).toHaveLength(0);
+        continue;
+      }
+      expect(cognito, entry).toHaveLength(1);
+      expect(actionsOf(cognito[0] as Statement).sort()).toEqual([...LOGIN_ADMIN_ACTIONS].sort());
+      expect(cognito[0]?.Resource).toEqual({ 'Fn::GetAtt': [poolId(), 'Arn'] });
+    }
+  });
+
+  it('Operator sign-in: the operators admin function may close connections of the live stage', () => {
+    const manage = statementsOf(OPERATORS_ADMIN_ENTRY).filter((s) =>
+      actionsOf(s).includes('execute-api:ManageConnections'),
+    );
+    expect(manage).toHaveLength(1);
+    expect(JSON.stringify(manage[0]?.Resource)).toContain(`/${WEBSOCKET_STAGE}/*/@connections/*`);
+  });
+
+  it('Operator sign-in: the $connect authorizer function reads and writes the table and nothing else', () => {
+    const services = statementsOf(webSocketAuthorizer.entry)
+      .flatMap(actionsOf)
+      .map((action) => action.split(':')[0]);
+    expect([...new Set(services)].sort()).toEqual(['dynamodb', 'xray']);
+  });
+});
+
+describe('Authorizers: HTTP JWT and WebSocket $connect', () => {
+  const httpApiId = () => logicalIdOf(stack.httpApi.node.defaultChild);
+  const wsApiId = () => logicalIdOf(stack.webSocketApi.node.defaultChild);
+  const authorizersOf = (apiId: string) =>
+    Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer' && (r.Properties.ApiId as Json).Ref === apiId,
+    );
+  const routesOf = (apiId: string) =>
+    new Map(
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && (r.Properties.ApiId as Json).Ref === apiId)
+        .map((r) => [r.Properties.RouteKey as string, r]),
+    );
+  const apig4ReasonOf = (route: Resource | undefined) =>
+    route?.Metadata?.cdk_nag?.rules_to_suppress?.find((rule) => rule.id === 'AwsSolutions-APIG4')?.reason;
+
+  it('Authorizers: the HTTP API has one JWT authorizer, issued by the pool, for the operator client', () => {
+    const authorizers = authorizersOf(httpApiId());
+    expect(authorizers).toHaveLength(1);
+    const poolId = logicalIdOf(stack.operatorPool.userPool.node.defaultChild);
+    expect(authorizers[0]?.[1].Properties).toEqual({
+      ApiId: { Ref: httpApiId() },
+      Name: expect.any(String),
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: logicalIdOf(stack.operatorPool.client.node.defaultChild) }],
+        Issuer: {
+          'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId }]],
+        },
+      },
+    });
+  });
+
+  it("Authorizers: exactly the auth:'operator' HTTP routes require a pool access token; the others are public", () => {
+    const [[jwtId]] = authorizersOf(httpApiId()) as [[string, Resource]];
+    const routes = routesOf(httpApiId());
+    expect(httpRoutes.some((r) => r.auth === 'none')).toBe(true);
+    for (const spec of httpRoutes) {
+      const key = `${spec.method} ${spec.path}`;
+      const route = routes.get(key);
+      if (!route) throw new Error(`missing route ${key}`);
+      if (spec.auth === 'operator') {
+        expect(route.Properties, key).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: jwtId },
+          // Only access tokens carry this scope: an ID token of the same client is refused.
+          AuthorizationScopes: [OPERATOR_TOKEN_SCOPE],
+        });
+        expect(apig4ReasonOf(route), key).toBeUndefined();
+      } else {
+        expect(route.Properties.AuthorizationType, key).toBe('NONE');
+        expect(route.Properties.AuthorizerId, key).toBeUndefined();
+        expect(route.Properties.AuthorizationScopes, key).toBeUndefined();
+        expect(apig4ReasonOf(route), key).toMatch(/^public by design: health check, widget session start/);
+      }
+    }
+  });
+
+  it('Authorizers: $connect runs the Lambda REQUEST authorizer on the token query parameter', () => {
+    const authorizers = authorizersOf(wsApiId());
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0] as [string, Resource];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: [webSocketAuthorizer.identitySource],
+    });
+    const fnId = logicalIdOf(functionOf(webSocketAuthorizer.entry).node.defaultChild);
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`{"Fn::GetAtt":["${fnId}","Arn"]}`);
+    const connect = routesOf(wsApiId()).get('$connect');
+    expect(connect?.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+    expect(apig4ReasonOf(connect)).toBeUndefined();
+    // API Gateway may invoke the authorizer, on behalf of this API.
+    const permitted = Object.values(resources).some(
+      (r) =>
+        r.Type === 'AWS::Lambda::Permission' &&
+        r.Properties.Principal === 'apigateway.amazonaws.com' &&
+        JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }) &&
+        JSON.stringify(r.Properties.SourceArn).includes(`{"Ref":"${wsApiId()}"}`),
+    );
+    expect(permitted).toBe(true);
+  });
+
+  it('Authorizers: no other WebSocket route carries an authorizer (authorization happens once, at $connect)', () => {
+    for (const [key, route] of routesOf(wsApiId())) {
+      if (key === '$connect') continue;
+      expect(route.Properties.AuthorizationType, key).toBe('NONE');
+      expect(route.Properties.AuthorizerId, key).toBeUndefined();
+      expect(apig4ReasonOf(route), key).toMatch(/authorizes a WebSocket connection once, at \$connect/);
     }
   });
 });

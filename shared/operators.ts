@@ -205,9 +205,11 @@ export async function updateOperator(
     // Otherwise a deployment can lose its last admin with one click; another admin can still do it.
     throw conflict('You cannot disable yourself or give up your own admin role; ask another admin.');
   }
+  let before: Operator | undefined;
   const updated = await withFreshRead(async () => {
     const stored = await readOperatorItem(operatorId);
     if (!stored) throw operatorNotFound(operatorId);
+    before = stored.operator;
     const next: Operator = {
       ...stored.operator,
       ...patch,
@@ -222,8 +224,16 @@ export async function updateOperator(
   });
   if (patch.enabled !== undefined) await setLoginEnabled(operatorId, patch.enabled);
   // A token that still verifies must not keep a socket; repeated on every `enabled: false` so a retry finishes the job.
-  if (patch.enabled === false) await closeLiveConnections(operatorId);
+  // A socket also listens with the role and groups it connected with (its audiences): after a change of either, it is
+  // closed so the front end reconnects and hears exactly what the operator may now see.
+  if (patch.enabled === false || audiencesChanged(before, updated)) await closeLiveConnections(operatorId);
   return updated;
+}
+
+function audiencesChanged(before: Operator | undefined, after: Operator): boolean {
+  if (!before) return false;
+  const groups = (operator: Operator) => [...operator.groupIds].sort().join(',');
+  return before.role !== after.role || groups(before) !== groups(after);
 }
 
 /** GET /me, for any enabled operator. */

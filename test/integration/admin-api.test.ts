@@ -299,6 +299,42 @@ describe('O3 disabled operators', () => {
     expect(await connectionIdsOf('ungrouped')).not.toContain('c1');
   });
 
+  it('O2/O3: a change of role or groups closes live sockets (they listen as the old audiences); a rename does not', async () => {
+    const groupId = await newGroup('Moving group');
+    const moving = await insertOperator(person('Moving'));
+    const principal = `operator#${moving.operatorId}` as const;
+    const connect = (connectionId: string) =>
+      recordConnection({ connectionId, principal, audiences: ['ungrouped'], connectedAt: new Date().toISOString() });
+    management.reset();
+    management.on(DeleteConnectionCommand).resolves({});
+    const closedNow = () => management.commandCalls(DeleteConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+
+    await connect('m1');
+    ok(
+      await call('PATCH /admin/operators/{operatorId}', admin, {
+        pathParameters: idOf(moving),
+        body: { name: 'Renamed' },
+      }),
+    );
+    expect(closedNow()).toEqual([]);
+    ok(
+      await call('PATCH /admin/operators/{operatorId}', admin, {
+        pathParameters: idOf(moving),
+        body: { groupIds: [groupId] },
+      }),
+    );
+    expect(closedNow()).toEqual(['m1']);
+    await connect('m2');
+    ok(
+      await call('PATCH /admin/operators/{operatorId}', admin, {
+        pathParameters: idOf(moving),
+        body: { role: 'supervisor' },
+      }),
+    );
+    expect(closedNow()).toEqual(['m1', 'm2']);
+    expect(await connectionIdsOf(principal)).toEqual([]);
+  });
+
   it("O4: a disabled operator's token gets 403 on GET /me; an enabled one gets its profile", async () => {
     const groupId = await newGroup('Profile group');
     const active = await insertOperator(person('Active', { groupIds: [groupId], capacity: 7 }));

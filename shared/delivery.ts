@@ -1,54 +1,31 @@
-// Outbound delivery (M3, CH3): operator messages start `queued` and are handed to their channel's adapter through one
+// Outbound delivery (M3, CH3): operator messages start `queued` and are handed to their channel's driver through one
 // interface; the outcome moves the message's status forward (never backwards) and is pushed to operators.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Channel, type ChannelKind, getChannel } from './channels';
+import type { DeliveryOutcome } from './channel-driver';
+import { channelDrivers } from './channel-drivers';
+import { getChannel } from './channels';
 import { dynamo } from './clients';
 import { readConfig } from './config';
 import { pushToAudiences } from './fanout';
 import { keys } from './keys';
 import { DELIVERY_STATUSES, type DeliveryStatus, type Message } from './messages';
-import { ticketAudiences, visitorView } from './ticket-events';
+import { ticketAudiences } from './ticket-events';
 import type { Ticket } from './ticket-rules';
+import { readClientHead } from './tickets';
 import { isConditionFailure } from './transactions';
 
-export type DeliveryOutcome =
-  | { status: 'sent' | 'delivered'; externalId?: string }
-  | { status: 'failed'; reason: string }
-  /** The channel has no outbound adapter here: the message stays queued. */
-  | { status: 'queued' };
-
-export interface ChannelAdapter {
-  deliver(input: { message: Message; ticket: Ticket; channel: Channel }): Promise<DeliveryOutcome>;
-}
-
-/** Widget visitors are on our own WebSocket API: a push to a live visitor socket is a delivery. */
-const widgetAdapter: ChannelAdapter = {
-  async deliver({ message, ticket }) {
-    const pushed = await pushToAudiences([`visitor#${ticket.clientId}`], {
-      type: 'event',
-      event: 'message.created',
-      data: visitorView(message),
-    });
-    return pushed.delivered > 0 ? { status: 'delivered' } : { status: 'sent' };
-  },
-};
-
-const adapters: Partial<Record<ChannelKind, ChannelAdapter>> = { widget: widgetAdapter };
-
-export function registerChannelAdapter(kind: ChannelKind, adapter: ChannelAdapter): void {
-  adapters[kind] = adapter;
-}
-
-/** Hands one operator message to its channel and records the outcome. */
+/** Hands one operator message to its channel's driver and records the outcome. */
 export async function deliverOperatorMessage(message: Message, ticket: Ticket): Promise<DeliveryStatus> {
-  const channel = await getChannel(ticket.channelId);
-  const adapter = channel ? adapters[channel.kind] : undefined;
+  const [channel, head] = await Promise.all([getChannel(ticket.channelId), readClientHead(ticket.clientId)]);
+  const driver = channel ? channelDrivers[channel.kind] : undefined;
   let outcome: DeliveryOutcome;
-  if (!channel || !adapter) {
-    outcome = channel ? { status: 'queued' } : { status: 'failed', reason: 'The client’s channel no longer exists.' };
+  if (!channel || !head.client) {
+    outcome = { status: 'failed', reason: 'The client or its channel no longer exists.' };
+  } else if (!driver) {
+    outcome = { status: 'queued' };
   } else {
     try {
-      outcome = await adapter.deliver({ message, ticket, channel });
+      outcome = await driver.deliver({ message, ticket, client: head.client, channel });
     } catch (error) {
       outcome = { status: 'failed', reason: `Channel error: ${(error as Error).message}` };
     }

@@ -65,6 +65,10 @@ export const operatorHttpActions = {
   'POST /tickets/{ticketId}/read': ['markRead', 'none'],
   'POST /tickets/{ticketId}/typing': ['typing', 'body'],
   'POST /clients/{clientId}/start': ['start', 'none', 201],
+  'POST /clients/{clientId}/blacklist': ['client.blacklist', 'none'],
+  'POST /clients/{clientId}/unblock': ['client.unblock', 'none'],
+  'POST /clients/{clientId}/pin': ['client.pin', 'body'],
+  'POST /clients/{clientId}/unpin': ['client.unpin', 'none'],
   'GET /me/counters': ['counters', 'none'],
   'GET /categories': ['categories', 'none'],
 } as const satisfies Record<string, readonly [OperatorActionName, ActionInput, number?]>;

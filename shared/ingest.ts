@@ -50,6 +50,8 @@ export interface IngestResult {
   ticket?: Ticket;
   message?: Message;
   opened: boolean;
+  /** C6: the client is blacklisted; the message was stored and reached no operator. */
+  blacklisted?: boolean;
 }
 
 /** How long a channel message id is remembered for dedupe (channels redeliver within hours, not days). */
@@ -63,6 +65,8 @@ export async function ingestClientMessage(input: InboundMessage): Promise<Ingest
   const clientId = clientIdFor(input.channelId, input.externalUserId);
   try {
     const result = await withFreshRead(() => ingestOnce(clientId, input), INGEST_ATTEMPTS);
+    if ('blacklisted' in result)
+      return { duplicate: false, clientId, message: result.message, opened: false, blacklisted: true };
     await publishTicketChange(result.before, result.ticket, result.messages);
     return { duplicate: false, clientId, ticket: result.ticket, message: result.message, opened: !result.before };
   } catch (error) {
@@ -78,8 +82,12 @@ interface Written {
   messages: Message[];
 }
 
-async function ingestOnce(clientId: string, input: InboundMessage): Promise<Written> {
+async function ingestOnce(
+  clientId: string,
+  input: InboundMessage,
+): Promise<Written | { blacklisted: true; message: Message }> {
   const head = await readClientHead(clientId);
+  if (head.client?.blacklisted) return storeBlacklisted(clientId, head.latest, input);
   const now = input.receivedAt.toISOString();
   const open = head.latest && head.latest.status !== 'closed' ? head.latest : undefined;
   const number = open?.number ?? (await allocateTicketNumber());
@@ -168,6 +176,31 @@ async function ingestOnce(clientId: string, input: InboundMessage): Promise<Writ
   await transactWrite(steps);
   if (routing.status === 'in_progress' && routing.reason !== 'pinned') await recordRoutedAt(routing.assigneeId, now);
   return { before: undefined, ticket, message, messages: [opened, message] };
+}
+
+/**
+ * C6: a blacklisted client's message is kept (in its latest ticket's history, without touching the ticket) so
+ * nothing is lost if it is unblocked, but it opens nothing, routes nowhere and is pushed to nobody.
+ */
+async function storeBlacklisted(clientId: string, latest: Ticket | undefined, input: InboundMessage) {
+  const number = latest?.number ?? 0;
+  const message: Message = {
+    messageId: newMessageId(input.receivedAt),
+    ticketId: ticketIdOf(clientId, number),
+    ticketNumber: number,
+    clientId,
+    author: { kind: 'client' },
+    kind: input.kind,
+    createdAt: input.receivedAt.toISOString(),
+    seq: latest?.seq ?? 0,
+    ...(input.text ? { text: input.text } : {}),
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
+  };
+  const steps: TransactStep[] = [{ item: putMessage(message) }];
+  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
+  await transactWrite(steps);
+  return { blacklisted: true as const, message };
 }
 
 type Routed = RoutingDecision & { capacity?: number };

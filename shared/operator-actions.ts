@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import type { OperatorActor } from './actors';
 import { allCategories } from './categories';
+import { markClient } from './client-marks';
 import { describeIssues, invalid } from './errors';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-messages';
 import { MAX_PAGE_SIZE } from './pagination';
@@ -12,6 +13,7 @@ import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-read
 
 const ticketId = z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id');
 const onTicket = z.strictObject({ ticketId });
+const clientId = z.string().min(1).max(100);
 const pageOf = {
   limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
   cursor: z.string().min(1).max(2048).optional(),
@@ -52,9 +54,7 @@ export const operatorActions = {
     (actor, input, now) =>
       runTicketCommand(actor, input.ticketId, { type: 'setCategory', categoryId: input.categoryId }, now),
   ),
-  start: action(z.strictObject({ clientId: z.string().min(1).max(100) }), (actor, { clientId }, now) =>
-    startOutbound(actor, clientId, now),
-  ),
+  start: action(z.strictObject({ clientId }), (actor, input, now) => startOutbound(actor, input.clientId, now)),
   'message.send': action(
     z.strictObject({
       ticketId,
@@ -69,6 +69,18 @@ export const operatorActions = {
     await operatorTyping(actor, input.ticketId, input.typing);
     return { ok: true };
   }),
+  'client.blacklist': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'blacklist' }, now),
+  ),
+  'client.unblock': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'unblock' }, now),
+  ),
+  'client.pin': action(z.strictObject({ clientId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'pin', operatorId: input.operatorId }, now),
+  ),
+  'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'unpin' }, now),
+  ),
   counters: action(z.strictObject({}), (actor) => countersOf(actor)),
   categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
 } satisfies Record<string, OperatorAction<z.ZodType>>;

@@ -42,7 +42,11 @@ export interface SystemNote {
     | 'auto_closed'
     | 'started'
     | 'category_set'
-    | 'category_cleared';
+    | 'category_cleared'
+    | 'blacklisted'
+    | 'unblocked'
+    | 'pinned'
+    | 'unpinned';
   text: string;
   params: Record<string, string>;
 }

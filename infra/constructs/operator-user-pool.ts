@@ -2,6 +2,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnUserPoolRiskConfigurationAttachment,
   FeaturePlan,
   Mfa,
   StandardThreatProtectionMode,
@@ -75,20 +76,35 @@ export class OperatorUserPool extends Construct {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      // Plus plan threat protection: blocks sign-ins with compromised credentials and challenges risky ones.
+      // Plus plan threat protection, acting as configured below rather than only reporting.
       featurePlan: FeaturePlan.PLUS,
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       // Logins outlive any one deployment, like the table that holds their operator records.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Spelled out instead of left to service defaults: known-leaked passwords never sign in, and the riskier a sign-in
+    // looks, the more a second factor is demanded; at high risk an operator without one is blocked.
+    new CfnUserPoolRiskConfigurationAttachment(this, 'ThreatProtection', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: 'ALL',
+      compromisedCredentialsRiskConfiguration: { actions: { eventAction: 'BLOCK' } },
+      accountTakeoverRiskConfiguration: {
+        actions: {
+          lowAction: { eventAction: 'NO_ACTION', notify: false },
+          mediumAction: { eventAction: 'MFA_IF_CONFIGURED', notify: false },
+          highAction: { eventAction: 'MFA_REQUIRED', notify: false },
+        },
+      },
+    });
     NagSuppressions.addResourceSuppressions(this.userPool, [
       {
         id: 'AwsSolutions-COG2',
         reason:
-          'MFA is optional (TOTP): every operator can enrol an authenticator and Plus threat protection challenges or ' +
-          'blocks risky sign-ins; required MFA would make each operator enrol an authenticator app before first use, ' +
-          'which support desks on shared workstations cannot always do.',
+          'MFA is optional (TOTP): every operator can enrol an authenticator, and threat protection (Plus plan, ' +
+          'enforced) blocks leaked passwords and demands the second factor for risky sign-ins, blocking high-risk ones ' +
+          'without it. Required MFA would make each operator enrol an authenticator app before first use, which ' +
+          'support desks on shared workstations cannot always do.',
       },
     ]);
 

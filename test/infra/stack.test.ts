@@ -475,12 +475,25 @@ describe('Operator sign-in: user pool and app client', () => {
     expect(invite).toContain('{####}');
   });
 
-  it('Operator sign-in: optional TOTP MFA and Plus-plan threat protection, enforced', () => {
+  it('Operator sign-in: optional TOTP MFA and Plus-plan threat protection, enforced with explicit actions', () => {
     expect(resourceAt(poolId()).Properties).toMatchObject({
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolRiskConfigurationAttachment', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolRiskConfigurationAttachment', {
+      UserPoolId: { Ref: poolId() },
+      ClientId: 'ALL',
+      CompromisedCredentialsRiskConfiguration: { Actions: { EventAction: 'BLOCK' } },
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          LowAction: { EventAction: 'NO_ACTION', Notify: false },
+          MediumAction: { EventAction: 'MFA_IF_CONFIGURED', Notify: false },
+          HighAction: { EventAction: 'MFA_REQUIRED', Notify: false },
+        },
+      },
     });
   });
 

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import type { OperatorActor } from '../../shared/actors';
 import { describeIssues, invalid, toErrorBody } from '../../shared/errors';
 import { resolveOperatorActor } from '../../shared/operators';
+import { requireAdmin } from '../../shared/policy';
 
 export interface HttpRequest<B> {
   body: B;
@@ -31,6 +32,8 @@ type JwtEvent = APIGatewayProxyEventV2 & {
 export interface HttpRouteOptions {
   /** 'operator': the route's JWT authorizer verified the token; the operator is loaded and must be enabled. */
   auth: 'operator' | 'none';
+  /** Admin routes refuse anyone else before even reading the body: a non-admin always gets 403, never 400. */
+  adminOnly?: boolean;
 }
 
 /** An operator route: `request.actor` is the calling operator. */
@@ -52,6 +55,14 @@ export function httpRoute<S extends z.ZodType>(
   return buildRoute(schema, run, options);
 }
 
+/** An admin API route (O4): operator-authenticated, admin-only before anything else. */
+export function adminRoute<S extends z.ZodType>(
+  schema: S,
+  run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
+) {
+  return buildRoute(schema, run, { auth: 'operator', adminOnly: true });
+}
+
 function buildRoute<S extends z.ZodType>(
   schema: S,
   run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
@@ -63,6 +74,7 @@ function buildRoute<S extends z.ZodType>(
         options.auth === 'operator'
           ? await resolveOperatorActor(stringClaim(event.requestContext.authorizer?.jwt?.claims?.username))
           : (undefined as unknown as OperatorActor);
+      if (options.adminOnly) requireAdmin(actor);
       const body = parseBody(event, schema);
       const result = await run({
         actor,

@@ -6,19 +6,19 @@ import {
   listCategories,
   renameCategory,
 } from '../../../shared/categories';
-import { httpRoute, noBody } from '../../adapters/http';
+import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 
 export const handler = byRouteKey({
-  'GET /admin/categories': httpRoute(noBody, async ({ actor }) => ({ body: await listCategories(actor) })),
-  'POST /admin/categories': httpRoute(categoryNameSchema, async ({ actor, body }) => ({
+  'GET /admin/categories': adminRoute(noBody, async ({ actor }) => ({ body: await listCategories(actor) })),
+  'POST /admin/categories': adminRoute(categoryNameSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createCategory(actor, body),
   })),
-  'PATCH /admin/categories/{categoryId}': httpRoute(categoryNameSchema, async ({ actor, pathParameters, body }) => ({
+  'PATCH /admin/categories/{categoryId}': adminRoute(categoryNameSchema, async ({ actor, pathParameters, body }) => ({
     body: await renameCategory(actor, pathParameter(pathParameters, 'categoryId'), body),
   })),
-  'DELETE /admin/categories/{categoryId}': httpRoute(noBody, async ({ actor, pathParameters }) => {
+  'DELETE /admin/categories/{categoryId}': adminRoute(noBody, async ({ actor, pathParameters }) => {
     await deleteCategory(actor, pathParameter(pathParameters, 'categoryId'));
     return { status: 204 };
   }),

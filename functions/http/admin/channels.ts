@@ -9,24 +9,24 @@ import {
   updateChannel,
 } from '../../../shared/channels';
 import { pageRequestOf } from '../../../shared/pagination';
-import { httpRoute, noBody } from '../../adapters/http';
+import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 
 export const handler = byRouteKey({
-  'GET /admin/channels': httpRoute(noBody, async ({ actor, query }) => ({
+  'GET /admin/channels': adminRoute(noBody, async ({ actor, query }) => ({
     body: await listChannels(actor, pageRequestOf(query), query.kind),
   })),
-  'POST /admin/channels': httpRoute(channelCreateSchema, async ({ actor, body }) => ({
+  'POST /admin/channels': adminRoute(channelCreateSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createChannel(actor, body),
   })),
-  'GET /admin/channels/{channelId}': httpRoute(noBody, async ({ actor, pathParameters }) => ({
+  'GET /admin/channels/{channelId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showChannel(actor, pathParameter(pathParameters, 'channelId')),
   })),
-  'PATCH /admin/channels/{channelId}': httpRoute(channelUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  'PATCH /admin/channels/{channelId}': adminRoute(channelUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateChannel(actor, pathParameter(pathParameters, 'channelId'), body),
   })),
-  'POST /admin/channels/{channelId}/secret': httpRoute(noBody, async ({ actor, pathParameters }) => ({
+  'POST /admin/channels/{channelId}/secret': adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await rotateChannelSecret(actor, pathParameter(pathParameters, 'channelId')),
   })),
 });

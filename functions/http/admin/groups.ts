@@ -9,24 +9,24 @@ import {
   updateGroup,
 } from '../../../shared/groups';
 import { pageRequestOf } from '../../../shared/pagination';
-import { httpRoute, noBody } from '../../adapters/http';
+import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 
 export const handler = byRouteKey({
-  'GET /admin/groups': httpRoute(noBody, async ({ actor, query }) => ({
+  'GET /admin/groups': adminRoute(noBody, async ({ actor, query }) => ({
     body: await listGroups(actor, pageRequestOf(query)),
   })),
-  'POST /admin/groups': httpRoute(groupCreateSchema, async ({ actor, body }) => ({
+  'POST /admin/groups': adminRoute(groupCreateSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createGroup(actor, body),
   })),
-  'GET /admin/groups/{groupId}': httpRoute(noBody, async ({ actor, pathParameters }) => ({
+  'GET /admin/groups/{groupId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showGroup(actor, pathParameter(pathParameters, 'groupId')),
   })),
-  'PATCH /admin/groups/{groupId}': httpRoute(groupUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  'PATCH /admin/groups/{groupId}': adminRoute(groupUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateGroup(actor, pathParameter(pathParameters, 'groupId'), body),
   })),
-  'DELETE /admin/groups/{groupId}': httpRoute(noBody, async ({ actor, pathParameters }) => {
+  'DELETE /admin/groups/{groupId}': adminRoute(noBody, async ({ actor, pathParameters }) => {
     await deleteGroup(actor, pathParameter(pathParameters, 'groupId'));
     return { status: 204 };
   }),

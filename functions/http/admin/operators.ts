@@ -8,21 +8,21 @@ import {
   updateOperator,
 } from '../../../shared/operators';
 import { pageRequestOf } from '../../../shared/pagination';
-import { httpRoute, noBody } from '../../adapters/http';
+import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 
 export const handler = byRouteKey({
-  'GET /admin/operators': httpRoute(noBody, async ({ actor, query }) => ({
+  'GET /admin/operators': adminRoute(noBody, async ({ actor, query }) => ({
     body: await listOperators(actor, pageRequestOf(query)),
   })),
-  'POST /admin/operators': httpRoute(operatorCreateSchema, async ({ actor, body }) => ({
+  'POST /admin/operators': adminRoute(operatorCreateSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createOperator(actor, body),
   })),
-  'GET /admin/operators/{operatorId}': httpRoute(noBody, async ({ actor, pathParameters }) => ({
+  'GET /admin/operators/{operatorId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showOperator(actor, pathParameter(pathParameters, 'operatorId')),
   })),
-  'PATCH /admin/operators/{operatorId}': httpRoute(operatorUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  'PATCH /admin/operators/{operatorId}': adminRoute(operatorUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateOperator(actor, pathParameter(pathParameters, 'operatorId'), body),
   })),
 });

@@ -1,11 +1,11 @@
 // Admin API for deployment settings (O4, S1, P1, T11, M4, CH4): read with defaults, replace as a whole.
 import { replaceSettings, settingsSchema, showSettings } from '../../../shared/settings';
-import { httpRoute, noBody } from '../../adapters/http';
+import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey } from '../../adapters/http-resource';
 
 export const handler = byRouteKey({
-  'GET /admin/settings': httpRoute(noBody, async ({ actor }) => ({ body: await showSettings(actor) })),
-  'PUT /admin/settings': httpRoute(settingsSchema, async ({ actor, body }) => ({
+  'GET /admin/settings': adminRoute(noBody, async ({ actor }) => ({ body: await showSettings(actor) })),
+  'PUT /admin/settings': adminRoute(settingsSchema, async ({ actor, body }) => ({
     body: await replaceSettings(actor, body),
   })),
 });

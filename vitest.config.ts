@@ -1,6 +1,9 @@
 // Test runner configuration: one DynamoDB Local for the whole run, started by the global setup.
 import { defineConfig } from 'vitest/config';
 
+// Set before the workers fork so every one inherits it: Node 20 runs the tests, Node 24 the deployed functions.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],

@@ -1,6 +1,6 @@
 // Ticket categories (T2): the list operators pick a ticket's category from. Names are unique ignoring case, held by a
 // guard item written in the same transaction as the category, so two admins cannot create "Billing" and "billing".
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Actor } from './actors';
 import { dynamo } from './clients';
@@ -10,6 +10,7 @@ import { displayName } from './fields';
 import { newId } from './ids';
 import { keys } from './keys';
 import { requireAdmin } from './policy';
+import { queryAll } from './query';
 import { StaleRecord, type TransactStep, transactWrite, withFreshRead } from './transactions';
 
 export interface Category {
@@ -26,21 +27,11 @@ export type CategoryName = z.output<typeof categoryNameSchema>;
 
 /** Every category, by name; the list is short and read whole (operators need it too, not only admins). */
 export async function allCategories(): Promise<Category[]> {
-  const categories: Category[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: readConfig().tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.categories().pk },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) categories.push(toCategory(item));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return categories.sort((a, b) => a.name.localeCompare(b.name));
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.categories().pk },
+  });
+  return items.map(toCategory).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function getCategory(categoryId: string): Promise<Category | undefined> {

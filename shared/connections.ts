@@ -1,10 +1,11 @@
 // Live WebSocket connections: stored per connection id with a TTL, listed per principal, pushed to through the
 // management API. A push to a connection that has gone away deletes that connection and nothing else (R3).
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, management } from './clients';
 import { readConfig } from './config';
 import { type Audience, keys, type PrincipalKey } from './keys';
+import { queryAll } from './query';
 
 /** API Gateway closes a WebSocket after 2 hours; the record outlives it briefly so a late $disconnect still finds it. */
 export const CONNECTION_MAX_SECONDS = 2 * 60 * 60;
@@ -116,27 +117,17 @@ export async function audienceMembersOf(
   audience: Audience,
   options: { consistentRead?: boolean } = {},
 ): Promise<AudienceMember[]> {
-  const members: AudienceMember[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: readConfig().tableName,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':pk': keys.audience(audience).pk, ':now': Math.floor(Date.now() / 1000) },
-        ProjectionExpression: 'connectionId, connectedAt',
-        ConsistentRead: options.consistentRead ?? false,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const connectedAt = typeof item.connectedAt === 'string' ? item.connectedAt : '';
-      members.push({ connectionId: item.connectionId as string, connectedAt });
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return members;
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': keys.audience(audience).pk, ':now': Math.floor(Date.now() / 1000) },
+    ProjectionExpression: 'connectionId, connectedAt',
+    ConsistentRead: options.consistentRead ?? false,
+  });
+  return items.map((item) => ({
+    connectionId: item.connectionId as string,
+    connectedAt: typeof item.connectedAt === 'string' ? item.connectedAt : '',
+  }));
 }
 
 export type PushResult = 'delivered' | 'gone';

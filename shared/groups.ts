@@ -13,6 +13,7 @@ import { newId } from './ids';
 import { keys } from './keys';
 import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
 import { requireAdmin } from './policy';
+import { queryAll } from './query';
 import { isConditionFailure, type TransactStep } from './transactions';
 
 export const DISTRIBUTION_STRATEGIES = ['manual', 'least_busy', 'round_robin'] as const;
@@ -56,22 +57,12 @@ export async function getGroups(groupIds: readonly string[]): Promise<Group[]> {
 /** Ids of the operators in a group (routing candidates, assign targets), disabled ones included. */
 export async function operatorsOfGroup(groupId: string): Promise<string[]> {
   const { pk, skPrefix } = keys.groupMembersPrefix(groupId);
-  const operatorIds: string[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: readConfig().tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ProjectionExpression: 'operatorId',
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) operatorIds.push(item.operatorId as string);
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return operatorIds;
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    ProjectionExpression: 'operatorId',
+  });
+  return items.map((item) => item.operatorId as string);
 }
 
 /** Transaction steps that add an operator to a group; the group must exist (`field` names the input at fault). */

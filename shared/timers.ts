@@ -1,9 +1,10 @@
 // Durable timers (auto-close, SLA): items bucketed by due minute, fired by the `timers` schedule. A timer is claimed by
 // a conditional delete before its job runs, so overlapping sweeps fire it once; a failed job puts it back.
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { readConfig } from './config';
 import { keys } from './keys';
+import { queryAll } from './query';
 
 export interface DueTimer {
   kind: string;
@@ -73,25 +74,15 @@ export async function fireDueTimers(now: Date, jobs: Readonly<Record<string, Tim
 }
 
 async function dueIn(bucket: string, now: Date): Promise<DueTimer[]> {
-  const timers: DueTimer[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: readConfig().tableName,
-        KeyConditionExpression: 'pk = :pk AND sk <= :now',
-        ExpressionAttributeValues: { ':pk': bucket, ':now': `${now.toISOString()}#~` },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const timer: DueTimer = { kind: item.kind, id: item.id, due: item.due };
-      if (item.payload) timer.payload = item.payload;
-      timers.push(timer);
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return timers;
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk <= :now',
+    ExpressionAttributeValues: { ':pk': bucket, ':now': `${now.toISOString()}#~` },
+  });
+  return items.map((item) => {
+    const timer: DueTimer = { kind: item.kind as string, id: item.id as string, due: item.due as string };
+    if (item.payload) timer.payload = item.payload as Record<string, unknown>;
+    return timer;
+  });
 }
 
 async function claim(timer: DueTimer): Promise<boolean> {

@@ -3,12 +3,13 @@
 // context API Gateway attaches to every later event of the connection.
 import * as z from 'zod';
 import type { Actor, OperatorActor } from './actors';
+import { getChannel } from './channels';
 import { CONNECT_CODE_PREFIX, redeemConnectCode } from './connect-codes';
-import { unauthorized } from './errors';
+import { forbidden, unauthorized } from './errors';
 import type { PrincipalKey } from './keys';
 import { verifyOperatorToken } from './operator-tokens';
 import { resolveOperatorActor } from './operators';
-import { VISITOR_TOKEN_PREFIX, verifyVisitorToken } from './visitors';
+import { isBlocked, VISITOR_TOKEN_PREFIX, verifyVisitorToken } from './visitors';
 
 export type ConnectionPrincipal =
   | { kind: 'operator'; operatorId: string }
@@ -20,11 +21,23 @@ export interface ConnectionContext {
   principal: PrincipalKey;
 }
 
+/** Where a handshake comes from: checked for widget visitors against their channel (C6, CH1). */
+export interface HandshakeOrigin {
+  sourceIp?: string | undefined;
+  /** The browser's Origin header; absent for non-browser clients. */
+  origin?: string | undefined;
+}
+
 /**
  * `cc_…` is a connect code (single use), `vt_…` a widget visitor token, anything else an operator access token.
- * Throws `unauthorized` for a token that proves nothing, `forbidden` for a disabled operator.
+ * Throws `unauthorized` for a token that proves nothing, `forbidden` for a disabled operator or a visitor the widget
+ * does not admit (blocked address, page not among its allowed origins).
  */
-export async function authenticateConnection(token: string, now: Date): Promise<ConnectionPrincipal> {
+export async function authenticateConnection(
+  token: string,
+  now: Date,
+  from: HandshakeOrigin = {},
+): Promise<ConnectionPrincipal> {
   if (token.startsWith(CONNECT_CODE_PREFIX)) {
     const operatorId = await redeemConnectCode(token, now);
     if (!operatorId) throw unauthorized('This connect code is unknown, already used or expired; request a new one.');
@@ -33,10 +46,23 @@ export async function authenticateConnection(token: string, now: Date): Promise<
   if (token.startsWith(VISITOR_TOKEN_PREFIX)) {
     const visitor = await verifyVisitorToken(token);
     if (!visitor) throw unauthorized('This visitor token is unknown or expired; start a new chat session.');
+    await admitVisitor(visitor.channelId, from);
     return { kind: 'visitor', clientId: visitor.clientId, channelId: visitor.channelId };
   }
   const { operatorId } = await verifyOperatorToken(token);
   return operatorPrincipal(operatorId);
+}
+
+async function admitVisitor(channelId: string, from: HandshakeOrigin): Promise<void> {
+  const channel = await getChannel(channelId);
+  if (!channel || channel.kind !== 'widget' || !channel.enabled)
+    throw unauthorized('This chat is no longer available.');
+  if (from.sourceIp && isBlocked(channel.settings.blockedIps ?? [], from.sourceIp)) {
+    throw forbidden('Chat is not available from this address.');
+  }
+  if (from.origin && !channel.settings.allowedOrigins.includes(from.origin)) {
+    throw forbidden(`The widget is not allowed on ${from.origin}.`);
+  }
 }
 
 /** A valid token is not enough: the operator must still exist and be enabled (resolveOperatorActor throws if not). */

@@ -10,7 +10,8 @@ export interface ConnectAuthorizerEvent {
   type: 'REQUEST';
   methodArn: string;
   queryStringParameters?: Record<string, string | undefined> | null;
-  requestContext: { connectionId: string; requestTimeEpoch: number };
+  headers?: Record<string, string | undefined> | null;
+  requestContext: { connectionId: string; requestTimeEpoch: number; identity?: { sourceIp?: string } };
 }
 
 /** API Gateway answers 401 only for this exact error message; any other failure becomes a 500. */
@@ -30,7 +31,10 @@ export const handler = middy<ConnectAuthorizerEvent, APIGatewayAuthorizerResult>
   const token = event.queryStringParameters?.token;
   if (!token) throw new Error(UNAUTHORIZED);
   try {
-    const principal = await authenticateConnection(token, new Date(event.requestContext.requestTimeEpoch));
+    const principal = await authenticateConnection(token, new Date(event.requestContext.requestTimeEpoch), {
+      sourceIp: event.requestContext.identity?.sourceIp,
+      origin: event.headers?.origin ?? event.headers?.Origin,
+    });
     const principalId = principalKeyOf(principal);
     return { ...policy(principalId, 'Allow', event.methodArn), context: connectionContextOf(principal) };
   } catch (error) {

@@ -76,6 +76,9 @@ export const operatorHttpActions = {
 export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/health', entry: 'functions/http/health.ts', auth: 'none' },
   { method: 'POST', path: '/widget/{channelId}/session', entry: 'functions/http/widget-session.ts', auth: 'none' },
+  // Channel webhooks (CH1–CH3): verified by the channel's signature, not by a token. GET answers handshakes.
+  { method: 'POST', path: '/channels/{channelId}/webhook', entry: 'functions/http/channel-webhook.ts', auth: 'none' },
+  { method: 'GET', path: '/channels/{channelId}/webhook', entry: 'functions/http/channel-webhook.ts', auth: 'none' },
   { method: 'GET', path: '/me', entry: 'functions/http/me.ts', auth: 'operator' },
   { method: 'POST', path: '/auth/connect-code', entry: 'functions/http/connect-code.ts', auth: 'operator' },
   // Admin API (O4): one function per resource, dispatching on the route key.

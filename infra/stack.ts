@@ -51,6 +51,8 @@ const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
 
 /** The admin operators API: it provisions logins (shared/logins.ts) and closes a disabled operator's sockets. */
 export const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
+/** Channel webhooks: an inbound message opens or updates a ticket, which is pushed to operators. */
+export const CHANNEL_WEBHOOK_ENTRY = 'functions/http/channel-webhook.ts';
 
 const PUBLIC_HTTP_ROUTES_REASON =
   'public by design: health check, widget session start (rate-limited per IP) and channel webhooks (verified by signature)';
@@ -125,7 +127,9 @@ export class SwitchboardStack extends Stack {
     }
     const scheduled = new Set(schedules.map((schedule) => schedule.entry));
     const pushes = new Set(
-      [...webSocketRoutes, ...schedules].map((route) => route.entry).concat(OPERATORS_ADMIN_ENTRY),
+      [...webSocketRoutes, ...schedules]
+        .map((route) => route.entry)
+        .concat(OPERATORS_ADMIN_ENTRY, CHANNEL_WEBHOOK_ENTRY),
     );
     const functions = new Map<string, SwitchboardFunction>();
     for (const entry of handlerEntries()) {

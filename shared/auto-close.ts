@@ -34,9 +34,13 @@ export function autoCloseDue(ticket: Ticket, periods: AutoClosePeriods): Date {
   return new Date(Date.parse(ticket.lastMessageAt) + silence);
 }
 
-/** A transaction part: the ticket's auto-close timer at its current deadline. */
-export function autoCloseTimerStep(ticket: Ticket, periods: AutoClosePeriods): TransactStep {
-  const due = autoCloseDue(ticket, periods).toISOString();
+/**
+ * A transaction part: the ticket's auto-close timer at its current deadline, or at `now` when that has passed already
+ * (a ticket taken after a long silence): sweeps look only minutes back, so a timer written into the past never fires.
+ */
+export function autoCloseTimerStep(ticket: Ticket, periods: AutoClosePeriods, now?: Date): TransactStep {
+  const deadline = autoCloseDue(ticket, periods);
+  const due = (now && deadline < now ? now : deadline).toISOString();
   return {
     item: {
       Put: { TableName: readConfig().tableName, Item: timerItem({ kind: AUTO_CLOSE_TIMER, id: ticket.ticketId, due }) },

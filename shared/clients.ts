@@ -6,6 +6,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConfig } from './config';
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** s3rver knows one fixed key pair and refuses any other access key. */
+const s3rverCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
@@ -20,7 +22,7 @@ export function s3(): S3Client {
       ...(config.s3Endpoint
         ? {
             endpoint: config.s3Endpoint,
-            credentials: localCredentials,
+            credentials: s3rverCredentials,
             forcePathStyle: true,
             requestChecksumCalculation: 'WHEN_REQUIRED' as const,
             responseChecksumValidation: 'WHEN_REQUIRED' as const,

@@ -11,6 +11,10 @@ export interface RuntimeConfig {
   dynamoEndpoint: string | undefined;
   s3Endpoint: string | undefined;
   sesEndpoint: string | undefined;
+  /** Channel API base URLs (CH3): the real services in AWS, the local fake channel server locally and in tests. */
+  telegramApiBase: string;
+  /** Includes the Graph API version, e.g. https://graph.facebook.com/v21.0. */
+  whatsappApiBase: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -23,6 +27,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     s3Endpoint: env.S3_ENDPOINT || undefined,
     sesEndpoint: env.SES_ENDPOINT || undefined,
+    telegramApiBase: env.TELEGRAM_API_BASE || 'https://api.telegram.org',
+    whatsappApiBase: env.WHATSAPP_API_BASE || 'https://graph.facebook.com/v21.0',
   };
 }
 
@@ -32,4 +38,10 @@ export const ENV = {
   bucketName: 'BUCKET_NAME',
   wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
   sesFrom: 'SES_FROM',
+} as const;
+
+/** Set only where the channels' real APIs are stood in for (infra/local/fake-channels.ts); AWS uses the defaults. */
+export const CHANNEL_API_ENV = {
+  telegramApiBase: 'TELEGRAM_API_BASE',
+  whatsappApiBase: 'WHATSAPP_API_BASE',
 } as const;

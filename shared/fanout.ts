@@ -27,9 +27,15 @@ export async function pushToAudiences(
 
 /** The distinct live connections of some audiences: one Query per audience. */
 export async function recipientsOf(audiences: readonly Audience[]): Promise<string[]> {
-  const lists = await Promise.all([...new Set(audiences)].map((audience) => connectionIdsOf(audience)));
   // A connection in several audiences (a supervisor in the group) gets the frame once.
-  return [...new Set(lists.flat())];
+  return [...new Set([...(await connectionsByAudience(audiences)).values()].flat())];
+}
+
+/** Each audience's live connections, all audiences queried at once. */
+export async function connectionsByAudience(audiences: readonly Audience[]): Promise<Map<Audience, string[]>> {
+  const distinct = [...new Set(audiences)];
+  const lists = await Promise.all(distinct.map((audience) => connectionIdsOf(audience)));
+  return new Map(distinct.map((audience, index) => [audience, lists[index] ?? []]));
 }
 
 export async function pushToConnections(

@@ -10,7 +10,14 @@ import { connectionIdsOf } from './connections';
 import { notFound } from './errors';
 import { getGroup, operatorsOfGroup } from './groups';
 import { keys } from './keys';
-import { type Attachment, type Message, type MessageKind, newMessageId, putMessage } from './messages';
+import {
+  type Attachment,
+  type Message,
+  type MessageKind,
+  newMessageId,
+  putMessage,
+  type SkippedAttachment,
+} from './messages';
 import { getOperator } from './operators';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from './routing';
 import { publishTicketChange } from './ticket-events';
@@ -39,6 +46,8 @@ export interface InboundMessage {
   kind: Exclude<MessageKind, 'system'>;
   text?: string;
   attachments?: Attachment[];
+  /** A1: media the channel announced that was not stored, and why. */
+  skippedAttachments?: SkippedAttachment[];
   /** CH2: the channel's id for this message; a redelivery with the same id is acknowledged and stored once. */
   externalMessageId?: string;
   receivedAt: Date;
@@ -102,6 +111,7 @@ async function ingestOnce(
     seq: 0,
     ...(input.text ? { text: input.text } : {}),
     ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
     ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
   };
   const steps: TransactStep[] = [];
@@ -195,6 +205,7 @@ async function storeBlacklisted(clientId: string, latest: Ticket | undefined, in
     seq: latest?.seq ?? 0,
     ...(input.text ? { text: input.text } : {}),
     ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
     ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
   };
   const steps: TransactStep[] = [{ item: putMessage(message) }];

@@ -21,6 +21,7 @@
 // | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | atomic ADD; gaps possible on lost races |
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
+// | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL |
 // | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth   |
 // | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
@@ -61,6 +62,7 @@
 // | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
 // | timers due in a minute (auto-close, SLA)         | Query pk=TIMERS#<minute>, sk <= <nowIso>                      |
+// | our message by the channel's id (delivery report) | GetItem pk=OUTBOUND#<channelId>#<externalId>, then the message |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -149,6 +151,11 @@ export const keys = {
   inboundDedupe: (channelId: string, externalMessageId: string): ItemKey => ({
     pk: `DEDUPE#${channelId}#${externalMessageId}`,
     sk: 'DEDUPE',
+  }),
+  /** Written with the message's externalId in one transaction, so it never points at a message without it. */
+  outboundMessage: (channelId: string, externalId: string): ItemKey => ({
+    pk: `OUTBOUND#${channelId}#${externalId}`,
+    sk: 'OUTBOUND',
   }),
   listSortKey: (lastMessageAt: string, ticketId: string) => `${lastMessageAt}#${ticketId}`,
   tabUnassigned: (groupId: string) => `Q#UNASSIGNED#${groupId}`,

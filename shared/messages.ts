@@ -7,6 +7,7 @@ import { dynamo } from './clients';
 import { readConfig } from './config';
 import { keys } from './keys';
 import { decodeCursor, type Page, pageOf } from './pagination';
+import { queryItems } from './query';
 import type { SystemNote, Ticket } from './ticket-rules';
 
 export type Author =
@@ -28,6 +29,12 @@ export interface Attachment {
   key: string;
 }
 
+/** A1: channel media that could not be copied into S3 (too large, gone from the channel), so operators know of it. */
+export interface SkippedAttachment {
+  name: string;
+  reason: string;
+}
+
 export interface Message {
   messageId: string;
   ticketId: string;
@@ -37,6 +44,7 @@ export interface Message {
   kind: MessageKind;
   text?: string;
   attachments?: Attachment[];
+  skippedAttachments?: SkippedAttachment[];
   quote?: { messageId: string; preview: string };
   /** Operator messages only. */
   status?: DeliveryStatus;
@@ -124,7 +132,7 @@ export async function historyPage(
   request: { limit: number; cursor?: string | undefined; viewer: Viewer },
 ): Promise<Page<HistoryEntry>> {
   const pk = keys.client(clientId).pk;
-  const startKey = decodeCursor(request.cursor, { pk });
+  const startKey = decodeCursor(request.cursor, { pk }, { name: 'sk', prefix });
   const { Items = [] } = await dynamo().send(
     new QueryCommand({
       TableName: readConfig().tableName,
@@ -154,26 +162,15 @@ export async function historyPage(
 /** The messages of one ticket written after sequence number `afterSeq` (sync), oldest first. */
 export async function messagesAfter(clientId: string, ticketNumber: number, afterSeq: number): Promise<Message[]> {
   const found: Message[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: readConfig().tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: {
-          ':pk': keys.client(clientId).pk,
-          ':prefix': keys.ticketMessagesPrefix(ticketNumber),
-        },
-        ScanIndexForward: false,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const message = toMessage(item);
-      if (message.seq <= afterSeq) return found.reverse();
-      found.push(message);
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  const newestFirst = queryItems({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.client(clientId).pk, ':prefix': keys.ticketMessagesPrefix(ticketNumber) },
+    ScanIndexForward: false,
+  });
+  for await (const item of newestFirst) {
+    const message = toMessage(item);
+    if (message.seq <= afterSeq) break;
+    found.push(message);
+  }
   return found.reverse();
 }

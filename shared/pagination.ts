@@ -42,11 +42,13 @@ export function encodeCursor(lastKey: Record<string, unknown> | undefined): stri
 
 /**
  * Turns a cursor back into an ExclusiveStartKey. `expected` holds the attributes the key must carry with these exact
- * values (the list's partition), so a cursor from one list cannot page through another.
+ * values (the list's partition), so a cursor from one list cannot page through another; `within` is the query's sort
+ * key prefix, if it has one (DynamoDB fails a start key outside the key condition).
  */
 export function decodeCursor(
   cursor: string | undefined,
   expected: Readonly<Record<string, string>>,
+  within?: { name: string; prefix: string },
 ): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
@@ -55,12 +57,31 @@ export function decodeCursor(
   } catch {
     throw invalid('cursor: is not a cursor this list returned');
   }
-  const parsed = z.record(z.string(), z.string()).safeParse(key);
-  if (!parsed.success || Object.entries(expected).some(([name, value]) => parsed.data[name] !== value)) {
+  const parsed = z.record(z.string(), keyValue).safeParse(key);
+  if (
+    !parsed.success ||
+    !sameNames(Object.keys(parsed.data), keyAttributesOf(expected)) ||
+    Object.entries(expected).some(([name, value]) => parsed.data[name] !== value) ||
+    (within && !parsed.data[within.name]?.startsWith(within.prefix))
+  ) {
     throw invalid('cursor: is not a cursor this list returned');
   }
   return parsed.data;
 }
+
+/** DynamoDB refuses a start key with an empty or oversized key value (sort keys: 1024 bytes) as a server error. */
+const keyValue = z.string().refine((value) => value.length > 0 && Buffer.byteLength(value) <= 1024);
+
+/** A start key names exactly the table's key and, for an index read, the index's key (`gsi1pk` → `gsi1sk`). */
+function keyAttributesOf(expected: Readonly<Record<string, string>>): string[] {
+  const indexKeys = Object.keys(expected)
+    .filter((name) => /^gsi\d+pk$/.test(name))
+    .flatMap((name) => [name, name.replace(/pk$/, 'sk')]);
+  return ['pk', 'sk', ...indexKeys];
+}
+
+const sameNames = (given: readonly string[], wanted: readonly string[]) =>
+  given.length === wanted.length && wanted.every((name) => given.includes(name));
 
 export function pageOf<T>(items: T[], lastKey: Record<string, unknown> | undefined): Page<T> {
   const nextCursor = encodeCursor(lastKey);

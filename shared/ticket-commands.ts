@@ -56,7 +56,7 @@ export async function runTicketCommand(
       if (after.status === 'closed') steps.push(stale(clearOpenTicket(after)));
       else if (after.status !== before.status || after.assigneeId !== before.assigneeId) {
         // T11: a new status or owner means a new silence period.
-        steps.push(autoCloseTimerStep(after, await periodsFor(after)));
+        steps.push(autoCloseTimerStep(after, await periodsFor(after), now));
       }
       await transactWrite(steps);
       return { before, after, note };

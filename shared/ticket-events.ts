@@ -1,6 +1,6 @@
 // Ticket events (R2): who may see a ticket (as connection audiences) and the frames a change pushes to them. Every
 // frame carries the ticket's sequence number, so a front end that sees a gap asks `sync` for what it missed.
-import { pushToAudiences, pushToConnections, recipientsOf } from './fanout';
+import { connectionsByAudience, pushToConnections } from './fanout';
 import type { Audience } from './keys';
 import type { Message } from './messages';
 import type { Ticket } from './ticket-rules';
@@ -41,7 +41,14 @@ export function visitorView(message: Message) {
  * moved. What reaches the client goes through its channel's delivery, not through here.
  */
 export async function publishTicketChange(before: Ticket | undefined, after: Ticket, messages: readonly Message[]) {
-  const recipients = await recipientsOf([...ticketAudiences(before), ...ticketAudiences(after)]);
+  const audiences = [...ticketAudiences(before), ...ticketAudiences(after)];
+  const moved = [...counterDeltas(before, after).keys()];
+  // One parallel round of reads: every audience's connections and the fresh counters of whoever's moved.
+  const [connections, counters] = await Promise.all([
+    connectionsByAudience([...audiences, ...moved.map((operatorId) => `operator#${operatorId}` as const)]),
+    Promise.all(moved.map(getOperatorCounters)),
+  ]);
+  const recipients = [...new Set(audiences.flatMap((audience) => connections.get(audience) ?? []))];
   const ticketFrame: EventFrame = {
     type: 'event',
     event: before ? 'ticket.updated' : 'ticket.created',
@@ -57,11 +64,11 @@ export async function publishTicketChange(before: Ticket | undefined, after: Tic
   ];
   await Promise.all([
     ...frames.map((frame) => pushToConnections(recipients, frame)),
-    ...[...counterDeltas(before, after).keys()].map(async (operatorId) =>
-      pushToAudiences([`operator#${operatorId}`], {
+    ...counters.map((data) =>
+      pushToConnections(connections.get(`operator#${data.operatorId}`) ?? [], {
         type: 'event',
         event: 'counters',
-        data: await getOperatorCounters(operatorId),
+        data,
       }),
     ),
   ]);

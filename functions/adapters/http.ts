@@ -90,11 +90,40 @@ function buildRoute<S extends z.ZodType>(
         body: result.body === undefined ? '' : JSON.stringify(result.body),
       };
     } catch (error) {
-      const { status, body } = toErrorBody(error);
-      if (status >= 500) console.error('request failed', error);
-      return { statusCode: status, headers: jsonHeaders, body: JSON.stringify({ error: body }) };
+      return errorResult(error);
     }
   });
+}
+
+export interface RawHttpResult {
+  status: number;
+  body?: string;
+  contentType?: string;
+}
+
+/**
+ * A public route that needs the request exactly as sent — channel webhooks verify signatures over the raw bytes, so
+ * nothing is parsed before the use case has checked them. Errors map like every other route's.
+ */
+export function rawHttpRoute(run: (event: APIGatewayProxyEventV2) => Promise<RawHttpResult>) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+    try {
+      const result = await run(event);
+      return {
+        statusCode: result.status,
+        headers: { 'content-type': result.contentType ?? jsonHeaders['content-type'] },
+        body: result.body ?? '',
+      };
+    } catch (error) {
+      return errorResult(error);
+    }
+  });
+}
+
+function errorResult(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const { status, body } = toErrorBody(error);
+  if (status >= 500) console.error('request failed', error);
+  return { statusCode: status, headers: jsonHeaders, body: JSON.stringify({ error: body }) };
 }
 
 function stringClaim(value: unknown): string | undefined {

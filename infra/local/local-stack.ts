@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resetClients } from '../../shared/clients';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
 import { repoRoot } from './lambda-runtime';
 import { assertPortFree } from './ports';
@@ -15,7 +16,7 @@ import { ensureTable } from './table';
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
-  /** Ports are portBase … portBase+4: HTTP API, WebSocket API, DynamoDB Local, S3, SES. */
+  /** Ports are portBase … portBase+5: HTTP API, WebSocket API, DynamoDB Local, S3, SES, fake channel APIs. */
   portBase: number;
   /** Keep DynamoDB and S3 data under `.local-data/` across restarts. */
   persist: boolean;
@@ -34,11 +35,15 @@ export interface LocalStack {
     s3: string;
     ses: string;
     mailbox: string;
+    /** The fake Telegram / WhatsApp / `api` callback server (infra/local/fake-channels.ts). */
+    channels: string;
   };
   tableName: string;
   bucketName: string;
   gateway: LocalGateway;
   scheduler: LocalScheduler;
+  /** Stands in for the channels' own APIs: records deliveries, serves media, fails on demand. */
+  fakeChannels: FakeChannels;
   /** Stands in for the Cognito user pool: mints operator access tokens the gateway and authorizer accept. */
   tokens: TokenIssuer;
   /** The demo tenant's ids, when seeded. */
@@ -52,7 +57,14 @@ export const LOCAL_BUCKET = 'switchboard-local-attachments';
 export const LOCAL_SES_FROM = 'support@switchboard.local';
 
 export function portsOf(portBase: number) {
-  return { http: portBase, webSocket: portBase + 1, dynamoDb: portBase + 2, s3: portBase + 3, ses: portBase + 4 };
+  return {
+    http: portBase,
+    webSocket: portBase + 1,
+    dynamoDb: portBase + 2,
+    s3: portBase + 3,
+    ses: portBase + 4,
+    channels: portBase + 5,
+  };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -84,6 +96,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(s3.stop);
     const ses: SesLocal = await startSesLocal({ port: ports.ses, host });
     stops.push(ses.stop);
+    const fakeChannels = await startFakeChannels({ port: ports.channels, host });
+    stops.push(fakeChannels.stop);
 
     const webSocketBase = `http://${host}:${ports.webSocket}/local`;
     // The HTTP API's URL is the issuer; the gateway serves the issuer's keys at /.well-known/jwks.json.
@@ -100,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       S3_ENDPOINT: s3.endpoint,
       SES_ENDPOINT: ses.endpoint,
       WS_MANAGEMENT_ENDPOINT: webSocketBase,
+      ...fakeChannels.env(),
       ...tokens.env(),
     });
     resetClients();
@@ -109,7 +124,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
     stops.push(async () => scheduler.stop());
     const demo =
-      options.seed === false ? undefined : await seedDemoTenant({ apiCallbackUrl: `${gateway.httpUrl}/health` });
+      options.seed === false
+        ? undefined
+        : await seedDemoTenant({ apiCallbackUrl: `${fakeChannels.url}/api-callback/crm` });
     if (demo) {
       // `npm run say` finds the demo widget here.
       await mkdir(path.dirname(DEMO_FILE), { recursive: true });
@@ -125,11 +142,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         s3: s3.endpoint,
         ses: ses.endpoint,
         mailbox: ses.mailboxUrl,
+        channels: fakeChannels.url,
       },
       tableName: LOCAL_TABLE,
       bucketName: LOCAL_BUCKET,
       gateway,
       scheduler,
+      fakeChannels,
       tokens,
       demo,
       stop,

@@ -3,7 +3,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorActor } from '../../shared/actors';
 import { createCategory } from '../../shared/categories';
-import { createChannel } from '../../shared/channels';
+import { createChannel, updateChannel } from '../../shared/channels';
 import { dynamo } from '../../shared/clients';
 import { readConfig } from '../../shared/config';
 import { createGroup } from '../../shared/groups';
@@ -17,13 +17,26 @@ export interface DemoTenant {
   webhookSecrets: Record<string, string>;
 }
 
+/** The demo WhatsApp number's settings: `npm run say:whatsapp` signs with this app secret. */
+export const DEMO_WHATSAPP_SETTINGS = {
+  phoneNumberId: '100000000000001',
+  accessToken: 'local-access-token',
+  appSecret: 'local-app-secret',
+  verifyToken: 'local-verify-token',
+} as const;
+
 /** Seeding needs an admin before one exists; this actor only ever passes the policy's admin check. */
 const seeder: OperatorActor = { kind: 'operator', operatorId: 'seed', role: 'admin', groupIds: [] };
 
 export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promise<DemoTenant> {
   const table = readConfig().tableName;
   const { Item } = await dynamo().send(new GetCommand({ TableName: table, Key: keys.demoSeed() }));
-  if (Item) return Item.tenant as DemoTenant;
+  if (Item) {
+    const tenant = Item.tenant as DemoTenant;
+    // A persisted tenant keeps its ids, but the fake channel server's URL follows this run's port base.
+    await updateChannel(seeder, tenant.channels.api, { settings: { callbackUrl: options.apiCallbackUrl } });
+    return tenant;
+  }
 
   const firstLine = await createGroup(seeder, { name: 'First line', strategy: 'manual' });
   const secondLine = await createGroup(seeder, { name: 'Second line', strategy: 'least_busy' });
@@ -50,12 +63,7 @@ export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promi
     ...base,
     kind: 'whatsapp',
     name: 'WhatsApp',
-    settings: {
-      phoneNumberId: '100000000000001',
-      accessToken: 'local-access-token',
-      appSecret: 'local-app-secret',
-      verifyToken: 'local-verify-token',
-    },
+    settings: { ...DEMO_WHATSAPP_SETTINGS },
   });
   const api = await createChannel(seeder, {
     ...base,

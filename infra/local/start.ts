@@ -1,12 +1,13 @@
 // `npm start`: brings the local stack up with demo data, prints its URLs and demo tokens, and stops it all on Ctrl-C.
 
+import { clientMessageCommands } from './channel-curls';
 import { type LocalStack, startLocalStack } from './local-stack';
 import { LocalStackError } from './local-stack-error';
 import type { DemoTenant } from './seed';
 
 const HELP = `Usage: npm start [-- --persist] [-- --port-base=4000]
   --persist          keep DynamoDB and S3 data under .local-data/ (in memory otherwise)
-  --port-base=N      use ports N..N+4 (HTTP API, WebSocket API, DynamoDB, S3, SES); env PORT_BASE works too`;
+  --port-base=N      use ports N..N+5 (HTTP API, WebSocket API, DynamoDB, S3, SES, fake channel APIs); env PORT_BASE works too`;
 
 function parseArgs(argv: string[]) {
   const options = { persist: false, portBase: Number(process.env.PORT_BASE ?? 4000) };
@@ -50,6 +51,7 @@ Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', 
   DynamoDB Local   ${urls.dynamoDb}   (table ${stack.tableName})
   S3 (s3rver)      ${urls.s3}   (bucket ${stack.bucketName})
   SES mailbox      ${urls.mailbox}
+  Fake channels    ${urls.channels}   (Telegram, WhatsApp and api callbacks land here)
 
 ${demo ? await demoSection(stack, demo) : ''}
 Press Ctrl-C to stop.
@@ -81,6 +83,11 @@ Try it:
   curl -H "Authorization: Bearer $TOKEN" ${urls.http}/tickets?tab=unassigned
   npx wscat -c "${urls.webSocket}?token=$TOKEN"     then  {"action":"list","requestId":"1","tab":"unassigned"}
   npm run say -- "Hello, I need help"     (a website visitor writes through the widget channel)
+
+A client writes through a channel webhook:
+${clientMessageCommands(urls.http, demo)
+  .map((line) => `  ${line}`)
+  .join('\n')}
 `;
 }
 

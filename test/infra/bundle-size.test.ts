@@ -7,6 +7,12 @@ import { lambdaBundling, repoRoot } from '../../infra/constructs/switchboard-fun
 import { handlerEntries } from '../../infra/routes';
 
 const MAX_BUNDLE_BYTES = 600 * 1024;
+/**
+ * The S3 client brings every S3 operation's schema in one module (~67 KB) plus its endpoint rules and checksums,
+ * none of which tree-shakes: a function that stores attachments (channel webhooks, A1) gets this much more.
+ */
+const S3_CLIENT_ALLOWANCE = 100 * 1024;
+const usesS3 = (bundle: Bundle) => bundle.inputs.some((file) => file.includes('node_modules/@aws-sdk/client-s3/'));
 
 interface Bundle {
   bytes: number;
@@ -52,9 +58,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('Bundle size', () => {
-  it.each(handlerEntries())('Bundle size: %s is at most 600 KB minified', (entry) => {
-    const { bytes } = bundles.get(entry) as Bundle;
-    expect(bytes, `${entry}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  it.each(handlerEntries())('Bundle size: %s is at most 600 KB minified (700 KB with the S3 client)', (entry) => {
+    const bundle = bundles.get(entry) as Bundle;
+    const limit = MAX_BUNDLE_BYTES + (usesS3(bundle) ? S3_CLIENT_ALLOWANCE : 0);
+    expect(bundle.bytes, `${entry}: ${(bundle.bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(limit);
   });
 
   // `import { z } from 'zod'` pulls in every locale (~260 KB); `import * as z` keeps only the default English one.

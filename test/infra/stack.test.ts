@@ -20,6 +20,7 @@ import {
   webSocketRoutes,
 } from '../../infra/routes';
 import {
+  CHANNEL_WEBHOOK_ENTRY,
   createTenantStack,
   OPERATORS_ADMIN_ENTRY,
   type SwitchboardStack,
@@ -372,10 +373,12 @@ describe('Foundation: least privilege', () => {
     }
   });
 
-  it('Foundation: WebSocket, schedule and operators-admin functions may manage connections of the live stage only; other HTTP ones may not', () => {
-    // The operators admin API closes a disabled operator's sockets.
+  it('Foundation: WebSocket, schedule, operators-admin and channel-webhook functions may manage connections of the live stage only; other HTTP ones may not', () => {
+    // The operators admin API closes a disabled operator's sockets; a channel webhook pushes new client messages.
     const pushers = new Set(
-      [...webSocketRoutes, ...schedules].map((route) => route.entry).concat(OPERATORS_ADMIN_ENTRY),
+      [...webSocketRoutes, ...schedules]
+        .map((route) => route.entry)
+        .concat(OPERATORS_ADMIN_ENTRY, CHANNEL_WEBHOOK_ENTRY),
     );
     const wsApiId = logicalIdOf(stack.webSocketApi.node.defaultChild);
     for (const entry of handlerEntries()) {

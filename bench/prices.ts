@@ -1,0 +1,43 @@
+// AWS us-east-1 list prices the cost model uses, in one place with the date they were written down.
+
+/**
+ * Sources (public price pages; re-check them before quoting any figure: prices change and tiers apply):
+ *   https://aws.amazon.com/dynamodb/pricing/on-demand/   (on-demand, after the November 2024 reduction)
+ *   https://aws.amazon.com/api-gateway/pricing/          (HTTP APIs; WebSocket APIs)
+ *   https://aws.amazon.com/lambda/pricing/               (Arm, first pricing tier)
+ *   https://aws.amazon.com/s3/pricing/                   (S3 Standard)
+ * The list prices as last known when written down on `takenOn`; the bench does not fetch them. Free tiers are
+ * ignored and the first (most expensive) volume tier is used throughout.
+ */
+export const prices = {
+  takenOn: '2026-11-21',
+  region: 'us-east-1',
+  dynamoDb: {
+    /** On-demand, per write request unit (1 KB; ×2 in transactions). */
+    perWriteRequestUnit: 0.625 / 1e6,
+    /** On-demand, per read request unit (4 KB strongly consistent; ½ eventually consistent). */
+    perReadRequestUnit: 0.125 / 1e6,
+    storagePerGbMonth: 0.25,
+    /** Continuous backups (point-in-time recovery), which the stack enables. */
+    pitrPerGbMonth: 0.2,
+  },
+  apiGateway: {
+    /** HTTP API, first 300 M requests a month, metered in 512 KB increments. */
+    httpPerRequest: 1.0 / 1e6,
+    /** WebSocket API, first 1 B messages a month (sent and received), metered in 32 KB increments. */
+    webSocketPerMessage: 1.0 / 1e6,
+    webSocketPerConnectionMinute: 0.25 / 1e6,
+  },
+  lambda: {
+    /** Arm (Graviton), first tier. */
+    perGbSecond: 0.0000133334,
+    perRequest: 0.2 / 1e6,
+  },
+  s3: {
+    standardPerGbMonth: 0.023,
+    perPutRequest: 0.005 / 1000,
+    perGetRequest: 0.0004 / 1000,
+  },
+} as const;
+
+export type Prices = typeof prices;

@@ -19,6 +19,16 @@ export interface HttpRoute {
   readonly auth: 'operator' | 'none';
 }
 
+/**
+ * HTTP handler entries that post to WebSocket connections (events, closing sockets), so their functions are granted
+ * the management API. Every WebSocket route and schedule may push as well.
+ */
+export const httpEntriesThatPush: readonly string[] = [
+  'functions/http/operator-api.ts',
+  'functions/http/channel-webhook.ts',
+  'functions/http/admin/operators.ts',
+];
+
 export interface WebSocketRoute {
   /** `$connect`, `$disconnect`, `$default` or an action name (route selection: `$request.body.action`). */
   readonly routeKey: string;

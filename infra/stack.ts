@@ -33,6 +33,7 @@ import { type Invocation, SwitchboardFunction } from './constructs/switchboard-f
 import {
   functionIdOf,
   handlerEntries,
+  httpEntriesThatPush,
   httpRoutes,
   schedules,
   WS_ROUTE_SELECTION,
@@ -52,7 +53,6 @@ const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
 /** The admin operators API: it provisions logins (shared/logins.ts) and closes a disabled operator's sockets. */
 export const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
 /** Channel webhooks: an inbound message opens or updates a ticket, which is pushed to operators. */
-export const CHANNEL_WEBHOOK_ENTRY = 'functions/http/channel-webhook.ts';
 
 const PUBLIC_HTTP_ROUTES_REASON =
   'public by design: health check, widget session start (rate-limited per IP) and channel webhooks (verified by signature)';
@@ -126,11 +126,7 @@ export class SwitchboardStack extends Stack {
       throw new Error(`The route table no longer names ${OPERATORS_ADMIN_ENTRY}; move its login grants with it`);
     }
     const scheduled = new Set(schedules.map((schedule) => schedule.entry));
-    const pushes = new Set(
-      [...webSocketRoutes, ...schedules]
-        .map((route) => route.entry)
-        .concat(OPERATORS_ADMIN_ENTRY, CHANNEL_WEBHOOK_ENTRY),
-    );
+    const pushes = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry).concat(httpEntriesThatPush));
     const functions = new Map<string, SwitchboardFunction>();
     for (const entry of handlerEntries()) {
       const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : 'request';

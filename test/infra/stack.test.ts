@@ -13,6 +13,7 @@ import { LOGIN_ADMIN_ACTIONS, OPERATOR_TOKEN_SCOPE } from '../../infra/construct
 import { repoRoot } from '../../infra/constructs/switchboard-function';
 import {
   handlerEntries,
+  httpEntriesThatPush,
   httpRoutes,
   schedules,
   WS_ROUTE_SELECTION,
@@ -20,7 +21,6 @@ import {
   webSocketRoutes,
 } from '../../infra/routes';
 import {
-  CHANNEL_WEBHOOK_ENTRY,
   createTenantStack,
   OPERATORS_ADMIN_ENTRY,
   type SwitchboardStack,
@@ -373,13 +373,17 @@ describe('Foundation: least privilege', () => {
     }
   });
 
-  it('Foundation: WebSocket, schedule, operators-admin and channel-webhook functions may manage connections of the live stage only; other HTTP ones may not', () => {
-    // The operators admin API closes a disabled operator's sockets; a channel webhook pushes new client messages.
-    const pushers = new Set(
-      [...webSocketRoutes, ...schedules]
-        .map((route) => route.entry)
-        .concat(OPERATORS_ADMIN_ENTRY, CHANNEL_WEBHOOK_ENTRY),
+  it('Foundation: WebSocket, schedule and pushing HTTP functions (operator API, channel webhooks, operators admin) may manage connections of the live stage only; other HTTP ones may not', () => {
+    // The operator API publishes ticket events, a channel webhook pushes new client messages, the operators admin API
+    // closes a disabled operator's sockets.
+    expect(httpEntriesThatPush).toEqual(
+      expect.arrayContaining([
+        'functions/http/operator-api.ts',
+        'functions/http/channel-webhook.ts',
+        OPERATORS_ADMIN_ENTRY,
+      ]),
     );
+    const pushers = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry).concat(httpEntriesThatPush));
     const wsApiId = logicalIdOf(stack.webSocketApi.node.defaultChild);
     for (const entry of handlerEntries()) {
       const manage = statementsOf(entry).filter((s) => actionsOf(s).includes('execute-api:ManageConnections'));

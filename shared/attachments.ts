@@ -1,11 +1,9 @@
 // Attachments in S3 (A1, M1): channel media is copied into the bucket on arrival and typed by its bytes (magic
 // numbers), never by what the channel or the file name claims, so a file is always served as what it really is.
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { MediaReference } from './channel-driver';
-import { s3 } from './clients';
-import { readConfig } from './config';
 import type { Attachment, MessageKind } from './messages';
+import { putObject } from './object-store';
 import { ResponseTooLarge } from './outbound-http';
 
 /** M4: attachments of one send at most 20 MB. */
@@ -42,15 +40,7 @@ export async function storeInboundMedia(clientId: string, media: MediaReference)
   const mimeType = detectMimeType(fetched.bytes, givenName);
   const name = givenName ? safeFileName(givenName) : `${media.kind}${EXTENSIONS[mimeType] ?? ''}`;
   const key = `attachments/${clientId}/${randomUUID()}/${name}`;
-  await s3().send(
-    new PutObjectCommand({
-      Bucket: readConfig().bucketName,
-      Key: key,
-      Body: fetched.bytes,
-      ContentType: mimeType,
-      ContentLength: size,
-    }),
-  );
+  await putObject(key, fetched.bytes, mimeType);
   return { name, mimeType, size, key };
 }
 

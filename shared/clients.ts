@@ -7,7 +7,7 @@ import { readConfig } from './config';
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 /** s3rver knows one fixed key pair and refuses any other access key. */
-const s3rverCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const s3rverCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;

@@ -99,8 +99,9 @@ async function ingestEvent(
   driver: ChannelDriver,
   event: Extract<InboundEvent, { type: 'message' }>,
 ): Promise<boolean> {
-  // The transaction in ingest decides duplicates; this read only spares a redelivery the media download and upload.
-  if (await alreadyStored(channel.channelId, event.externalMessageId, event.at)) return false;
+  // The transaction in ingest decides duplicates; this read only spares a redelivery the media download and upload,
+  // so a text message (the common case) skips it and saves a round trip.
+  if (event.media?.length && (await alreadyStored(channel.channelId, event.externalMessageId, event.at))) return false;
   const clientId = clientIdFor(channel.channelId, event.externalUserId);
   const attachments: Attachment[] = [];
   const skippedAttachments: SkippedAttachment[] = [];

@@ -7,6 +7,7 @@ import { type Channel, getChannel } from './channels';
 import { type ClientType, clientIdFor, clientItem } from './chat-clients';
 import { readConfig } from './config';
 import { connectionIdsOf } from './connections';
+import { type ConsentRequest, deliverConsentRequest } from './consent';
 import { notFound } from './errors';
 import { getGroup, operatorsOfGroup } from './groups';
 import { keys } from './keys';
@@ -20,6 +21,7 @@ import {
 } from './messages';
 import { getOperator } from './operators';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from './routing';
+import { consentRequiredFor, readSettings } from './settings';
 import { publishTicketChange } from './ticket-events';
 import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
 import {
@@ -28,6 +30,7 @@ import {
   counterDeltas,
   counterUpdates,
   getOperatorCounters,
+  markClientConsented,
   markClientOpenTicket,
   putTicketIfUnchanged,
   readClientHead,
@@ -61,6 +64,8 @@ export interface IngestResult {
   opened: boolean;
   /** C6: the client is blacklisted; the message was stored and reached no operator. */
   blacklisted?: boolean;
+  /** P1: a new client was asked for consent; the dialog reaches operators once it writes again. */
+  consentRequested?: boolean;
 }
 
 /** How long a channel message id is remembered for dedupe (channels redeliver within hours, not days). */
@@ -76,6 +81,10 @@ export async function ingestClientMessage(input: InboundMessage): Promise<Ingest
     const result = await withFreshRead(() => ingestOnce(clientId, input), INGEST_ATTEMPTS);
     if ('blacklisted' in result)
       return { duplicate: false, clientId, message: result.message, opened: false, blacklisted: true };
+    if ('consentRequest' in result) {
+      await deliverConsentRequest(result.consentRequest);
+      return { duplicate: false, clientId, message: result.message, opened: false, consentRequested: true };
+    }
     await publishTicketChange(result.before, result.ticket, result.messages);
     return { duplicate: false, clientId, ticket: result.ticket, message: result.message, opened: !result.before };
   } catch (error) {
@@ -94,26 +103,19 @@ interface Written {
 async function ingestOnce(
   clientId: string,
   input: InboundMessage,
-): Promise<Written | { blacklisted: true; message: Message }> {
+): Promise<Written | { blacklisted: true; message: Message } | BeforeConsent> {
   const head = await readClientHead(clientId);
   if (head.client?.blacklisted) return storeBlacklisted(clientId, head.latest, input);
+  if (!head.client) {
+    const settings = await readSettings();
+    if (consentRequiredFor(settings, input.channelId)) return askConsent(clientId, input, settings.privacyConsent);
+  }
   const now = input.receivedAt.toISOString();
   const open = head.latest && head.latest.status !== 'closed' ? head.latest : undefined;
-  const number = open?.number ?? (await allocateTicketNumber());
-  const message: Message = {
-    messageId: newMessageId(input.receivedAt),
-    ticketId: ticketIdOf(clientId, number),
-    ticketNumber: number,
-    clientId,
-    author: { kind: 'client' },
-    kind: input.kind,
-    createdAt: now,
-    seq: 0,
-    ...(input.text ? { text: input.text } : {}),
-    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
-    ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
-    ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
-  };
+  // P1: a client that was asked for consent already has its first messages under a reserved ticket number.
+  const pending = open ? undefined : head.client?.consent === 'requested' ? head.client.pendingTicketNumber : undefined;
+  const number = open?.number ?? pending ?? (await allocateTicketNumber());
+  const message = clientMessage(clientId, number, 0, input);
   const steps: TransactStep[] = [];
   if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
   const preview = previewOf(input.text ?? input.attachments?.[0]?.name ?? input.kind);
@@ -153,8 +155,9 @@ async function ingestOnce(
     lastMessageAt: now,
     lastMessagePreview: preview,
     lastMessageFromOperator: false,
-    unreadCount: 1,
-    messageCount: 1,
+    // Before consent the client wrote once and was answered by the consent request: both are in this ticket.
+    unreadCount: pending ? 2 : 1,
+    messageCount: pending ? 3 : 1,
     seq: 2,
   };
   const opened: Message = {
@@ -188,26 +191,31 @@ async function ingestOnce(
   return { before: undefined, ticket, message, messages: [opened, message] };
 }
 
+/** A client's message as stored; `seq` is the ticket's sequence number it is written with. */
+function clientMessage(clientId: string, ticketNumber: number, seq: number, input: InboundMessage): Message {
+  return {
+    messageId: newMessageId(input.receivedAt),
+    ticketId: ticketIdOf(clientId, ticketNumber),
+    ticketNumber,
+    clientId,
+    author: { kind: 'client' },
+    kind: input.kind,
+    createdAt: input.receivedAt.toISOString(),
+    seq,
+    ...(input.text ? { text: input.text } : {}),
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
+    ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
+  };
+}
+
 /**
  * C6: a blacklisted client's message is kept (in its latest ticket's history, without touching the ticket) so
  * nothing is lost if it is unblocked, but it opens nothing, routes nowhere and is pushed to nobody.
  */
 async function storeBlacklisted(clientId: string, latest: Ticket | undefined, input: InboundMessage) {
   const number = latest?.number ?? 0;
-  const message: Message = {
-    messageId: newMessageId(input.receivedAt),
-    ticketId: ticketIdOf(clientId, number),
-    ticketNumber: number,
-    clientId,
-    author: { kind: 'client' },
-    kind: input.kind,
-    createdAt: input.receivedAt.toISOString(),
-    seq: latest?.seq ?? 0,
-    ...(input.text ? { text: input.text } : {}),
-    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
-    ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
-    ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
-  };
+  const message = clientMessage(clientId, number, latest?.seq ?? 0, input);
   const steps: TransactStep[] = [{ item: putMessage(message) }];
   if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
   await transactWrite(steps);
@@ -279,7 +287,62 @@ function clientStep(client: ClientRecord | undefined, clientId: string, input: I
       },
     };
   }
+  // P1: writing again after the consent request is the agreement.
+  if (client.consent === 'requested') return markClientConsented(clientId, number, input.receivedAt);
   return markClientOpenTicket(clientId, number);
+}
+
+interface BeforeConsent {
+  message: Message;
+  consentRequest: ConsentRequest;
+}
+
+/**
+ * P1: a new client on a channel that asks for consent gets the consent text and policy link from the bot; its message
+ * is kept under a reserved ticket number and reaches no operator until it writes again.
+ */
+async function askConsent(
+  clientId: string,
+  input: InboundMessage,
+  consent: { text: string; policyUrl?: string | undefined },
+): Promise<BeforeConsent> {
+  const number = await allocateTicketNumber();
+  const message = clientMessage(clientId, number, 0, input);
+  const request: Message = {
+    messageId: newMessageId(input.receivedAt),
+    ticketId: ticketIdOf(clientId, number),
+    ticketNumber: number,
+    clientId,
+    author: { kind: 'bot', name: 'Switchboard' },
+    kind: 'text',
+    text: consent.policyUrl ? `${consent.text}\n${consent.policyUrl}` : consent.text,
+    status: 'queued',
+    createdAt: input.receivedAt.toISOString(),
+    seq: 0,
+  };
+  const client = clientItem({
+    clientId,
+    channelId: input.channelId,
+    externalId: input.externalUserId,
+    type: input.clientType,
+    originalName: input.name,
+    name: input.name,
+    createdAt: input.receivedAt.toISOString(),
+  });
+  const steps: TransactStep[] = [
+    stale({
+      Put: {
+        TableName: table(),
+        Item: { ...client, ticketCount: 0, consent: 'requested', pendingTicketNumber: number },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }),
+    { item: putMessage(message) },
+    { item: putMessage(request) },
+  ];
+  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
+  await transactWrite(steps);
+  return { message, consentRequest: { message: request, channelId: input.channelId } };
 }
 
 function dedupeStep(channelId: string, externalMessageId: string, at: Date): TransactStep {

@@ -18,6 +18,10 @@ export interface ClientRecord extends ChatClient {
   ticketCount: number;
   /** The number of the client's open ticket; absent when the latest is closed (T8: the next message opens one). */
   openTicketNumber?: number;
+  /** P1: asked for consent (its dialog waits), or agreed. */
+  consent?: 'requested' | 'given';
+  /** P1: the ticket number reserved for the dialog that opens once the client agrees. */
+  pendingTicketNumber?: number;
 }
 
 export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
@@ -99,6 +103,8 @@ export function toClientRecord(item: Record<string, unknown>): ClientRecord {
   if (typeof item.pinnedTo === 'string') client.pinnedTo = item.pinnedTo;
   if (item.blacklisted === true) client.blacklisted = true;
   if (typeof item.openTicketNumber === 'number') client.openTicketNumber = item.openTicketNumber;
+  if (item.consent === 'requested' || item.consent === 'given') client.consent = item.consent;
+  if (typeof item.pendingTicketNumber === 'number') client.pendingTicketNumber = item.pendingTicketNumber;
   return client;
 }
 
@@ -180,6 +186,26 @@ export function markClientOpenTicket(clientId: string, number: number) {
       UpdateExpression: 'SET openTicketNumber = :n ADD ticketCount :one',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(openTicketNumber)',
       ExpressionAttributeValues: { ':n': number, ':one': 1 },
+    },
+  };
+}
+
+/** P1: the client agreed (wrote again after the consent request): its reserved ticket opens now. */
+export function markClientConsented(clientId: string, number: number, at: Date) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression:
+        'SET openTicketNumber = :n, consent = :given, consentAt = :at REMOVE pendingTicketNumber ADD ticketCount :one',
+      ConditionExpression: 'consent = :requested AND attribute_not_exists(openTicketNumber)',
+      ExpressionAttributeValues: {
+        ':n': number,
+        ':given': 'given',
+        ':requested': 'requested',
+        ':at': at.toISOString(),
+        ':one': 1,
+      },
     },
   };
 }

@@ -1,0 +1,108 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
+import type { OperatorActor } from '../../shared/actors';
+import { createChannel } from '../../shared/channels';
+import { clientIdFor } from '../../shared/chat-clients';
+import { dynamo } from '../../shared/clients';
+import { createGroup } from '../../shared/groups';
+import { type InboundMessage, ingestClientMessage } from '../../shared/ingest';
+import { keys } from '../../shared/keys';
+import { historyPage } from '../../shared/messages';
+import { listTickets } from '../../shared/ticket-lists';
+import { readClientHead } from '../../shared/tickets';
+import { useTestTable } from '../support/table';
+
+const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
+let fake: FakeChannels;
+let tableName: string;
+let asking: string;
+let excluded: string;
+let tick = 0;
+
+const inbound = (channelId: string, user: string, text: string): InboundMessage => ({
+  channelId,
+  externalUserId: user,
+  name: user,
+  clientType: 'channel',
+  kind: 'text',
+  text,
+  receivedAt: new Date(Date.now() + ++tick),
+});
+
+async function setConsent(enabled: boolean) {
+  await dynamo().send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...keys.settings(),
+        settings: {
+          privacyConsent: {
+            enabled,
+            text: 'We keep this conversation to help you. Reply to agree.',
+            policyUrl: 'https://bank.example/privacy',
+            excludedChannelIds: [excluded],
+          },
+        },
+      },
+    }),
+  );
+}
+
+beforeAll(async () => {
+  ({ tableName } = await useTestTable());
+  fake = await startFakeChannels({ port: 0 });
+  const group = await createGroup(admin, { name: 'Line', strategy: 'manual' });
+  const channel = (name: string) =>
+    createChannel(admin, {
+      kind: 'api',
+      name,
+      defaultGroupId: group.groupId,
+      enabled: true,
+      settings: { callbackUrl: `${fake.url}/api-callback/${name}` },
+      overrides: {},
+    });
+  asking = (await channel('asking')).channelId;
+  excluded = (await channel('excluded')).channelId;
+  await setConsent(false);
+  // A client who wrote before consent was switched on is not asked: consent applies to new dialogs only.
+  await ingestClientMessage(inbound(asking, 'veteran', 'hello from before'));
+  await setConsent(true);
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe('P1 privacy consent', () => {
+  it('a new client gets the consent request first; its dialog reaches operators only when it writes again', async () => {
+    const first = await ingestClientMessage(inbound(asking, 'newcomer', 'My card is blocked'));
+    expect(first).toMatchObject({ consentRequested: true, opened: false });
+    const callback = await fake.waitForCalls('/api-callback/asking', 1);
+    expect(JSON.stringify(callback[0]?.body)).toContain('https://bank.example/privacy');
+    const clientId = clientIdFor(asking, 'newcomer');
+    expect((await readClientHead(clientId)).latest).toBeUndefined();
+    const before = await listTickets(admin, { tab: 'all', limit: 50 });
+    expect(before.items.some((row) => 'clientId' in row && row.clientId === clientId)).toBe(false);
+
+    const agreed = await ingestClientMessage(inbound(asking, 'newcomer', 'OK'));
+    expect(agreed.opened).toBe(true);
+    expect(agreed.ticket).toMatchObject({ status: 'unassigned', unreadCount: 2 });
+    const history = await historyPage(clientId, keys.ticketMessagesPrefix(agreed.ticket?.number as number), {
+      limit: 10,
+      viewer: 'operator',
+    });
+    const timeline = history.items.map((m) => `${m.author.kind}:${m.text ?? ''}`).reverse();
+    expect(timeline[0]).toBe('client:My card is blocked');
+    expect(timeline[1]).toMatch(/^bot:We keep this conversation/);
+    expect(timeline.at(-1)).toBe('client:OK');
+    expect((await readClientHead(clientId)).client).toMatchObject({ consent: 'given', ticketCount: 1 });
+  });
+
+  it('excluded channels and existing clients open tickets straight away', async () => {
+    expect(await ingestClientMessage(inbound(excluded, 'walk-in', 'hi'))).toMatchObject({ opened: true });
+    const veteran = await ingestClientMessage(inbound(asking, 'veteran', 'hello again'));
+    expect(veteran.consentRequested).toBeUndefined();
+    expect(veteran.ticket?.status).toBe('unassigned');
+  });
+});

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Context } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/local/lambda-runtime';
+import type { OperatorActor } from '../../shared/actors';
+import { createChannel } from '../../shared/channels';
+import { createGroup } from '../../shared/groups';
+import { scheduleTimer } from '../../shared/timers';
+import { useTestTable } from '../support/table';
+
+const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(repoRoot, 'events', file), 'utf8')) as T;
+const context = {} as Context;
+const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const handlerOf = async (entry: string) => (await import(path.join(repoRoot, entry))).handler as Handler;
+
+beforeAll(async () => {
+  await useTestTable();
+});
+
+describe('Foundation: handlers run on the sample events in events/', () => {
+  it('GET /health (HTTP API payload 2.0) answers 200 from the table', async () => {
+    const health = await handlerOf('functions/http/health.ts');
+    const result = (await health(sample('apigateway/http-health.json'), context)) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toMatchObject({ status: 'ok', table: process.env.TABLE_NAME });
+  });
+
+  it('CH1: POST /widget/{channelId}/session opens a visitor session for a widget channel', async () => {
+    const group = await createGroup(admin, { name: 'Web', strategy: 'manual' });
+    const widget = await createChannel(admin, {
+      kind: 'widget',
+      name: 'Shop',
+      defaultGroupId: group.groupId,
+      enabled: true,
+      settings: { allowedOrigins: ['https://shop.example'] },
+      overrides: {},
+    });
+    const event = sample<{ pathParameters: Record<string, string>; rawPath: string }>(
+      'apigateway/http-widget-session.json',
+    );
+    event.pathParameters.channelId = widget.channelId;
+    const session = await handlerOf('functions/http/widget-session.ts');
+    const result = (await session(event, context)) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(201);
+    expect(JSON.parse(result.body)).toMatchObject({ channelId: widget.channelId, name: 'Olga' });
+    expect(JSON.parse(result.body).visitorToken).toMatch(/^vt_/);
+  });
+
+  it('T11: the EventBridge scheduled event drives the timers sweep', async () => {
+    const event = sample<{ time: string }>('eventbridge/timers-schedule.json');
+    await scheduleTimer({ kind: 'no-such-kind', id: 'sample', due: '2026-11-21T10:15:00.000Z' });
+    const timers = await handlerOf('functions/scheduled/timers.ts');
+    expect(await timers(event, context)).toEqual({ fired: 0, failed: 0, unknownKind: 1 });
+  });
+});

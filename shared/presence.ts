@@ -9,11 +9,14 @@
 import { type Actor, isStaff } from './actors';
 import { actorOfPrincipal, type ConnectionPrincipal, principalKeyOf } from './connection-auth';
 import { audienceMembersOf, type Connection, connectionIdsOf, recordConnection, removeConnection } from './connections';
-import { type FanOutResult, pushToConnections, recipientsOf } from './fanout';
+import { type FanOutResult, pushToAudiences, pushToConnections, recipientsOf } from './fanout';
 import type { Audience } from './keys';
 import { getOperator } from './operators';
+import { ticketAudiences } from './ticket-events';
+import { readClientHead } from './tickets';
 
 export const PRESENCE_EVENT = 'operator.presence';
+export const CLIENT_PRESENCE_EVENT = 'client.presence';
 
 /** `{ "type": "event", "event": "operator.presence", "data": { "operatorId": "op_…", "online": true, "at": "…" } }` */
 export interface PresenceFrame {
@@ -70,6 +73,9 @@ export async function openConnection(input: OpenConnectionInput): Promise<Connec
     // and a Gone push removes the connection's record (R3).
     await announce(actor.operatorId, actor.groupIds, true, input.connectedAt, [connection.connectionId]);
   }
+  if (actor.kind === 'visitor' && (await opensFirst(connection))) {
+    await announceClient(actor.clientId, true, input.connectedAt);
+  }
   return connection;
 }
 
@@ -83,9 +89,13 @@ export async function closeConnection(
   now: Date,
 ): Promise<void> {
   const removed = await removeConnection(connectionId);
-  if (principal?.kind !== 'operator') return;
+  if (!principal) return;
   const remaining = await audienceMembersOf(principalKeyOf(principal), { consistentRead: true });
   if (remaining.length > 0) return;
+  if (principal.kind === 'visitor') {
+    await announceClient(principal.clientId, false, now);
+    return;
+  }
   const groupIds = removed
     ? removed.audiences.flatMap((audience) => (audience.startsWith('group#') ? [audience.slice('group#'.length)] : []))
     : ((await getOperator(principal.operatorId))?.groupIds ?? []);
@@ -106,6 +116,17 @@ async function opensFirst(connection: Connection): Promise<boolean> {
       other.connectedAt > mine.connectedAt ||
       (other.connectedAt === mine.connectedAt && other.connectionId > mine.connectionId),
   );
+}
+
+/** C3: a widget visitor's first socket opening (or last closing) tells whoever may see its open ticket. */
+async function announceClient(clientId: string, online: boolean, at: Date): Promise<void> {
+  const { latest } = await readClientHead(clientId);
+  if (!latest || latest.status === 'closed') return;
+  await pushToAudiences(ticketAudiences(latest), {
+    type: 'event',
+    event: CLIENT_PRESENCE_EVENT,
+    data: { clientId, ticketId: latest.ticketId, online, at: at.toISOString() },
+  });
 }
 
 async function announce(

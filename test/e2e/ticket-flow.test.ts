@@ -75,7 +75,7 @@ async function operatorPeer(operator: Operator): Promise<Peer> {
   return peer;
 }
 
-async function visitorPeer(name: string): Promise<{ peer: Peer; clientId: string }> {
+async function visitorPeer(name: string): Promise<{ peer: Peer; clientId: string; token: string }> {
   const response = await fetch(`${stack.gateway.httpUrl}/widget/${widget.channelId}/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -85,7 +85,7 @@ async function visitorPeer(name: string): Promise<{ peer: Peer; clientId: string
   const session = (await response.json()) as { visitorToken: string; clientId: string };
   const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${session.visitorToken}`);
   peers.push(peer);
-  return { peer, clientId: session.clientId };
+  return { peer, clientId: session.clientId, token: session.visitorToken };
 }
 
 beforeAll(async () => {
@@ -153,6 +153,14 @@ describe('R1/R2 ticket flow over the WebSocket API', () => {
     // M11: client typing reaches the assignee.
     await visitor.peer.call('chat.typing', { typing: true });
     await annaPeer.waitFor((f) => f.event === 'client.typing');
+
+    // C3: the visitor's widget going away (its last socket) shows it offline to the assignee; back online on return.
+    visitor.peer.close();
+    const offline = await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === false);
+    expect(offline.data).toMatchObject({ clientId: visitor.clientId, ticketId });
+    visitor.peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${visitor.token}`);
+    peers.push(visitor.peer);
+    await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === true);
 
     // T6 then T8: transfer to the second line, Boris takes and closes.
     expect((await borisPeer.call('list', { tab: 'unassigned' })).data?.items).toEqual([]);

@@ -167,11 +167,7 @@ export async function listChannels(
       KeyConditionExpression: ofKind ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': listing.gsi1pk, ...(ofKind ? { ':prefix': ofKind.gsi1skPrefix } : {}) },
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(
-        page.cursor,
-        listing,
-        ofKind && { name: 'gsi1sk', prefix: ofKind.gsi1skPrefix },
-      ),
+      ExclusiveStartKey: decodeCursor(page.cursor, listing, ofKind && { name: 'gsi1sk', prefix: ofKind.gsi1skPrefix }),
     }),
   );
   return pageOf(

@@ -172,12 +172,12 @@ describe('R1/R2 ticket flow over the WebSocket API', () => {
 
     // Every step is in the history, in order, and the visitor's chat stays continuous (no system notes).
     const history = await suePeer.call('history', { ticketId, limit: 50 });
-    const timeline = (history.data?.items as Array<{ kind: string; note?: { code: string } }>)
+    const timeline = ((history.data?.items ?? []) as Array<{ kind: string; note?: { code: string } }>)
       .map((m) => (m.kind === 'system' ? m.note?.code : m.kind))
       .reverse();
     expect(timeline).toEqual(['opened', 'text', 'taken', 'text', 'transferred', 'taken', 'closed']);
     const visitorHistory = await visitor.peer.call('chat.history');
-    expect((visitorHistory.data?.items as unknown[]).length).toBe(2);
+    expect((visitorHistory.data?.items ?? []) as unknown[]).toHaveLength(2);
 
     // R2: every ticket event Sue saw carries the ticket's sequence number, with no gap; sync fills one on demand.
     const seqs = suePeer.frames

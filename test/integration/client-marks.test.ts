@@ -92,7 +92,9 @@ describe('C6 blacklist', () => {
     ]);
 
     // Unblock restores normal routing: the next message opens a new ticket.
-    await expect(markClient(actorOf(boris), clientId, { type: 'unblock' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(markClient(actorOf(boris), clientId, { type: 'unblock' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await expect(markClient(actorOf(anna), clientId, { type: 'unblock' })).resolves.toBeDefined();
     const again = await ingestClientMessage(inbound('spammer', 'sorry'));
     expect(again).toMatchObject({ opened: true });

@@ -75,6 +75,7 @@ export const operatorHttpActions = {
   'POST /tickets/{ticketId}/read': ['markRead', 'none'],
   'POST /tickets/{ticketId}/typing': ['typing', 'body'],
   'POST /clients/{clientId}/start': ['start', 'none', 201],
+  'POST /channels/{channelId}/start': ['start.phone', 'body', 201],
   'POST /clients/{clientId}/blacklist': ['client.blacklist', 'none'],
   'POST /clients/{clientId}/unblock': ['client.unblock', 'none'],
   'POST /clients/{clientId}/pin': ['client.pin', 'body'],

@@ -6,6 +6,7 @@ import { allCategories } from './categories';
 import { markClient } from './client-marks';
 import { describeIssues, invalid } from './errors';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-messages';
+import { startByPhone } from './outbound-phone';
 import { MAX_PAGE_SIZE } from './pagination';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listQuerySchema, listTickets } from './ticket-lists';
@@ -55,6 +56,15 @@ export const operatorActions = {
       runTicketCommand(actor, input.ticketId, { type: 'setCategory', categoryId: input.categoryId }, now),
   ),
   start: action(z.strictObject({ clientId }), (actor, input, now) => startOutbound(actor, input.clientId, now)),
+  'start.phone': action(
+    z.strictObject({
+      channelId: z.string().min(1).max(100),
+      phone: z.string().min(7).max(32),
+      template: z.string().min(1).max(512),
+      language: z.string().min(2).max(16).default('en'),
+    }),
+    (actor, input, now) => startByPhone(actor, input, now),
+  ),
   'message.send': action(
     z.strictObject({
       ticketId,

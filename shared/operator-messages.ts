@@ -7,7 +7,7 @@ import { deliverOperatorMessage } from './delivery';
 import { conflict, notFound } from './errors';
 import { pushToAudiences } from './fanout';
 import { keys } from './keys';
-import { type Message, newMessageId, putMessage, toMessage } from './messages';
+import { type DeliveryStatus, type Message, newMessageId, putMessage, toMessage } from './messages';
 import { authorizeTicket } from './policy';
 import { publishTicketChange, ticketAudiences } from './ticket-events';
 import { previewOf, type Ticket, validateText } from './ticket-rules';
@@ -20,11 +20,15 @@ export interface SendInput {
   quoteMessageId?: string | undefined;
 }
 
+/** Hands a stored message to the client; the default goes through the ticket's channel driver. */
+export type Deliver = (message: Message, ticket: Ticket) => Promise<DeliveryStatus>;
+
 export async function sendOperatorMessage(
   actor: OperatorActor,
   ticketId: string,
   input: SendInput,
   now = new Date(),
+  deliver: Deliver = deliverOperatorMessage,
 ): Promise<Message> {
   const text = validateText(input.text);
   const { before, after, message } = await withFreshRead(async () => {
@@ -58,7 +62,7 @@ export async function sendOperatorMessage(
     return { before, after, message };
   });
   await publishTicketChange(before, after, [message]);
-  const status = await deliverOperatorMessage(message, after);
+  const status = await deliver(message, after);
   return { ...message, status };
 }
 

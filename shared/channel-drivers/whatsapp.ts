@@ -336,7 +336,7 @@ function whatsappSettings(channel: Channel): WhatsAppChannel['settings'] {
 }
 
 /** WhatsApp ids are the international number in digits; people type it with +, spaces and dashes. */
-function phoneOf(phone: string): string {
+export function phoneOf(phone: string): string {
   const digits = phone.replace(/[\s().-]/g, '').replace(/^\+/, '');
   if (!/^\d{7,15}$/.test(digits)) throw invalid('phone: must be an international phone number like +14155550123');
   return digits;

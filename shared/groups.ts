@@ -1,7 +1,7 @@
 // Groups (O2, T3): lines or departments of operators, each with its ticket distribution strategy. Member items live in
 // the group's partition, so the operators of a group are one Query; reference counters on the group item let a delete
 // check atomically that no operator and no channel still points at it.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Actor } from './actors';
 import { batchGet } from './batch-get';
@@ -11,7 +11,7 @@ import { conflict, invalid, notFound } from './errors';
 import { displayName } from './fields';
 import { newId } from './ids';
 import { keys } from './keys';
-import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
+import { listingPage, type Page, type PageRequest } from './pagination';
 import { requireAdmin } from './policy';
 import { queryAll } from './query';
 import { isConditionFailure, type TransactStep } from './transactions';
@@ -123,18 +123,7 @@ function countReference(
 
 export async function listGroups(actor: Actor, page: PageRequest): Promise<Page<Group>> {
   requireAdmin(actor);
-  const listing = keys.groups();
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: readConfig().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, listing),
-    }),
-  );
-  return pageOf((result.Items ?? []).map(toGroup), result.LastEvaluatedKey);
+  return listingPage(keys.groups(), page, toGroup);
 }
 
 export async function showGroup(actor: Actor, groupId: string): Promise<Group & { operatorIds: string[] }> {

@@ -267,22 +267,26 @@ function openedNote(routing: RoutingDecision): SystemNote {
   return { code: 'opened', text: openedText(routing), params };
 }
 
+/** C1: a client first seen now, named as its channel names it (kept as the original name). */
+function newClientItem(clientId: string, input: InboundMessage): Record<string, unknown> {
+  return clientItem({
+    clientId,
+    channelId: input.channelId,
+    externalId: input.externalUserId,
+    type: input.clientType,
+    originalName: input.name,
+    name: input.name,
+    createdAt: input.receivedAt.toISOString(),
+  });
+}
+
 /** The client item: created on its first message (C1), else marked as having this open ticket (T12 count). */
 function clientStep(client: ClientRecord | undefined, clientId: string, input: InboundMessage, number: number) {
   if (!client) {
-    const item = clientItem({
-      clientId,
-      channelId: input.channelId,
-      externalId: input.externalUserId,
-      type: input.clientType,
-      originalName: input.name,
-      name: input.name,
-      createdAt: input.receivedAt.toISOString(),
-    });
     return {
       Put: {
         TableName: table(),
-        Item: { ...item, ticketCount: 1, openTicketNumber: number },
+        Item: { ...newClientItem(clientId, input), ticketCount: 1, openTicketNumber: number },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -320,20 +324,11 @@ async function askConsent(
     createdAt: input.receivedAt.toISOString(),
     seq: 0,
   };
-  const client = clientItem({
-    clientId,
-    channelId: input.channelId,
-    externalId: input.externalUserId,
-    type: input.clientType,
-    originalName: input.name,
-    name: input.name,
-    createdAt: input.receivedAt.toISOString(),
-  });
   const steps: TransactStep[] = [
     stale({
       Put: {
         TableName: table(),
-        Item: { ...client, ticketCount: 0, consent: 'requested', pendingTicketNumber: number },
+        Item: { ...newClientItem(clientId, input), ticketCount: 0, consent: 'requested', pendingTicketNumber: number },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }),

@@ -1,7 +1,7 @@
 // Operators: the people who work tickets. Records, lookups, the actor they act as, and their administration (O1, O2,
 // O4): e-mail uniqueness and group membership items change in the same transaction as the operator record.
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { type Actor, type OperatorActor, ROLES, type Role } from './actors';
 import { dynamo, management } from './clients';
@@ -13,7 +13,7 @@ import { type DistributionStrategy, getGroups, joinGroupSteps, leaveGroupSteps }
 import { newId } from './ids';
 import { keys } from './keys';
 import { provisionLogin, setLoginEnabled } from './logins';
-import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
+import { listingPage, type Page, type PageRequest } from './pagination';
 import { requireAdmin } from './policy';
 import { StaleRecord, type TransactStep, transactWrite, versionCondition, withFreshRead } from './transactions';
 
@@ -160,18 +160,7 @@ export async function insertOperator(input: OperatorInput, now = new Date()): Pr
 
 export async function listOperators(actor: Actor, page: PageRequest): Promise<Page<Operator>> {
   requireAdmin(actor);
-  const listing = keys.operators();
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: readConfig().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, listing),
-    }),
-  );
-  return pageOf((result.Items ?? []).map(toOperator), result.LastEvaluatedKey);
+  return listingPage(keys.operators(), page, toOperator);
 }
 
 export async function showOperator(actor: Actor, operatorId: string): Promise<Operator> {

@@ -1,6 +1,10 @@
 // Cursor pagination for list queries: the cursor is DynamoDB's LastEvaluatedKey, opaque to callers and checked on the
 // way back in, so a tampered cursor is a 400 rather than a query over another list.
+
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { dynamo } from './clients';
+import { readConfig } from './config';
 import { describeIssues, invalid } from './errors';
 
 export interface PageRequest {
@@ -121,4 +125,23 @@ export function decodeMergedCursor(
     throw invalid('cursor: is not a cursor this list returned');
   }
   return parsed.data.at;
+}
+
+/** One page of an admin listing (operators, groups…): its items under one gsi1 partition, by sort key. */
+export async function listingPage<T>(
+  listing: { gsi1pk: string },
+  page: PageRequest,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, listing),
+    }),
+  );
+  return pageOf((result.Items ?? []).map(toItem), result.LastEvaluatedKey);
 }

@@ -78,7 +78,7 @@ export const channelOverridesSchema = z.strictObject({
 
 const common = {
   name: displayName(),
-  defaultGroupId: requiredString().min(1, 'is required'),
+  defaultGroupId: requiredString().min(1, 'is required').max(100, 'is not a group id'),
   enabled: z.boolean().default(true),
   overrides: channelOverridesSchema.partial().default({}),
 };
@@ -94,7 +94,7 @@ export const channelCreateSchema = z.discriminatedUnion('kind', [
 export const channelUpdateSchema = z
   .strictObject({
     name: displayName().optional(),
-    defaultGroupId: requiredString().min(1, 'is required').optional(),
+    defaultGroupId: requiredString().min(1, 'is required').max(100, 'is not a group id').optional(),
     enabled: z.boolean().optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
     /** Replaces the overrides as a whole: `{}` clears them. */

@@ -69,7 +69,7 @@ export const MAX_GROUPS_PER_OPERATOR = 20;
 
 const operatorName = displayName();
 const groupIds = z
-  .array(z.string().min(1, 'must not be empty'))
+  .array(z.string().min(1, 'must not be empty').max(100, 'is not a group id'))
   .max(MAX_GROUPS_PER_OPERATOR, `must list at most ${MAX_GROUPS_PER_OPERATOR} groups`)
   .transform((ids) => [...new Set(ids)]);
 const capacity = z.int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100');

@@ -62,7 +62,7 @@ export const settingsSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       default: slaThresholdsSchema,
-      perChannel: z.record(z.string().min(1), slaThresholdsSchema).default({}),
+      perChannel: z.record(z.string().min(1).max(100, 'is not a channel id'), slaThresholdsSchema).default({}),
     })
     .nullable()
     .default(null),
@@ -71,7 +71,10 @@ export const settingsSchema = z.strictObject({
       enabled: z.boolean().default(false),
       text: z.string().max(2000, 'must be at most 2000 characters').default(''),
       policyUrl: httpUrl.optional(),
-      excludedChannelIds: z.array(z.string().min(1)).max(100, 'must list at most 100 channels').default([]),
+      excludedChannelIds: z
+        .array(z.string().min(1).max(100, 'is not a channel id'))
+        .max(100, 'must list at most 100 channels')
+        .default([]),
     })
     .refine((consent) => !consent.enabled || consent.text.trim().length > 0, {
       message: 'is required when consent is enabled',

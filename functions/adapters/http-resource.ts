@@ -22,8 +22,12 @@ export function byRouteKey(routes: Readonly<Record<string, RouteHandler>>): Rout
   };
 }
 
+/** Ids are short; a longer value names nothing and, in a key, is refused by DynamoDB (a 500 instead of a 400). */
+const MAX_PATH_ID_LENGTH = 200;
+
 export function pathParameter(parameters: Record<string, string | undefined>, name: string): string {
   const value = parameters[name];
   if (!value) throw invalid(`${name}: is missing from the path`);
+  if (value.length > MAX_PATH_ID_LENGTH) throw invalid(`${name}: is not an id`);
   return value;
 }

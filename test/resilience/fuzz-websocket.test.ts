@@ -238,7 +238,9 @@ const replayedFrame = (role: Role) =>
     );
 
 const frameArbFor = (role: Role) =>
-  fc.oneof({ weight: 8, arbitrary: frameArb }, { weight: 2, arbitrary: replayedFrame(role) });
+  fc
+    .oneof({ weight: 8, arbitrary: frameArb }, { weight: 2, arbitrary: replayedFrame(role) })
+    .filter((raw) => Buffer.byteLength(raw) <= MAX_FRAME_BYTES);
 
 const frameArb = fc
   .oneof(

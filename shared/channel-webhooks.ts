@@ -10,7 +10,7 @@ import { clientIdFor } from './chat-clients';
 import { dynamo } from './clients';
 import { readConfig } from './config';
 import { recordChannelReport } from './delivery';
-import { notFound } from './errors';
+import { DomainError, notFound } from './errors';
 import { pushToAudiences } from './fanout';
 import { ingestClientMessage } from './ingest';
 import { keys } from './keys';
@@ -48,11 +48,7 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
   if (!driver || !webhook) throw notFound(`Channel '${channelId}' has no webhook.`);
   if (request.method === 'GET') {
     if (webhook.handshake) return webhook.handshake(request, channel);
-    return {
-      status: 405,
-      contentType: JSON_TYPE,
-      body: JSON.stringify({ error: { code: 'method_not_allowed', message: 'This webhook takes POST requests.' } }),
-    };
+    throw new DomainError('method_not_allowed', 'This webhook takes POST requests.');
   }
   webhook.verify(request, channel);
   const events = webhook.parse(request, channel);

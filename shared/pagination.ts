@@ -100,7 +100,17 @@ export type PartitionPosition = string | null | true;
 
 const mergedCursorSchema = z.strictObject({
   list: z.string().min(1),
-  at: z.array(z.union([z.string().min(1), z.null(), z.literal(true)])),
+  // A position is a GSI sort key, which DynamoDB caps at 1024 bytes: a longer one is tampered, not a 500.
+  at: z.array(
+    z.union([
+      z
+        .string()
+        .min(1)
+        .refine((position) => Buffer.byteLength(position) <= 1024),
+      z.null(),
+      z.literal(true),
+    ]),
+  ),
 });
 
 /** A merged list's cursor carries one position per partition, and names its list so it cannot page through another. */

@@ -15,6 +15,7 @@ export const CLIENT_ERROR_CODES: readonly ErrorCode[] = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'rate_limited',
   'payload_too_large',

@@ -1,10 +1,8 @@
 // `npm run say:telegram -- "text"` / `npm run say:whatsapp -- "text"`: a client of the running local stack's demo
 // Telegram or WhatsApp channel writes one message — the channel's own webhook, authenticated as the channel does it.
-import { readFile } from 'node:fs/promises';
 import { channelSampleRequest, type SampleChannel } from './channel-samples';
-import { DEMO_FILE } from './local-stack';
+import { readDemoTenant, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
-import type { DemoTenant } from './seed';
 
 const portBase = Number(process.env.PORT_BASE ?? 4000);
 const httpUrl = `http://127.0.0.1:${portBase}`;
@@ -16,20 +14,9 @@ async function main() {
   const channel = KINDS.find((known) => known === kind);
   if (!channel || !text)
     throw new LocalStackError('Usage: npm run say:telegram -- "text"  or  npm run say:whatsapp -- "text"');
-  const request = channelSampleRequest(channel, httpUrl, await demoTenant(), text);
+  const request = channelSampleRequest(channel, httpUrl, await readDemoTenant(), text);
   const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
   console.log(`${channel} channel → ${response.status} ${await response.text()}`);
 }
 
-async function demoTenant(): Promise<DemoTenant> {
-  try {
-    return JSON.parse(await readFile(DEMO_FILE, 'utf8')) as DemoTenant;
-  } catch {
-    throw new LocalStackError(`No demo tenant found (${DEMO_FILE}); start the local stack with npm start first.`);
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof LocalStackError ? `switchboard: ${error.message}` : error);
-  process.exit(1);
-});
+runCommand(main);

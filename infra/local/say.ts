@@ -1,8 +1,7 @@
 // `npm run say -- "text"`: a website visitor of the running local stack's demo widget writes one message, the way the
 // widget would — a visitor session over HTTP, then `chat.send` over the WebSocket API.
-import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
-import { DEMO_FILE } from './local-stack';
+import { readDemoTenant, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
 
 const portBase = Number(process.env.PORT_BASE ?? 4000);
@@ -12,7 +11,7 @@ const wsUrl = `ws://127.0.0.1:${portBase + 1}/local`;
 async function main() {
   const text = process.argv.slice(2).join(' ').trim();
   if (!text) throw new LocalStackError('Usage: npm run say -- "message text"  [env VISITOR_NAME, CHANNEL_ID]');
-  const channelId = process.env.CHANNEL_ID ?? (await demoWidgetChannel());
+  const channelId = process.env.CHANNEL_ID ?? (await readDemoTenant()).channels.widget;
   const session = await fetch(`${httpUrl}/widget/${channelId}/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -27,16 +26,4 @@ async function main() {
   socket.close();
 }
 
-async function demoWidgetChannel(): Promise<string> {
-  try {
-    const demo = JSON.parse(await readFile(DEMO_FILE, 'utf8')) as { channels: { widget: string } };
-    return demo.channels.widget;
-  } catch {
-    throw new LocalStackError(`No demo tenant found (${DEMO_FILE}); start the local stack with npm start first.`);
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof LocalStackError ? `switchboard: ${error.message}` : error);
-  process.exit(1);
-});
+runCommand(main);

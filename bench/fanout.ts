@@ -8,13 +8,13 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../infra/local/table';
-import type { OperatorActor } from '../shared/actors';
-import { management } from '../shared/clients';
-import { pushToAudiences } from '../shared/fanout';
-import { createGroup } from '../shared/groups';
-import { insertOperator } from '../shared/operators';
-import { ticketAudiences } from '../shared/ticket-events';
-import type { Ticket } from '../shared/ticket-rules';
+import type { OperatorActor } from '../shared/domain/actors';
+import type { Ticket } from '../shared/domain/ticket-rules';
+import { management } from '../shared/platform/aws-clients';
+import { pushToAudiences } from '../shared/realtime/fanout';
+import { ticketAudiences } from '../shared/realtime/ticket-events';
+import { createGroup } from '../shared/store/groups';
+import { insertOperator } from '../shared/store/operators';
 import { type Bench, OperatorSocket } from './harness';
 import { type RecordingTotals, totalsOf } from './meter';
 import { runPool } from './stats';

@@ -2,7 +2,7 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../infra/local/table';
-import { management } from '../shared/clients';
+import { management } from '../shared/platform/aws-clients';
 import type { Bench, OperatorSocket } from './harness';
 import { type Distribution, distributionOf } from './stats';
 

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { type LocalStack, portsOf, startLocalStack } from '../infra/local/local-stack';
 import { type DemoTenant, seedDemoTenant } from '../infra/local/seed';
-import { dynamo, management } from '../shared/clients';
-import { ingestClientMessage } from '../shared/ingest';
+import { dynamo, management } from '../shared/platform/aws-clients';
+import { ingestClientMessage } from '../shared/use-cases/ingest';
 import { Meter } from './meter';
 
 /** Ports from 4700 up (see portsOf): clear of `npm start` and of the tests (random ports). */

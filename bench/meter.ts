@@ -19,7 +19,7 @@ import type {
   InitializeMiddleware,
 } from '@smithy/types';
 import { localDynamoClient } from '../infra/local/table';
-import { type TableDefinition, tableDefinition } from '../shared/keys';
+import { type TableDefinition, tableDefinition } from '../shared/store/keys';
 
 type Item = Record<string, AttributeValue>;
 type Loose = Record<string, unknown>;

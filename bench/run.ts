@@ -6,7 +6,7 @@ import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { scheduledEvent } from '../infra/local/scheduler';
 import { localDynamoClient } from '../infra/local/table';
 import { schedules } from '../infra/routes';
-import { tableDefinition } from '../shared/keys';
+import { tableDefinition } from '../shared/store/keys';
 import { measureBundles } from './bundles';
 import { benchChart } from './chart';
 import { costModel } from './cost';

@@ -1,7 +1,7 @@
 // Sustained ingest: a bounded burst from many clients, then a read-back proving each message is stored exactly once.
-import { clientIdFor } from '../shared/chat-clients';
-import { keys } from '../shared/keys';
-import { historyPage } from '../shared/messages';
+import { clientIdFor } from '../shared/store/clients';
+import { keys } from '../shared/store/keys';
+import { historyPage } from '../shared/store/messages';
 import { type Bench, sendClientMessage } from './harness';
 import { type Distribution, distributionOf, runPool } from './stats';
 

@@ -1,5 +1,5 @@
 // DynamoDB cost per operation (ingest, take, reply, list page, history page) through its real adapter, metered.
-import { ingestClientMessage } from '../shared/ingest';
+import { ingestClientMessage } from '../shared/use-cases/ingest';
 import { type Bench, type OperatorSocket, sendClientMessage } from './harness';
 import { callLog, type Recording, type RecordingTotals, totalsOf } from './meter';
 

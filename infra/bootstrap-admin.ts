@@ -1,8 +1,8 @@
 // `npm run bootstrap-admin -- "Name" email@example.org`: creates a deployed tenant's first admin — the operator record
 // and its Cognito login (username = operator id) — since the admin API itself needs an admin to call it.
 // Needs AWS credentials and TABLE_NAME, USER_POOL_ID (the stack outputs) and AWS_REGION in the environment.
-import { provisionLogin } from '../shared/logins';
-import { insertOperator } from '../shared/operators';
+import { provisionLogin } from '../shared/platform/logins';
+import { insertOperator } from '../shared/store/operators';
 
 async function main() {
   const [name, email] = process.argv.slice(2);

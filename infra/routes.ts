@@ -1,8 +1,8 @@
 // The one route table: every HTTP route, WebSocket route and schedule with its handler entry.
 // The CDK stack and the local gateway are both generated from it.
 
-import { OPERATOR_ACTION_NAMES, type OperatorActionName } from '../shared/operator-actions';
-import { VISITOR_ACTION_NAMES } from '../shared/visitor-chat';
+import { OPERATOR_ACTION_NAMES, type OperatorActionName } from '../shared/use-cases/operator-actions';
+import { VISITOR_ACTION_NAMES } from '../shared/use-cases/visitor-chat';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -152,9 +152,9 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
   // ping answers through the management API (the push path), so a front end can check end-to-end delivery.
   { routeKey: 'ping', entry: 'functions/ws/ping.ts', replies: false },
   { routeKey: 'whoami', entry: 'functions/ws/whoami.ts', replies: true },
-  // The operator protocol: every action of shared/operator-actions.ts, answered by one function.
+  // The operator protocol: every action of shared/use-cases/operator-actions.ts, answered by one function.
   ...OPERATOR_ACTION_NAMES.map((routeKey) => ({ routeKey, entry: 'functions/ws/operator-action.ts', replies: true })),
-  // The widget visitor's chat (shared/visitor-chat.ts).
+  // The widget visitor's chat (shared/use-cases/visitor-chat.ts).
   ...VISITOR_ACTION_NAMES.map((routeKey) => ({ routeKey, entry: 'functions/ws/visitor-action.ts', replies: true })),
 ];
 

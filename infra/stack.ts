@@ -1,6 +1,6 @@
 // One tenant's Switchboard: table, attachments bucket, operator user pool, WebSocket and HTTP APIs with their
 // authorizers, schedules and a function per handler, all generated from the route table (infra/routes.ts) and the
-// table definition (shared/keys.ts).
+// table definition (shared/store/keys.ts).
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -24,10 +24,10 @@ import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods } from 'aws-cd
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { ENV } from '../shared/config';
-import { tableDefinition } from '../shared/keys';
-import { LOGIN_ENV } from '../shared/logins';
-import { TOKEN_ENV } from '../shared/operator-tokens';
+import { ENV } from '../shared/platform/config';
+import { LOGIN_ENV } from '../shared/platform/logins';
+import { TOKEN_ENV } from '../shared/realtime/operator-tokens';
+import { tableDefinition } from '../shared/store/keys';
 import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
 import {
@@ -50,7 +50,7 @@ export const WEBSOCKET_STAGE = 'live';
 // Per tenant; generous for a support desk, low enough that a runaway client cannot exhaust the account's quota.
 const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
 
-/** The admin operators API: it provisions logins (shared/logins.ts) and closes a disabled operator's sockets. */
+/** The admin operators API: it provisions logins (shared/platform/logins.ts) and closes a disabled operator's sockets. */
 export const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
 /** Channel webhooks: an inbound message opens or updates a ticket, which is pushed to operators. */
 

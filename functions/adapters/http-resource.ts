@@ -1,7 +1,7 @@
 // One Lambda per resource: picks the route's handler by API Gateway's routeKey (`GET /admin/groups/{groupId}`) and reads
 // its path parameters, so a resource's routes share one entry without a hand-written router.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { invalid, notFound, toErrorBody } from '../../shared/errors';
+import { invalid, notFound, toErrorBody } from '../../shared/domain/errors';
 
 export type RouteHandler = (
   event: APIGatewayProxyEventV2,

@@ -2,10 +2,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import type { OperatorActor } from '../../shared/actors';
-import { describeIssues, invalid, toErrorBody } from '../../shared/errors';
-import { resolveOperatorActor } from '../../shared/operators';
-import { requireAdmin } from '../../shared/policy';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { describeIssues, invalid, toErrorBody } from '../../shared/domain/errors';
+import { requireAdmin } from '../../shared/domain/policy';
+import { resolveOperatorActor } from '../../shared/store/operators';
 
 export interface HttpRequest<B> {
   body: B;

@@ -3,10 +3,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import type { Actor } from '../../shared/actors';
-import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/connection-auth';
-import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/errors';
-import type { PrincipalKey } from '../../shared/keys';
+import type { Actor } from '../../shared/domain/actors';
+import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/domain/errors';
+import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/realtime/connection-auth';
+import type { PrincipalKey } from '../../shared/store/keys';
 
 export interface ActionContext {
   connectionId: string;

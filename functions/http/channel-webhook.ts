@@ -1,9 +1,9 @@
 // GET|POST /channels/{channelId}/webhook: a channel (Telegram, WhatsApp, any signed `api` caller) delivers updates.
-// Public by design; the channel's driver verifies the signature over the raw bytes (shared/channel-webhooks.ts).
+// Public by design; the channel's driver verifies the signature over the raw bytes (shared/use-cases/channel-webhook.ts).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { WebhookRequest } from '../../shared/channel-driver';
-import { receiveWebhook } from '../../shared/channel-webhooks';
-import { invalid } from '../../shared/errors';
+import type { WebhookRequest } from '../../shared/channels/driver';
+import { invalid } from '../../shared/domain/errors';
+import { receiveWebhook } from '../../shared/use-cases/channel-webhook';
 import { rawHttpRoute } from '../adapters/http';
 import { pathParameter } from '../adapters/http-resource';
 

@@ -1,5 +1,5 @@
 // POST /auth/connect-code: a single-use code, valid 60 s, that a browser puts in the WebSocket URL instead of its token.
-import { issueConnectCode } from '../../shared/connect-codes';
+import { issueConnectCode } from '../../shared/realtime/connect-codes';
 import { httpRoute, noBody } from '../adapters/http';
 
 export const handler = httpRoute(noBody.optional(), async ({ actor, event }) => ({

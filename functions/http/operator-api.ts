@@ -1,9 +1,9 @@
 // The operator protocol over HTTP, for integrations without a WebSocket: the route table names each route's action
-// (shared/operator-actions.ts) and where its input comes from (path, query string, JSON body).
+// (shared/use-cases/operator-actions.ts) and where its input comes from (path, query string, JSON body).
 import * as z from 'zod';
 import { type ActionInput, operatorHttpActions } from '../../infra/routes';
-import { invalid } from '../../shared/errors';
-import { runOperatorAction } from '../../shared/operator-actions';
+import { invalid } from '../../shared/domain/errors';
+import { runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { type HttpRequest, httpRoute } from '../adapters/http';
 import { byRouteKey } from '../adapters/http-resource';
 

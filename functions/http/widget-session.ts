@@ -1,8 +1,8 @@
 // POST /widget/{channelId}/session: a website visitor gets a token for its own chat (no login; rate-limited per IP).
 import * as z from 'zod';
-import { getChannel } from '../../shared/channels';
-import { readSettings } from '../../shared/settings';
-import { startVisitorSession } from '../../shared/visitors';
+import { startVisitorSession } from '../../shared/realtime/visitors';
+import { getChannel } from '../../shared/store/channels';
+import { readSettings } from '../../shared/store/settings';
 import { httpRoute } from '../adapters/http';
 import { pathParameter } from '../adapters/http-resource';
 

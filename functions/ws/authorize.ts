@@ -2,8 +2,8 @@
 // the handshake with the principal as context, denies a disabled operator (403), refuses anything else (401).
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { authenticateConnection, connectionContextOf, principalKeyOf } from '../../shared/connection-auth';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/domain/errors';
+import { authenticateConnection, connectionContextOf, principalKeyOf } from '../../shared/realtime/connection-auth';
 
 /** The fields of API Gateway's WebSocket REQUEST authorizer event that this authorizer reads. */
 export interface ConnectAuthorizerEvent {

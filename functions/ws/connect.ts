@@ -1,9 +1,9 @@
 // $connect: records the connection under the principal the authorizer established and announces operator presence.
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { principalFromContext } from '../../shared/connection-auth';
-import { DomainError } from '../../shared/errors';
-import { openConnection } from '../../shared/presence';
+import { DomainError } from '../../shared/domain/errors';
+import { principalFromContext } from '../../shared/realtime/connection-auth';
+import { openConnection } from '../../shared/realtime/presence';
 import type { AuthorizedWebSocketEvent } from '../adapters/websocket';
 
 export const handler = middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {

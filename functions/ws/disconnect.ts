@@ -1,8 +1,8 @@
 // $disconnect: forgets the connection and announces an operator whose last connection this was as offline.
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { principalFromContext } from '../../shared/connection-auth';
-import { closeConnection } from '../../shared/presence';
+import { principalFromContext } from '../../shared/realtime/connection-auth';
+import { closeConnection } from '../../shared/realtime/presence';
 import type { AuthorizedWebSocketEvent } from '../adapters/websocket';
 
 export const handler = middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {

@@ -1,7 +1,7 @@
 // Operator actions over WebSocket (R1): `{action, requestId, ...input}` → the action's use case → a reply frame.
 import * as z from 'zod';
-import { forbidden } from '../../shared/errors';
-import { OPERATOR_ACTION_NAMES, runOperatorAction } from '../../shared/operator-actions';
+import { forbidden } from '../../shared/domain/errors';
+import { OPERATOR_ACTION_NAMES, runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { webSocketAction } from '../adapters/websocket';
 
 const frame = z.looseObject({ action: z.enum(OPERATOR_ACTION_NAMES) });

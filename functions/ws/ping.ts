@@ -2,8 +2,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { pushFrame } from '../../shared/connections';
-import { pingConnection } from '../../shared/ping';
+import { pushFrame } from '../../shared/realtime/connections';
+import { pingConnection } from '../../shared/realtime/ping';
 import { errorFrame, parseFrame, requestIdOf } from '../adapters/websocket';
 
 const pingFrame = z.object({ action: z.literal('ping') });

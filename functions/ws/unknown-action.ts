@@ -1,7 +1,7 @@
 // $default: a frame whose action has no route gets an error reply; the connection stays open.
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { invalid } from '../../shared/errors';
+import { invalid } from '../../shared/domain/errors';
 import { errorFrame, reply, requestIdOf } from '../adapters/websocket';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {

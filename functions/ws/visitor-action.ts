@@ -1,7 +1,7 @@
 // Widget visitor actions over WebSocket: `{action: 'chat.send' | 'chat.history' | 'chat.typing', requestId, ...}`.
 import * as z from 'zod';
-import { forbidden } from '../../shared/errors';
-import { runVisitorAction, VISITOR_ACTION_NAMES } from '../../shared/visitor-chat';
+import { forbidden } from '../../shared/domain/errors';
+import { runVisitorAction, VISITOR_ACTION_NAMES } from '../../shared/use-cases/visitor-chat';
 import { webSocketAction } from '../adapters/websocket';
 
 const frame = z.looseObject({ action: z.enum(VISITOR_ACTION_NAMES) });

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 /** Temporary passwords in invites expire after this; the invite text says so. */
 const TEMPORARY_PASSWORD_DAYS = 7;
 
-/** What shared/logins.ts calls on the pool: create the login, switch it on and off, and look it up. */
+/** What shared/platform/logins.ts calls on the pool: create the login, switch it on and off, and look it up. */
 export const LOGIN_ADMIN_ACTIONS = [
   'cognito-idp:AdminCreateUser',
   'cognito-idp:AdminDisableUser',
@@ -38,18 +38,18 @@ export interface OperatorUserPoolProps {
 export class OperatorUserPool extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
-  /** The `iss` of the pool's tokens, as the JWT authorizer and shared/operator-tokens.ts compare it. */
+  /** The `iss` of the pool's tokens, as the JWT authorizer and shared/realtime/operator-tokens.ts compare it. */
   readonly issuer: string;
 
   constructor(scope: Construct, id: string, props: OperatorUserPoolProps) {
     super(scope, id);
     this.userPool = new UserPool(this, 'Pool', {
       userPoolName: `switchboard-${props.tenant}-operators`,
-      // Operators exist only when an admin creates them (shared/operators.ts provisions the login with the record).
+      // Operators exist only when an admin creates them (shared/store/operators.ts provisions the login with the record).
       selfSignUpEnabled: false,
       // The username is the operator id, which the access token's `username` claim carries to the handlers. The
       // e-mail alias lets people sign in with the address they were invited at instead of a generated id; aliases
-      // cannot be changed once the pool exists, and shared/operators.ts already keeps e-mails unique.
+      // cannot be changed once the pool exists, and shared/store/operators.ts already keeps e-mails unique.
       signInAliases: { username: true, email: true },
       signInCaseSensitive: false,
       // Required attributes can never be changed on an existing pool: only the e-mail the invite goes to is.
@@ -127,7 +127,7 @@ export class OperatorUserPool extends Construct {
     this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
   }
 
-  /** The login administration shared/logins.ts performs, on this pool only. */
+  /** The login administration shared/platform/logins.ts performs, on this pool only. */
   grantLoginAdmin(grantee: IGrantable): void {
     this.userPool.grant(grantee, ...LOGIN_ADMIN_ACTIONS);
   }

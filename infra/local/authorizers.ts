@@ -1,8 +1,8 @@
 // The local API Gateway's authorizers, behaving as the deployed ones do: the WebSocket Lambda REQUEST authorizer on
 // $connect (the route table's authorizer entry, invoked with a real-shaped event and judged by the policy it returns)
 // and the HTTP API's JWT authorizer (the same verifyOperatorToken the deployed WebSocket authorizer uses).
-import { DomainError } from '../../shared/errors';
-import { verifyOperatorToken } from '../../shared/operator-tokens';
+import { DomainError } from '../../shared/domain/errors';
+import { verifyOperatorToken } from '../../shared/realtime/operator-tokens';
 import type { HttpRoute } from '../routes';
 import { type AuthorizerContext, connectAuthorizerEvent } from './api-gateway-events';
 import type { Invoke } from './lambda-runtime';

@@ -1,5 +1,5 @@
 // The one-line commands `npm start` prints to simulate a client writing through each demo channel.
-import { apiSignatureHeaders } from '../../shared/channel-drivers/api';
+import { apiSignatureHeaders } from '../../shared/channels/api';
 import { channelSampleRequest, curlLine } from './channel-samples';
 import type { DemoTenant } from './seed';
 

@@ -3,9 +3,9 @@
 // `npm run say:whatsapp` post them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { hmacSha256 } from '../../shared/channel-drivers/signatures';
-import { TELEGRAM_SECRET_HEADER } from '../../shared/channel-drivers/telegram';
-import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channel-drivers/whatsapp';
+import { hmacSha256 } from '../../shared/channels/signatures';
+import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
+import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
 import { repoRoot } from './lambda-runtime';
 import { DEMO_WHATSAPP_SETTINGS, type DemoTenant } from './seed';
 

@@ -1,7 +1,7 @@
 // A fake of the channels' own APIs, so the local stack and tests deliver and download for real over HTTP without
 // leaving the machine: one server impersonating the Telegram Bot API, the WhatsApp Cloud API and `api` callback URLs.
 //
-// Point the drivers at it with `env()` (TELEGRAM_API_BASE, WHATSAPP_API_BASE; read by shared/config.ts). It serves:
+// Point the drivers at it with `env()` (TELEGRAM_API_BASE, WHATSAPP_API_BASE; read by shared/platform/config.ts). It serves:
 //   Telegram   POST|GET /bot<token>/<method>      sendMessage, sendPhoto, sendDocument, sendVideo, sendAudio,
 //                                                 sendVoice → {ok:true,result:{message_id,…}}; getFile (file_id = a
 //                                                 media id) → {ok:true,result:{file_path:'media/<id>'}}; setWebhook,
@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHANNEL_API_ENV } from '../../shared/config';
+import { CHANNEL_API_ENV } from '../../shared/platform/config';
 
 export interface FakeCall {
   method: string;

@@ -2,7 +2,7 @@
 // local scheduler, wired through the same environment variables the CDK stack sets on every function.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resetClients } from '../../shared/clients';
+import { resetClients } from '../../shared/platform/aws-clients';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';

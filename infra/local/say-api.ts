@@ -1,6 +1,6 @@
 // `npm run say:api -- "text"`: a client of the demo `api` channel writes one message to the running local stack, the
 // way a CRM would — a JSON webhook signed with the channel's secret, timestamped now.
-import { apiSignatureHeaders } from '../../shared/channel-drivers/api';
+import { apiSignatureHeaders } from '../../shared/channels/api';
 import { readDemoTenant, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
 

@@ -1,14 +1,14 @@
 // The demo tenant of the local stack: an admin, a supervisor, two operators in two groups, one channel of each kind
 // and two categories. Seeding is idempotent: a persisted database keeps its ids and is not seeded twice.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorActor } from '../../shared/actors';
-import { createCategory } from '../../shared/categories';
-import { createChannel, updateChannel } from '../../shared/channels';
-import { dynamo } from '../../shared/clients';
-import { readConfig } from '../../shared/config';
-import { createGroup } from '../../shared/groups';
-import { keys } from '../../shared/keys';
-import { insertOperator } from '../../shared/operators';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { dynamo } from '../../shared/platform/aws-clients';
+import { readConfig } from '../../shared/platform/config';
+import { createCategory } from '../../shared/store/categories';
+import { createChannel, updateChannel } from '../../shared/store/channels';
+import { createGroup } from '../../shared/store/groups';
+import { keys } from '../../shared/store/keys';
+import { insertOperator } from '../../shared/store/operators';
 
 export interface DemoTenant {
   groups: { firstLine: string; secondLine: string };

@@ -1,4 +1,4 @@
-// Creates the table locally from the one table definition in shared/keys.ts, exactly as the CDK stack declares it.
+// Creates the table locally from the one table definition in shared/store/keys.ts, exactly as the CDK stack declares it.
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -6,7 +6,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type TableDefinition, tableDefinition } from '../../shared/keys';
+import { type TableDefinition, tableDefinition } from '../../shared/store/keys';
 
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({

@@ -1,6 +1,6 @@
 // The local stand-in for the Cognito user pool: an RS256 key pair made at start, its public JWK set (the local gateway
 // serves it at /.well-known/jwks.json) and access tokens shaped like Cognito's, so the deployed verification code
-// (shared/operator-tokens.ts) runs unchanged against it.
+// (shared/realtime/operator-tokens.ts) runs unchanged against it.
 //
 // The local stack uses the HTTP API's URL as the issuer and sets, as the CDK stack does from the user pool:
 //   TOKEN_ISSUER=http://127.0.0.1:<httpPort>
@@ -8,7 +8,7 @@
 //   TOKEN_CLIENT_ID=switchboard-local
 import { createHash, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { TOKEN_ENV } from '../../shared/operator-tokens';
+import { TOKEN_ENV } from '../../shared/realtime/operator-tokens';
 
 export const LOCAL_TOKEN_CLIENT_ID = 'switchboard-local';
 /** Cognito's default access-token lifetime. */

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
-import { apiSignatureHeaders, verifyApiSignature } from '../../shared/channel-drivers/api';
-import { createChannel } from '../../shared/channels';
-import { resetClients } from '../../shared/clients';
-import type { Operator } from '../../shared/operators';
+import { apiSignatureHeaders, verifyApiSignature } from '../../shared/channels/api';
+import { resetClients } from '../../shared/platform/aws-clients';
+import { createChannel } from '../../shared/store/channels';
+import type { Operator } from '../../shared/store/operators';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 

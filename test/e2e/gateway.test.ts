@@ -18,8 +18,13 @@ import {
   startGateway,
 } from '../../infra/local/gateway';
 import { type WebSocketRoute, webSocketAuthorizer } from '../../infra/routes';
-import { findConnection, HANDSHAKE_GRACE_SECONDS, pushFrame, recordConnection } from '../../shared/connections';
-import type { Operator } from '../../shared/operators';
+import {
+  findConnection,
+  HANDSHAKE_GRACE_SECONDS,
+  pushFrame,
+  recordConnection,
+} from '../../shared/realtime/connections';
+import type { Operator } from '../../shared/store/operators';
 import { type AuthGateway, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { connectClient, eventually, recordingHandlers, refusedStatus, type TestClient } from './clients';

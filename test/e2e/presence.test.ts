@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../infra/local/gateway';
 import type { TokenIssuer } from '../../infra/local/token-issuer';
-import { connectionIdsOf } from '../../shared/connections';
-import type { Operator } from '../../shared/operators';
-import { isOnline, PRESENCE_EVENT } from '../../shared/presence';
+import { connectionIdsOf } from '../../shared/realtime/connections';
+import { isOnline, PRESENCE_EVENT } from '../../shared/realtime/presence';
+import type { Operator } from '../../shared/store/operators';
 import { seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { connectClient, eventually, type TestClient } from './clients';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Channel } from '../../shared/channels';
-import { connectionIdsOf, recordConnection } from '../../shared/connections';
-import type { Operator } from '../../shared/operators';
+import { connectionIdsOf, recordConnection } from '../../shared/realtime/connections';
+import type { Channel } from '../../shared/store/channels';
+import type { Operator } from '../../shared/store/operators';
 import {
   type AuthGateway,
   seedGroup,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { OperatorActor } from '../../shared/actors';
-import { type Channel, updateChannel } from '../../shared/channels';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { type Channel, updateChannel } from '../../shared/store/channels';
 import { type AuthGateway, seedGroup, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 

@@ -57,7 +57,7 @@ describe('Bundle size', () => {
     expect(bundle.bytes, `${entry}: ${(bundle.bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
   });
 
-  // Attachment writes are a signed PUT (shared/object-store.ts); the S3 client would add ~130 KB to a webhook.
+  // Attachment writes are a signed PUT (shared/platform/object-store.ts); the S3 client would add ~130 KB to a webhook.
   it('Bundle size: the channel webhook stores media without carrying the S3 client', () => {
     const webhook = bundles.get('functions/http/channel-webhook.ts') as Bundle;
     expect(webhook.inputs.some((file) => file.includes('node_modules/@aws-sdk/client-s3/'))).toBe(false);

@@ -34,10 +34,10 @@ import {
   validateSesFrom,
   validateTenant,
 } from '../../infra/tenant';
-import { ENV } from '../../shared/config';
-import { tableDefinition } from '../../shared/keys';
-import { LOGIN_ENV } from '../../shared/logins';
-import { TOKEN_ENV } from '../../shared/operator-tokens';
+import { ENV } from '../../shared/platform/config';
+import { LOGIN_ENV } from '../../shared/platform/logins';
+import { TOKEN_ENV } from '../../shared/realtime/operator-tokens';
+import { tableDefinition } from '../../shared/store/keys';
 
 type Json = Record<string, unknown>;
 interface Resource {

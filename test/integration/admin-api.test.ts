@@ -14,11 +14,11 @@ import { handler as operatorsHandler } from '../../functions/http/admin/operator
 import { handler as settingsHandler } from '../../functions/http/admin/settings';
 import { handler as meHandler } from '../../functions/http/me';
 import { httpRoutes } from '../../infra/routes';
-import { getChannel } from '../../shared/channels';
-import { resetClients } from '../../shared/clients';
-import { connectionIdsOf, findConnection, recordConnection } from '../../shared/connections';
-import { getGroup, operatorsOfGroup } from '../../shared/groups';
-import { getOperator, insertOperator, type Operator, type OperatorInput } from '../../shared/operators';
+import { resetClients } from '../../shared/platform/aws-clients';
+import { connectionIdsOf, findConnection, recordConnection } from '../../shared/realtime/connections';
+import { getChannel } from '../../shared/store/channels';
+import { getGroup, operatorsOfGroup } from '../../shared/store/groups';
+import { getOperator, insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
 import { type HttpEventOptions, type HttpResponse, invoke } from '../support/http-event';
 import { useTestTable } from '../support/table';
 

@@ -2,16 +2,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Meter, totalsOf } from '../../bench/meter';
 import { type LocalGateway, startGateway } from '../../infra/local/gateway';
-import type { OperatorActor } from '../../shared/actors';
-import { createChannel } from '../../shared/channels';
-import { dynamo, resetClients } from '../../shared/clients';
-import { createGroup } from '../../shared/groups';
-import { type InboundMessage, ingestClientMessage } from '../../shared/ingest';
-import { keys } from '../../shared/keys';
-import { historyPage } from '../../shared/messages';
-import { markRead } from '../../shared/operator-messages';
-import { runTicketCommand } from '../../shared/ticket-commands';
-import { listTickets } from '../../shared/ticket-lists';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { dynamo, resetClients } from '../../shared/platform/aws-clients';
+import { createChannel } from '../../shared/store/channels';
+import { createGroup } from '../../shared/store/groups';
+import { keys } from '../../shared/store/keys';
+import { historyPage } from '../../shared/store/messages';
+import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { markRead } from '../../shared/use-cases/operator-replies';
+import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { listTickets } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-admin', role: 'admin', groupIds: [] };

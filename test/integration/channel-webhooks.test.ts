@@ -13,25 +13,25 @@ import { handler } from '../../functions/http/channel-webhook';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { freePort } from '../../infra/local/ports';
 import { type S3Local, startS3Local } from '../../infra/local/s3-local';
-import type { OperatorActor } from '../../shared/actors';
 import {
   API_SIGNATURE_HEADER,
   API_TIMESTAMP_HEADER,
   apiSignatureHeaders,
   verifyApiSignature,
-} from '../../shared/channel-drivers/api';
-import { createChannel, updateChannel } from '../../shared/channels';
-import { clientIdFor, getClient } from '../../shared/chat-clients';
-import { dynamo, resetClients, s3 } from '../../shared/clients';
-import { recordConnection } from '../../shared/connections';
-import { deliverOperatorMessage, NOT_ASSIGNED_REASON } from '../../shared/delivery';
-import { createGroup } from '../../shared/groups';
-import { keys } from '../../shared/keys';
-import { historyPage, type Message, newMessageId, putMessage } from '../../shared/messages';
-import { sendOperatorMessage } from '../../shared/operator-messages';
-import { actorOf, insertOperator, type Operator } from '../../shared/operators';
-import { runTicketCommand } from '../../shared/ticket-commands';
-import { getTicket, readClientHead } from '../../shared/tickets';
+} from '../../shared/channels/api';
+import { deliverOperatorMessage, NOT_ASSIGNED_REASON } from '../../shared/channels/delivery';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { dynamo, resetClients, s3 } from '../../shared/platform/aws-clients';
+import { recordConnection } from '../../shared/realtime/connections';
+import { createChannel, updateChannel } from '../../shared/store/channels';
+import { clientIdFor, getClient } from '../../shared/store/clients';
+import { createGroup } from '../../shared/store/groups';
+import { keys } from '../../shared/store/keys';
+import { historyPage, type Message, newMessageId, putMessage } from '../../shared/store/messages';
+import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
+import { getTicket, readClientHead } from '../../shared/store/tickets';
+import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
+import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { httpEvent, lambdaContext } from '../support/http-event';
 import { useTestTable } from '../support/table';
 

@@ -1,16 +1,16 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
-import type { OperatorActor } from '../../shared/actors';
-import { createChannel } from '../../shared/channels';
-import { clientIdFor } from '../../shared/chat-clients';
-import { dynamo } from '../../shared/clients';
-import { createGroup } from '../../shared/groups';
-import { type InboundMessage, ingestClientMessage } from '../../shared/ingest';
-import { keys } from '../../shared/keys';
-import { historyPage } from '../../shared/messages';
-import { listTickets } from '../../shared/ticket-lists';
-import { readClientHead } from '../../shared/tickets';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { dynamo } from '../../shared/platform/aws-clients';
+import { createChannel } from '../../shared/store/channels';
+import { clientIdFor } from '../../shared/store/clients';
+import { createGroup } from '../../shared/store/groups';
+import { keys } from '../../shared/store/keys';
+import { historyPage } from '../../shared/store/messages';
+import { readClientHead } from '../../shared/store/tickets';
+import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { listTickets } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };

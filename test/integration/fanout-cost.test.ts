@@ -1,10 +1,10 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamo, resetClients } from '../../shared/clients';
-import { recordConnection } from '../../shared/connections';
-import { publishTicketChange } from '../../shared/ticket-events';
-import type { Ticket } from '../../shared/ticket-rules';
+import type { Ticket } from '../../shared/domain/ticket-rules';
+import { dynamo, resetClients } from '../../shared/platform/aws-clients';
+import { recordConnection } from '../../shared/realtime/connections';
+import { publishTicketChange } from '../../shared/realtime/ticket-events';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);

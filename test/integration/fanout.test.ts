@@ -7,10 +7,15 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetClients } from '../../shared/clients';
-import { connectionIdsOf, findConnection, HANDSHAKE_GRACE_SECONDS, recordConnection } from '../../shared/connections';
-import { FAN_OUT_CONCURRENCY, pushToAudiences } from '../../shared/fanout';
-import type { Audience } from '../../shared/keys';
+import { resetClients } from '../../shared/platform/aws-clients';
+import {
+  connectionIdsOf,
+  findConnection,
+  HANDSHAKE_GRACE_SECONDS,
+  recordConnection,
+} from '../../shared/realtime/connections';
+import { FAN_OUT_CONCURRENCY, pushToAudiences } from '../../shared/realtime/fanout';
+import type { Audience } from '../../shared/store/keys';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);

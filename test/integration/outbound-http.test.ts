@@ -11,7 +11,7 @@ import {
   postJson,
   RETRY_POLICY,
   ResponseTooLarge,
-} from '../../shared/outbound-http';
+} from '../../shared/channels/outbound-http';
 
 let fake: FakeChannels;
 

@@ -2,11 +2,13 @@
 // per tab, filter and role, paged through, and measured for read cost.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OperatorActor, Role } from '../../shared/actors';
-import { dynamo } from '../../shared/clients';
-import { readConfig } from '../../shared/config';
-import { keys } from '../../shared/keys';
-import type { TicketStatus } from '../../shared/policy';
+import type { OperatorActor, Role } from '../../shared/domain/actors';
+import type { TicketStatus } from '../../shared/domain/policy';
+import type { Ticket } from '../../shared/domain/ticket-rules';
+import { dynamo } from '../../shared/platform/aws-clients';
+import { readConfig } from '../../shared/platform/config';
+import { keys } from '../../shared/store/keys';
+import { ticketIdOf, ticketItem } from '../../shared/store/tickets';
 import {
   type ListQuery,
   type ListRow,
@@ -15,9 +17,7 @@ import {
   rowOf,
   type SlaMark,
   type TicketTab,
-} from '../../shared/ticket-lists';
-import type { Ticket } from '../../shared/ticket-rules';
-import { ticketIdOf, ticketItem } from '../../shared/tickets';
+} from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
 
 const BASE = Date.UTC(2026, 2, 1, 10, 0, 0);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fireDueTimers, scheduleTimer, type TimerJob } from '../../shared/timers';
+import { fireDueTimers, scheduleTimer, type TimerJob } from '../../shared/store/timers';
 import { useTestTable } from '../support/table';
 
 describe('T11/S3 timers: durable timers fired by the schedule', () => {

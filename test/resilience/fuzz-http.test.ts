@@ -4,13 +4,13 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { httpRoutes } from '../../infra/routes';
-import type { OperatorActor } from '../../shared/actors';
-import { createCategory } from '../../shared/categories';
-import { createChannel } from '../../shared/channels';
-import { ingestClientMessage } from '../../shared/ingest';
-import { actorOf, type Operator } from '../../shared/operators';
-import { DEFAULT_SETTINGS } from '../../shared/settings';
-import { runTicketCommand } from '../../shared/ticket-commands';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { createCategory } from '../../shared/store/categories';
+import { createChannel } from '../../shared/store/channels';
+import { actorOf, type Operator } from '../../shared/store/operators';
+import { DEFAULT_SETTINGS } from '../../shared/store/settings';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
+import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import {
   type AuthGateway,
   seedGroup,

@@ -2,12 +2,12 @@
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
-import type { OperatorActor } from '../../shared/actors';
-import { API_SIGNATURE_HEADER, API_TIMESTAMP_HEADER, signApiPayload } from '../../shared/channel-drivers/api';
-import { hmacSha256 } from '../../shared/channel-drivers/signatures';
-import { TELEGRAM_SECRET_HEADER } from '../../shared/channel-drivers/telegram';
-import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channel-drivers/whatsapp';
-import { type ChannelInput, createChannel } from '../../shared/channels';
+import { API_SIGNATURE_HEADER, API_TIMESTAMP_HEADER, signApiPayload } from '../../shared/channels/api';
+import { hmacSha256 } from '../../shared/channels/signatures';
+import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
+import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { type ChannelInput, createChannel } from '../../shared/store/channels';
 import { type AuthGateway, seedGroup, startAuthGateway } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { emptyKnownIds, generatorsFor, mutationsOf } from './generators';

@@ -3,15 +3,15 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { webSocketRoutes } from '../../infra/routes';
-import type { OperatorActor } from '../../shared/actors';
-import { createCategory } from '../../shared/categories';
-import { createChannel } from '../../shared/channels';
-import { ingestClientMessage } from '../../shared/ingest';
-import { keys } from '../../shared/keys';
-import { operatorActions } from '../../shared/operator-actions';
-import { actorOf } from '../../shared/operators';
-import { runTicketCommand } from '../../shared/ticket-commands';
-import { visitorActions } from '../../shared/visitor-chat';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { createCategory } from '../../shared/store/categories';
+import { createChannel } from '../../shared/store/channels';
+import { keys } from '../../shared/store/keys';
+import { actorOf } from '../../shared/store/operators';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
+import { operatorActions } from '../../shared/use-cases/operator-actions';
+import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { visitorActions } from '../../shared/use-cases/visitor-chat';
 import {
   type AuthGateway,
   seedGroup,

@@ -1,7 +1,7 @@
 // fast-check generators shared by the fuzzers: near-miss ids, tampered cursors, odd values, mutated examples.
 import * as fc from 'fast-check';
-import { keys } from '../../shared/keys';
-import { LIST_TABS } from '../../shared/ticket-lists';
+import { keys } from '../../shared/store/keys';
+import { LIST_TABS } from '../../shared/use-cases/ticket-lists';
 
 /** Real ids of a seeded world; read lazily, since generators are built before the world is seeded. */
 export interface KnownIds {

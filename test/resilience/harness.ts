@@ -4,12 +4,12 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { ensureTable, localDynamoClient } from '../../infra/local/table';
-import { dynamo, resetClients } from '../../shared/clients';
-import { readConfig } from '../../shared/config';
-import type { ErrorCode } from '../../shared/errors';
-import { keys } from '../../shared/keys';
+import type { ErrorCode } from '../../shared/domain/errors';
+import { dynamo, resetClients } from '../../shared/platform/aws-clients';
+import { readConfig } from '../../shared/platform/config';
+import { keys } from '../../shared/store/keys';
 
-/** The one error vocabulary (shared/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
+/** The one error vocabulary (shared/domain/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
 export const CLIENT_ERROR_CODES: readonly ErrorCode[] = [
   'invalid',
   'unauthorized',

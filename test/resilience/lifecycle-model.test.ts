@@ -1,21 +1,21 @@
 // T1–T12 model-based: fast-check command sequences on a ticket model vs. the real use cases, with a virtual clock.
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { OperatorActor } from '../../shared/actors';
-import { apiSignatureHeaders } from '../../shared/channel-drivers/api';
-import { receiveWebhook } from '../../shared/channel-webhooks';
-import { createChannel } from '../../shared/channels';
-import { clientIdFor } from '../../shared/chat-clients';
-import { DomainError } from '../../shared/errors';
-import { createGroup } from '../../shared/groups';
-import { ingestClientMessage } from '../../shared/ingest';
-import { markRead } from '../../shared/operator-messages';
-import { actorOf, type Operator } from '../../shared/operators';
-import { replaceSettings, settingsSchema } from '../../shared/settings';
-import { type CommandRequest, runTicketCommand, startOutbound } from '../../shared/ticket-commands';
-import { readClientHead } from '../../shared/tickets';
-import { timerJobs } from '../../shared/timer-jobs';
-import { fireDueTimers } from '../../shared/timers';
+import { apiSignatureHeaders } from '../../shared/channels/api';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { DomainError } from '../../shared/domain/errors';
+import { createChannel } from '../../shared/store/channels';
+import { clientIdFor } from '../../shared/store/clients';
+import { createGroup } from '../../shared/store/groups';
+import { actorOf, type Operator } from '../../shared/store/operators';
+import { replaceSettings, settingsSchema } from '../../shared/store/settings';
+import { readClientHead } from '../../shared/store/tickets';
+import { fireDueTimers } from '../../shared/store/timers';
+import { receiveWebhook } from '../../shared/use-cases/channel-webhook';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
+import { markRead } from '../../shared/use-cases/operator-replies';
+import { type CommandRequest, runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
+import { timerJobs } from '../../shared/use-cases/timer-jobs';
 import { type AuthGateway, seedOperator, startAuthGateway } from '../support/operator-auth';
 import {
   captureConsole,

@@ -1,9 +1,9 @@
 // Load with nothing lost: webhooks at a measured sustainable rate while operators connect and disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperatorActor } from '../../shared/actors';
-import { apiSignatureHeaders } from '../../shared/channel-drivers/api';
-import { createChannel } from '../../shared/channels';
-import type { Operator } from '../../shared/operators';
+import { apiSignatureHeaders } from '../../shared/channels/api';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { createChannel } from '../../shared/store/channels';
+import type { Operator } from '../../shared/store/operators';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { captureConsole, connectOperator, invariantViolations, type Peer, scanTable, sleep } from './harness';

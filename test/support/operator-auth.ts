@@ -2,11 +2,11 @@
 // operators and groups seeded straight into the test table, so tests connect and call routes with real tokens.
 import { type GatewayOptions, type LocalGateway, startGateway } from '../../infra/local/gateway';
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from '../../infra/local/token-issuer';
-import type { OperatorActor } from '../../shared/actors';
-import { type Channel, channelCreateSchema, createChannel, getChannel } from '../../shared/channels';
-import { resetClients } from '../../shared/clients';
-import { createGroup, type Group } from '../../shared/groups';
-import { insertOperator, type Operator, type OperatorInput } from '../../shared/operators';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { resetClients } from '../../shared/platform/aws-clients';
+import { type Channel, channelCreateSchema, createChannel, getChannel } from '../../shared/store/channels';
+import { createGroup, type Group } from '../../shared/store/groups';
+import { insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
 
 export interface AuthGateway {
   gateway: LocalGateway;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTable } from '../../infra/local/table';
-import { resetClients } from '../../shared/clients';
+import { resetClients } from '../../shared/platform/aws-clients';
 
 export async function useTestTable(): Promise<{ tableName: string; endpoint: string }> {
   const endpoint = inject('dynamoEndpoint');

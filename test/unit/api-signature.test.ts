@@ -2,7 +2,6 @@
 // constant-time compare. Every refusal is `unauthorized`, which the webhook maps to 401 before anything is stored.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { WebhookRequest } from '../../shared/channel-driver';
 import {
   API_SIGNATURE_HEADER,
   API_TIMESTAMP_HEADER,
@@ -10,9 +9,10 @@ import {
   apiSignatureHeaders,
   signApiPayload,
   verifyApiSignature,
-} from '../../shared/channel-drivers/api';
-import type { Channel } from '../../shared/channels';
-import { DomainError } from '../../shared/errors';
+} from '../../shared/channels/api';
+import type { WebhookRequest } from '../../shared/channels/driver';
+import { DomainError } from '../../shared/domain/errors';
+import type { Channel } from '../../shared/store/channels';
 
 const SECRET = 'a3f1c0de'.repeat(8);
 const NOW = new Date('2026-05-01T10:00:00Z');

@@ -2,15 +2,15 @@
 // hears presence, JWT claims as API Gateway prints them, and the token configuration.
 import { describe, expect, it } from 'vitest';
 import { stringClaims } from '../../infra/local/authorizers';
-import type { OperatorActor } from '../../shared/actors';
+import type { OperatorActor } from '../../shared/domain/actors';
 import {
   type ConnectionPrincipal,
   connectionContextOf,
   principalFromContext,
   principalKeyOf,
-} from '../../shared/connection-auth';
-import { readTokenConfig } from '../../shared/operator-tokens';
-import { audiencesOf, presenceAudiences } from '../../shared/presence';
+} from '../../shared/realtime/connection-auth';
+import { readTokenConfig } from '../../shared/realtime/operator-tokens';
+import { audiencesOf, presenceAudiences } from '../../shared/realtime/presence';
 
 const operator = (overrides: Partial<OperatorActor> = {}): OperatorActor => ({
   kind: 'operator',

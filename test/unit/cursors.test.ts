@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMergedCursor, encodeMergedCursor } from '../../shared/pagination';
+import { decodeMergedCursor, encodeMergedCursor } from '../../shared/store/pagination';
 
 describe('L2 merged list cursors', () => {
   it('round-trip their per-partition positions', () => {

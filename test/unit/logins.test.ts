@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LOGIN_ENV, provisionLogin, setLoginEnabled } from '../../shared/logins';
+import { LOGIN_ENV, provisionLogin, setLoginEnabled } from '../../shared/platform/logins';
 
 const POOL = 'us-east-1_Test1234';
 const operator = { operatorId: 'op_abc123', email: 'ada@acme.example', name: 'Ada Admin' };

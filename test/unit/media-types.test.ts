@@ -1,6 +1,6 @@
 // A1, M1: a file's real type from its bytes (magic numbers), whatever its name or the channel claims.
 import { describe, expect, it } from 'vitest';
-import { detectMimeType, kindOfMimeType, safeFileName } from '../../shared/attachments';
+import { detectMimeType, kindOfMimeType, safeFileName } from '../../shared/channels/media';
 
 const bytes = (...parts: Array<string | number[]>) =>
   Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Author, groupsWithPrevious, type Message } from '../../shared/messages';
+import { type Author, groupsWithPrevious, type Message } from '../../shared/store/messages';
 
 const message = (author: Author, createdAt: string): Message => ({
   messageId: createdAt,

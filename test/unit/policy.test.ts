@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor, OperatorActor, Role } from '../../shared/actors';
-import { DomainError } from '../../shared/errors';
+import type { Actor, OperatorActor, Role } from '../../shared/domain/actors';
+import { DomainError } from '../../shared/domain/errors';
 import {
   authorizeAssignTarget,
   authorizePin,
@@ -12,7 +12,7 @@ import {
   requireAdmin,
   type TicketAccess,
   type TicketAction,
-} from '../../shared/policy';
+} from '../../shared/domain/policy';
 
 const me = (role: Role, groupIds: string[] = ['g1']): OperatorActor => ({
   kind: 'operator',

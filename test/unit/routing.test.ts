@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RoutingCandidate, routeTicket, routingOrder } from '../../shared/routing';
+import { type RoutingCandidate, routeTicket, routingOrder } from '../../shared/domain/routing';
 
 const candidate = (operatorId: string, overrides: Partial<RoutingCandidate> = {}): RoutingCandidate => ({
   operatorId,

@@ -1,8 +1,8 @@
 // Settings and channel settings validation (S1, P1, M4, CH1): readable messages naming the field, defaults filled in.
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
-import { channelCreateSchema, channelSettingsSchema } from '../../shared/channels';
-import { describeIssues } from '../../shared/errors';
+import { describeIssues } from '../../shared/domain/errors';
+import { channelCreateSchema, channelSettingsSchema } from '../../shared/store/channels';
 import {
   autoCloseMinutesFor,
   consentRequiredFor,
@@ -10,7 +10,7 @@ import {
   MAX_ATTACHMENT_BYTES,
   settingsSchema,
   slaThresholdsFor,
-} from '../../shared/settings';
+} from '../../shared/store/settings';
 
 /** 'ok' or the message the API would answer with (400 `invalid`). */
 function verdict(schema: z.ZodType, input: unknown): string {

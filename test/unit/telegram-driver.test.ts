@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InboundEvent, OutboundDelivery, WebhookRequest } from '../../shared/channel-driver';
-import { TELEGRAM_SECRET_HEADER, telegramDriver } from '../../shared/channel-drivers/telegram';
-import type { Channel } from '../../shared/channels';
-import { DomainError } from '../../shared/errors';
-import { getBytes, postJson } from '../../shared/outbound-http';
+import type { InboundEvent, OutboundDelivery, WebhookRequest } from '../../shared/channels/driver';
+import { getBytes, postJson } from '../../shared/channels/outbound-http';
+import { TELEGRAM_SECRET_HEADER, telegramDriver } from '../../shared/channels/telegram';
+import { DomainError } from '../../shared/domain/errors';
+import type { Channel } from '../../shared/store/channels';
 
-vi.mock('../../shared/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
+vi.mock('../../shared/channels/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
 
 const BASE = 'https://telegram.test';
 const TOKEN = '123456789:AAH-unit-test-bot-token-000000';

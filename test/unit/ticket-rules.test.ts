@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { OperatorActor } from '../../shared/actors';
-import { DomainError } from '../../shared/errors';
-import { decide, decideAutoClose, previewOf, type Ticket, validateText } from '../../shared/ticket-rules';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { DomainError } from '../../shared/domain/errors';
+import { decide, decideAutoClose, previewOf, type Ticket, validateText } from '../../shared/domain/ticket-rules';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const anna: OperatorActor = { kind: 'operator', operatorId: 'op-anna', role: 'operator', groupIds: ['g1'] };

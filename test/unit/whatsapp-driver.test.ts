@@ -4,13 +4,13 @@ import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InboundEvent, OutboundDelivery, WebhookRequest } from '../../shared/channel-driver';
-import { sendTemplate, WHATSAPP_SIGNATURE_HEADER, whatsappDriver } from '../../shared/channel-drivers/whatsapp';
-import type { Channel } from '../../shared/channels';
-import { DomainError } from '../../shared/errors';
-import { getBytes, postJson } from '../../shared/outbound-http';
+import type { InboundEvent, OutboundDelivery, WebhookRequest } from '../../shared/channels/driver';
+import { getBytes, postJson } from '../../shared/channels/outbound-http';
+import { sendTemplate, WHATSAPP_SIGNATURE_HEADER, whatsappDriver } from '../../shared/channels/whatsapp';
+import { DomainError } from '../../shared/domain/errors';
+import type { Channel } from '../../shared/store/channels';
 
-vi.mock('../../shared/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
+vi.mock('../../shared/channels/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
 
 const BASE = 'https://graph.test/v23.0';
 const APP_SECRET = 'local-app-secret';

@@ -5,7 +5,7 @@ import {
   deleteCategory,
   listCategories,
   renameCategory,
-} from '../../../shared/categories';
+} from '../../../shared/store/categories';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

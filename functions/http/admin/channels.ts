@@ -7,8 +7,8 @@ import {
   rotateChannelSecret,
   showChannel,
   updateChannel,
-} from '../../../shared/channels';
-import { pageRequestOf } from '../../../shared/pagination';
+} from '../../../shared/store/channels';
+import { pageRequestOf } from '../../../shared/store/pagination';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

@@ -7,8 +7,8 @@ import {
   listGroups,
   showGroup,
   updateGroup,
-} from '../../../shared/groups';
-import { pageRequestOf } from '../../../shared/pagination';
+} from '../../../shared/store/groups';
+import { pageRequestOf } from '../../../shared/store/pagination';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

@@ -6,8 +6,8 @@ import {
   operatorUpdateSchema,
   showOperator,
   updateOperator,
-} from '../../../shared/operators';
-import { pageRequestOf } from '../../../shared/pagination';
+} from '../../../shared/store/operators';
+import { pageRequestOf } from '../../../shared/store/pagination';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

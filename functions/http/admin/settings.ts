@@ -1,5 +1,5 @@
 // Admin API for deployment settings (O4, S1, P1, T11, M4, CH4): read with defaults, replace as a whole.
-import { replaceSettings, settingsSchema, showSettings } from '../../../shared/settings';
+import { replaceSettings, settingsSchema, showSettings } from '../../../shared/store/settings';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey } from '../../adapters/http-resource';
 

@@ -1,0 +1,163 @@
+// Outbound delivery (M3, CH3): operator messages start `queued` and are handed to their channel's driver through one
+// interface; the outcome moves the message's status forward (never backwards) and is pushed to operators. The
+// channel's later delivery reports find the message again through an index written with its external id.
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Ticket } from '../domain/ticket-rules';
+import { dynamo } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+import { pushToAudiences } from '../realtime/fanout';
+import { ticketAudiences } from '../realtime/ticket-events';
+import { getChannel } from '../store/channels';
+import { type Audience, keys } from '../store/keys';
+import { DELIVERY_STATUSES, type DeliveryStatus, type Message } from '../store/messages';
+import { getTicket, readClientHead, ticketIdOf } from '../store/tickets';
+import { isConditionFailure, transactWrite } from '../store/transactions';
+import type { DeliveryOutcome } from './driver';
+import { channelDrivers } from './drivers';
+
+/** M3: the reason a reply fails when its author lost the ticket between writing and delivery. */
+export const NOT_ASSIGNED_REASON = 'The ticket is no longer assigned to you.';
+/** Delivery reports arrive within days; one for a message older than this is ignored. */
+const OUTBOUND_INDEX_DAYS = 90;
+
+/**
+ * Hands one operator message to its channel's driver and records the outcome.
+ *
+ * The ticket is read again first (it may have moved while the message was written): a reply written by the ticket's
+ * assignee fails with NOT_ASSIGNED_REASON unless the ticket is still `in_progress` for that operator. A reply written
+ * by staff to a ticket that was not theirs (allowed by the policy) never depended on the assignment, so it is not
+ * checked. The author is told of the outcome even when the ticket has moved out of their sight.
+ */
+export async function deliverOperatorMessage(message: Message, ticket: Ticket): Promise<DeliveryStatus> {
+  const [channel, head] = await Promise.all([getChannel(ticket.channelId), readClientHead(ticket.clientId)]);
+  // A newer ticket of the client exists only once this one closed.
+  const current = head.latest?.number === ticket.number ? head.latest : undefined;
+  const author = message.author.kind === 'operator' ? message.author.operatorId : undefined;
+  const driver = channel ? channelDrivers[channel.kind] : undefined;
+  let outcome: DeliveryOutcome;
+  if (!channel || !head.client) {
+    outcome = { status: 'failed', reason: 'The client or its channel no longer exists.' };
+  } else if (author && isAssignedTo(ticket, author) && !(current && isAssignedTo(current, author))) {
+    outcome = { status: 'failed', reason: NOT_ASSIGNED_REASON };
+  } else if (!driver) {
+    outcome = { status: 'queued' };
+  } else {
+    try {
+      outcome = await driver.deliver({ message, ticket: current ?? ticket, client: head.client, channel });
+    } catch (error) {
+      outcome = { status: 'failed', reason: `Channel error: ${(error as Error).message}` };
+    }
+  }
+  if (outcome.status === 'queued') return 'queued';
+  await recordDeliveryStatus(current ?? ticket, message.messageId, outcome, author ? [`operator#${author}`] : []);
+  return outcome.status;
+}
+
+const isAssignedTo = (ticket: Ticket, operatorId: string) =>
+  ticket.status === 'in_progress' && ticket.assigneeId === operatorId;
+
+export type ReportResult = 'recorded' | 'unchanged' | 'unknown';
+
+/**
+ * CH3: a channel's delivery report for a message it sent, found by the id the channel gave it. Idempotent: a repeated
+ * or out-of-order report leaves the furthest status in place and pushes nothing.
+ */
+export async function recordChannelReport(
+  channelId: string,
+  externalId: string,
+  report: { status: Exclude<DeliveryStatus, 'queued'>; reason?: string },
+): Promise<ReportResult> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.outboundMessage(channelId, externalId) }),
+  );
+  if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 < Date.now())) return 'unknown';
+  const ticket = await getTicket(ticketIdOf(Item.clientId as string, Item.ticketNumber as number));
+  const outcome =
+    report.status === 'failed'
+      ? { status: 'failed' as const, reason: report.reason ?? 'Not delivered.' }
+      : { status: report.status };
+  return (await recordDeliveryStatus(ticket, Item.messageId as string, outcome)) ? 'recorded' : 'unchanged';
+}
+
+const rank = (status: DeliveryStatus) => (status === 'failed' ? 99 : DELIVERY_STATUSES.indexOf(status));
+
+/**
+ * Moves a message's status forward: reports may arrive out of order and twice, so the write is conditioned on the
+ * stored status being earlier; a stale or repeated report changes nothing and pushes nothing.
+ */
+export async function recordDeliveryStatus(
+  ticket: Pick<
+    Ticket,
+    'ticketId' | 'clientId' | 'channelId' | 'number' | 'status' | 'groupId' | 'assigneeId' | 'closedBy'
+  >,
+  messageId: string,
+  outcome: { status: Exclude<DeliveryStatus, 'queued'>; reason?: string; externalId?: string },
+  alsoNotify: readonly Audience[] = [],
+): Promise<boolean> {
+  const earlier = DELIVERY_STATUSES.filter((status) => rank(status) < rank(outcome.status));
+  const values: Record<string, unknown> = { ':status': outcome.status };
+  earlier.forEach((status, index) => {
+    values[`:e${index}`] = status;
+  });
+  const sets = ['#status = :status'];
+  if (outcome.status === 'failed' && outcome.reason) {
+    sets.push('failureReason = :reason');
+    values[':reason'] = outcome.reason;
+  }
+  if (outcome.externalId) {
+    sets.push('externalId = :externalId');
+    values[':externalId'] = outcome.externalId;
+  }
+  const update = {
+    TableName: readConfig().tableName,
+    Key: keys.message(ticket.clientId, ticket.number, messageId),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${earlier.map((_, i) => `:e${i}`).join(', ')})`,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: values,
+  };
+  try {
+    if (outcome.externalId) {
+      // One transaction: the index never points at a message that does not carry this external id.
+      await transactWrite([
+        { item: { Update: update }, onConditionFailed: () => new NotForward() },
+        { item: { Put: outboundIndexItem(ticket, messageId, outcome.externalId) } },
+      ]);
+    } else {
+      await dynamo().send(new UpdateCommand(update));
+    }
+  } catch (error) {
+    if (error instanceof NotForward || isConditionFailure(error)) return false;
+    throw error;
+  }
+  const data = {
+    ticketId: ticket.ticketId,
+    messageId,
+    status: outcome.status,
+    ...(outcome.status === 'failed' && outcome.reason ? { reason: outcome.reason } : {}),
+  };
+  const audiences = [...ticketAudiences(ticket as Ticket), ...alsoNotify];
+  await pushToAudiences(audiences, { type: 'event', event: 'message.status', data });
+  return true;
+}
+
+/** The stored status is already this far or further along. */
+class NotForward extends Error {}
+
+function outboundIndexItem(
+  ticket: Pick<Ticket, 'clientId' | 'channelId' | 'number'>,
+  messageId: string,
+  externalId: string,
+) {
+  return {
+    TableName: readConfig().tableName,
+    Item: {
+      ...keys.outboundMessage(ticket.channelId, externalId),
+      type: 'outboundMessage',
+      clientId: ticket.clientId,
+      ticketNumber: ticket.number,
+      messageId,
+      expiresAt: Math.floor(Date.now() / 1000) + OUTBOUND_INDEX_DAYS * 86_400,
+    },
+  };
+}

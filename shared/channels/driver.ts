@@ -1,0 +1,87 @@
+// One driver per channel kind (CH1–CH3) behind one interface: verify and parse its webhook into normalized inbound
+// events, and deliver operator messages out. Drivers hold no ticket logic: ingest, statuses and typing are the
+// webhook use case's job (shared/use-cases/channel-webhook.ts), delivery bookkeeping is shared/channels/delivery.ts's.
+
+import type { Ticket } from '../domain/ticket-rules';
+import type { Channel, ChannelKind } from '../store/channels';
+import type { ClientType } from '../store/clients';
+import type { DeliveryStatus, Message, MessageKind } from '../store/messages';
+import type { ClientRecord } from '../store/tickets';
+
+/** A webhook request exactly as it arrived: the raw bytes matter for signatures (emoji, whitespace). */
+export interface WebhookRequest {
+  method: 'GET' | 'POST';
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+  receivedAt: Date;
+  sourceIp: string;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body?: string;
+  contentType?: string;
+}
+
+/** Media a channel announced; fetched (and copied to S3) on arrival, since channel URLs expire within minutes. */
+export interface MediaReference {
+  kind: Exclude<MessageKind, 'text' | 'system'>;
+  fetch(): Promise<{ bytes: Buffer; mimeType?: string; fileName?: string }>;
+  fileName?: string;
+  declaredMimeType?: string;
+}
+
+export type InboundEvent =
+  | {
+      type: 'message';
+      externalUserId: string;
+      /** The name the channel gives the client (C1: kept as the original name). */
+      name: string;
+      /** CH2: the channel's id for the message, the dedupe key. */
+      externalMessageId: string;
+      kind: Exclude<MessageKind, 'system'>;
+      text?: string;
+      media?: MediaReference[];
+      at: Date;
+    }
+  | {
+      /** M3: a delivery report for an operator message this channel sent. */
+      type: 'status';
+      externalMessageId: string;
+      status: Exclude<DeliveryStatus, 'queued'>;
+      reason?: string;
+      at: Date;
+    }
+  | { type: 'typing'; externalUserId: string; typing: boolean }
+  /** An update the channel sent that we do not handle (edited message, sticker…): acknowledged, and why is logged. */
+  | { type: 'ignored'; reason: string };
+
+export type DeliveryOutcome =
+  | { status: 'sent' | 'delivered'; externalId?: string }
+  | { status: 'failed'; reason: string }
+  /** The channel cannot deliver right now but may later (kept queued). */
+  | { status: 'queued' };
+
+export interface OutboundDelivery {
+  message: Message;
+  ticket: Ticket;
+  client: ClientRecord;
+  channel: Channel;
+}
+
+export interface ChannelDriver {
+  kind: ChannelKind;
+  /** C2: how clients of this channel are typed. */
+  clientType: ClientType;
+  webhook?: {
+    /** Answers GET verification handshakes (WhatsApp's hub.challenge); undefined → 405. */
+    handshake?(request: WebhookRequest, channel: Channel): WebhookResponse;
+    /** Throws `unauthorized` for a missing, wrong or replayed signature: nothing is stored. */
+    verify(request: WebhookRequest, channel: Channel): void;
+    /** Normalizes a verified body; throws `invalid` if it is not this channel's shape at all. */
+    parse(request: WebhookRequest, channel: Channel): InboundEvent[];
+  };
+  deliver(delivery: OutboundDelivery): Promise<DeliveryOutcome>;
+}

@@ -1,0 +1,253 @@
+// Telegram (CH1–CH3): Bot API webhook updates in, sendMessage out. Telegram sends bots no delivery or read reports,
+// so an operator message to Telegram stops at `sent` (M3: read status only where the channel reports it).
+import * as z from 'zod';
+import { invalid, unauthorized } from '../domain/errors';
+import { readConfig } from '../platform/config';
+import type { Channel } from '../store/channels';
+import type { MessageKind } from '../store/messages';
+import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
+import { getBytes, postJson } from './outbound-http';
+import { sameSecret } from './signatures';
+
+/** Set by the admin as `secret_token` in setWebhook; Telegram echoes it on every update. */
+export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+const file = z.looseObject({
+  file_id: z.string().min(1),
+  file_unique_id: z.string().optional(),
+  file_size: z.number().optional(),
+});
+const photoSize = file.extend({ width: z.number(), height: z.number() });
+const namedFile = file.extend({ file_name: z.string().optional(), mime_type: z.string().optional() });
+
+/** Far beyond any real message (Telegram stops at 4096 characters); keeps a stored message within an item's size. */
+const MAX_TEXT = 20_000;
+
+const messageSchema = z.looseObject({
+  message_id: z.number(),
+  date: z.number(),
+  chat: z.looseObject({ id: z.number(), type: z.string(), title: z.string().optional() }),
+  from: z
+    .looseObject({
+      id: z.number(),
+      first_name: z.string(),
+      last_name: z.string().optional(),
+      username: z.string().optional(),
+    })
+    .optional(),
+  text: z.string().max(MAX_TEXT).optional(),
+  caption: z.string().max(MAX_TEXT).optional(),
+  photo: z.array(photoSize).optional(),
+  document: namedFile.optional(),
+  video: namedFile.optional(),
+  animation: namedFile.optional(),
+  video_note: file.optional(),
+  voice: namedFile.optional(),
+  audio: namedFile.optional(),
+});
+type TelegramMessage = z.output<typeof messageSchema>;
+
+const updateSchema = z.looseObject({ update_id: z.int().nonnegative() });
+
+/** Bot API answers: `{ok: true, result}` or `{ok: false, error_code, description, parameters?}`. */
+const answerSchema = z.union([
+  z.looseObject({ ok: z.literal(true), result: z.unknown() }),
+  z.looseObject({
+    ok: z.literal(false),
+    error_code: z.number().optional(),
+    description: z.string().optional(),
+  }),
+]);
+const sentSchema = z.looseObject({ message_id: z.number() });
+const fileInfoSchema = z.looseObject({ file_path: z.string().min(1).optional(), file_size: z.number().optional() });
+
+export const telegramDriver: ChannelDriver = {
+  kind: 'telegram',
+  clientType: 'channel',
+  webhook: {
+    verify(request, channel) {
+      if (!sameSecret(request.headers[TELEGRAM_SECRET_HEADER], channel.webhookSecret)) {
+        throw unauthorized('The Telegram secret token is missing or wrong.');
+      }
+    },
+    parse(request, channel) {
+      return [parseUpdate(request, botTokenOf(channel))];
+    },
+  },
+  async deliver({ message, client, channel }) {
+    const token = botTokenOf(channel);
+    // Telegram allows 4096 characters per text; ours are at most 2000 (M4), so one message is always enough.
+    const answer = await callBotApi(token, 'sendMessage', {
+      chat_id: chatIdOf(client.externalId),
+      text: message.text ?? '',
+    });
+    if (!answer.ok) return { status: 'failed', reason: answer.reason };
+    const sent = sentSchema.safeParse(answer.result);
+    return sent.success ? { status: 'sent', externalId: String(sent.data.message_id) } : { status: 'sent' };
+  },
+};
+
+function parseUpdate(request: WebhookRequest, token: string): InboundEvent {
+  const body = parseJson(request.rawBody);
+  const update = updateSchema.safeParse(body);
+  if (!update.success) throw invalid('The body is not a Telegram update (no update_id).');
+  const { update_id: updateId, ...rest } = update.data;
+  if (rest.message === undefined) {
+    const kind = Object.keys(rest)[0] ?? 'empty';
+    // edited_message, channel_post, callback_query, my_chat_member…: acknowledged so Telegram does not redeliver.
+    return { type: 'ignored', reason: `Telegram update ${updateId}: '${kind}' updates are not handled.` };
+  }
+  const parsed = messageSchema.safeParse(rest.message);
+  if (!parsed.success) {
+    return { type: 'ignored', reason: `Telegram update ${updateId}: the message has no usable shape.` };
+  }
+  const message = parsed.data;
+  if (message.chat.type !== 'private') {
+    return { type: 'ignored', reason: `Telegram update ${updateId}: ${message.chat.type} chats are not handled.` };
+  }
+  const content = contentOf(message, token);
+  if (!content) {
+    return {
+      type: 'ignored',
+      reason: `Telegram update ${updateId}: ${contentTypeOf(message)} messages are not handled.`,
+    };
+  }
+  const text = message.text ?? message.caption;
+  return {
+    type: 'message',
+    externalUserId: String(message.chat.id),
+    name: nameOf(message),
+    // CH2: update_id is what Telegram repeats when it redelivers an update it got no 200 for.
+    externalMessageId: String(updateId),
+    kind: content.kind,
+    ...(text !== undefined && text.length > 0 ? { text } : {}),
+    ...(content.media ? { media: [content.media] } : {}),
+    at: dateOf(message.date, request.receivedAt),
+  };
+}
+
+function contentOf(
+  message: TelegramMessage,
+  token: string,
+): { kind: Exclude<MessageKind, 'system'>; media?: MediaReference } | undefined {
+  const media = (kind: MediaReference['kind'], source: z.output<typeof namedFile>, mimeType?: string) => ({
+    kind,
+    media: mediaReference(token, kind, source.file_id, source.file_name, source.mime_type ?? mimeType),
+  });
+  if (message.photo && message.photo.length > 0) return media('image', largest(message.photo), 'image/jpeg');
+  // A GIF arrives as both `animation` and `document`; the animation (an MP4) is what the client sent.
+  if (message.animation) return media('video', message.animation);
+  if (message.video) return media('video', message.video);
+  if (message.video_note) return media('video', message.video_note, 'video/mp4');
+  if (message.voice) return media('audio', message.voice, 'audio/ogg');
+  if (message.audio) return media('audio', message.audio);
+  if (message.document) return media('document', message.document);
+  if (message.text !== undefined) return { kind: 'text' };
+  return undefined;
+}
+
+/** Telegram lists every size it made of a photo; the client meant the largest. */
+function largest(sizes: ReadonlyArray<z.output<typeof photoSize>>): z.output<typeof photoSize> {
+  return sizes.reduce((best, size) =>
+    size.width * size.height > best.width * best.height ||
+    (size.width * size.height === best.width * best.height && (size.file_size ?? 0) > (best.file_size ?? 0))
+      ? size
+      : best,
+  );
+}
+
+/** Media is fetched on arrival: getFile gives a path that stays downloadable for at least an hour. */
+function mediaReference(
+  token: string,
+  kind: MediaReference['kind'],
+  fileId: string,
+  fileName: string | undefined,
+  mimeType: string | undefined,
+): MediaReference {
+  return {
+    kind,
+    ...(fileName ? { fileName } : {}),
+    ...(mimeType ? { declaredMimeType: mimeType } : {}),
+    async fetch() {
+      const answer = await callBotApi(token, 'getFile', { file_id: fileId });
+      if (!answer.ok) throw new Error(`Telegram getFile failed: ${answer.reason}`);
+      const info = fileInfoSchema.safeParse(answer.result);
+      if (!info.success || !info.data.file_path) throw new Error('Telegram getFile returned no file_path.');
+      const filePath = info.data.file_path;
+      const download = await withoutToken(token, () => getBytes(`${telegramApiBase()}/file/bot${token}/${filePath}`));
+      const pathName = filePath.split('/').pop();
+      return {
+        bytes: download.bytes,
+        ...((mimeType ?? download.contentType) ? { mimeType: mimeType ?? download.contentType } : {}),
+        ...((fileName ?? pathName) ? { fileName: fileName ?? pathName } : {}),
+      };
+    },
+  };
+}
+
+type BotAnswer = { ok: true; result: unknown } | { ok: false; reason: string };
+
+/** One Bot API call; postJson retries 429 and 5xx, so a failure here is final for this attempt. */
+async function callBotApi(token: string, method: string, body: Record<string, unknown>): Promise<BotAnswer> {
+  const response = await withoutToken(token, () => postJson(`${telegramApiBase()}/bot${token}/${method}`, body));
+  const answer = answerSchema.safeParse(response.body);
+  if (answer.success && answer.data.ok) return { ok: true, result: answer.data.result };
+  if (answer.success && !answer.data.ok) {
+    // Flood control that outlasted postJson's retries says "Too Many Requests: retry after N" itself.
+    const { error_code: code, description } = answer.data;
+    return { ok: false, reason: `Telegram: ${description ?? `error ${code ?? response.status}`}` };
+  }
+  return { ok: false, reason: `Telegram answered HTTP ${response.status} without a Bot API result.` };
+}
+
+/** The bot token is part of every Bot API URL: errors that quote the URL must not carry it into logs or reasons. */
+async function withoutToken<T>(token: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(message.split(token).join('<bot-token>'));
+  }
+}
+
+function telegramApiBase(): string {
+  return readConfig().telegramApiBase.replace(/\/+$/, '');
+}
+
+function botTokenOf(channel: Channel): string {
+  if (channel.kind !== 'telegram') throw new Error(`Channel ${channel.channelId} is not a Telegram channel.`);
+  return channel.settings.botToken;
+}
+
+/** Chat ids fit in 52 bits; the Bot API takes them as numbers. */
+function chatIdOf(externalId: string): number | string {
+  return /^-?\d{1,16}$/.test(externalId) ? Number(externalId) : externalId;
+}
+
+/** The message's unix date; one no Date can hold (a forged or broken update) is taken as the arrival time. */
+function dateOf(seconds: number, arrival: Date): Date {
+  const at = new Date(seconds * 1000);
+  return Number.isNaN(at.getTime()) ? arrival : at;
+}
+
+function nameOf(message: TelegramMessage): string {
+  const from = message.from;
+  const full = [from?.first_name, from?.last_name].filter((part) => part && part.trim().length > 0).join(' ');
+  if (full) return full;
+  if (from?.username) return `@${from.username}`;
+  return `Telegram user ${message.chat.id}`;
+}
+
+const CONTENT_FIELDS = ['sticker', 'location', 'venue', 'contact', 'poll', 'dice', 'game', 'story', 'invoice'];
+
+function contentTypeOf(message: TelegramMessage): string {
+  return CONTENT_FIELDS.find((field) => field in message) ?? 'service';
+}
+
+function parseJson(rawBody: Buffer): unknown {
+  try {
+    return JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw invalid('The body is not JSON.');
+  }
+}

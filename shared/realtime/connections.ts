@@ -1,0 +1,166 @@
+// Live WebSocket connections: stored per connection id with a TTL, listed per principal, pushed to through the
+// management API. A push to a connection that has gone away deletes that connection and nothing else (R3).
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, management } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+import { type Audience, keys, type PrincipalKey } from '../store/keys';
+import { queryAll } from '../store/query';
+
+/** API Gateway closes a WebSocket after 2 hours; the record outlives it briefly so a late $disconnect still finds it. */
+export const CONNECTION_MAX_SECONDS = 2 * 60 * 60;
+const TTL_SLACK_SECONDS = 5 * 60;
+/** Longer than a $connect can run (API Gateway's 29 s integration timeout): until then Gone may mean "not yet". */
+export const HANDSHAKE_GRACE_SECONDS = 30;
+
+export interface Connection {
+  connectionId: string;
+  principal: PrincipalKey;
+  /** Everyone this connection listens as: its principal, its groups, staff… Fan-out queries these. */
+  audiences: Audience[];
+  connectedAt: string;
+  sourceIp?: string;
+  expiresAt: number;
+}
+
+export async function recordConnection(
+  input: Omit<Connection, 'expiresAt' | 'audiences'> & { audiences?: Audience[] },
+): Promise<Connection> {
+  const audiences = [...new Set<Audience>([...(input.audiences ?? []), input.principal])];
+  const connection: Connection = {
+    ...input,
+    audiences,
+    expiresAt: Math.floor(Date.parse(input.connectedAt) / 1000) + CONNECTION_MAX_SECONDS + TTL_SLACK_SECONDS,
+  };
+  const { tableName } = readConfig();
+  await dynamo().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.connection(connection.connectionId), type: 'connection', ...connection },
+          },
+        },
+        ...audiences.map((audience) => ({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...keys.audienceMember(audience, connection.connectionId),
+              type: 'audienceMember',
+              connectionId: connection.connectionId,
+              principal: connection.principal,
+              // Presence orders an operator's connections by it to decide which one opened first (shared/realtime/presence.ts).
+              connectedAt: connection.connectedAt,
+              expiresAt: connection.expiresAt,
+            },
+          },
+        })),
+      ],
+    }),
+  );
+  return connection;
+}
+
+export async function findConnection(connectionId: string): Promise<Connection | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.connection(connectionId) }),
+  );
+  if (!Item || (Item.expiresAt as number) * 1000 < Date.now()) return undefined;
+  return toConnection(Item);
+}
+
+/**
+ * Deletes the connection and its audience entries; returns what was stored, if anything. With `openedBefore`, a
+ * connection opened at or after that time is left alone (and undefined returned).
+ */
+export async function removeConnection(
+  connectionId: string,
+  options: { openedBefore?: Date } = {},
+): Promise<Connection | undefined> {
+  const { tableName } = readConfig();
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  const connection = toConnection(Item);
+  if (options.openedBefore && Date.parse(connection.connectedAt) >= options.openedBefore.getTime()) return undefined;
+  await dynamo().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Delete: { TableName: tableName, Key: keys.connection(connectionId) } },
+        ...connection.audiences.map((audience) => ({
+          Delete: { TableName: tableName, Key: keys.audienceMember(audience, connectionId) },
+        })),
+      ],
+    }),
+  );
+  return connection;
+}
+
+/** Live connection ids of one audience (expired entries that TTL has not yet deleted are left out). */
+export async function connectionIdsOf(audience: Audience): Promise<string[]> {
+  return (await audienceMembersOf(audience)).map((member) => member.connectionId);
+}
+
+export interface AudienceMember {
+  connectionId: string;
+  /** ISO time; empty for entries written before it was stored. */
+  connectedAt: string;
+}
+
+/**
+ * Live connections of one audience with their connection times. `consistentRead` sees every write that finished
+ * before the query, which presence needs to tell an operator's first and last connection apart.
+ */
+export async function audienceMembersOf(
+  audience: Audience,
+  options: { consistentRead?: boolean } = {},
+): Promise<AudienceMember[]> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': keys.audience(audience).pk, ':now': Math.floor(Date.now() / 1000) },
+    ProjectionExpression: 'connectionId, connectedAt',
+    ConsistentRead: options.consistentRead ?? false,
+  });
+  return items.map((item) => ({
+    connectionId: item.connectionId as string,
+    connectedAt: typeof item.connectedAt === 'string' ? item.connectedAt : '',
+  }));
+}
+
+export type PushResult = 'delivered' | 'gone';
+
+/**
+ * Posts one frame; a GoneException removes that connection's record (unless it opened within the handshake grace)
+ * and reports `gone` instead of failing.
+ */
+export async function pushFrame(connectionId: string, frame: unknown): Promise<PushResult> {
+  try {
+    await management().send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
+    );
+    return 'delivered';
+  } catch (error) {
+    if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') {
+      // A connection whose $connect is still running is recorded but answers Gone too; removing it would leave a live
+      // socket that never hears anything. Young ones are left to their $disconnect (or the TTL).
+      await removeConnection(connectionId, { openedBefore: new Date(Date.now() - HANDSHAKE_GRACE_SECONDS * 1000) });
+      return 'gone';
+    }
+    throw error;
+  }
+}
+
+function toConnection(item: Record<string, unknown>): Connection {
+  const connection: Connection = {
+    connectionId: item.connectionId as string,
+    principal: item.principal as PrincipalKey,
+    audiences: (item.audiences as Audience[] | undefined) ?? [],
+    connectedAt: item.connectedAt as string,
+    expiresAt: item.expiresAt as number,
+  };
+  if (typeof item.sourceIp === 'string') connection.sourceIp = item.sourceIp;
+  return connection;
+}

@@ -1,0 +1,157 @@
+// Cursor pagination for list queries: the cursor is DynamoDB's LastEvaluatedKey, opaque to callers and checked on the
+// way back in, so a tampered cursor is a 400 rather than a query over another list.
+
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { describeIssues, invalid } from '../domain/errors';
+import { dynamo } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present while more items follow; pass it back as `cursor`. */
+  nextCursor?: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+const pageQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+/** Reads `limit` and `cursor` from a query string; other parameters are left to the caller. */
+export function pageRequestOf(query: Record<string, string | undefined>): PageRequest {
+  const parsed = pageQuerySchema.safeParse({ limit: query.limit, cursor: query.cursor });
+  if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+  return parsed.data.cursor === undefined
+    ? { limit: parsed.data.limit }
+    : { limit: parsed.data.limit, cursor: parsed.data.cursor };
+}
+
+export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | undefined {
+  return lastKey ? Buffer.from(JSON.stringify(lastKey), 'utf8').toString('base64url') : undefined;
+}
+
+/**
+ * Turns a cursor back into an ExclusiveStartKey. `expected` holds the attributes the key must carry with these exact
+ * values (the list's partition), so a cursor from one list cannot page through another; `within` is the query's sort
+ * key prefix, if it has one (DynamoDB fails a start key outside the key condition).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  expected: Readonly<Record<string, string>>,
+  within?: { name: string; prefix: string },
+): Record<string, string> | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  const parsed = z.record(z.string(), keyValue).safeParse(key);
+  if (
+    !parsed.success ||
+    !sameNames(Object.keys(parsed.data), keyAttributesOf(expected)) ||
+    Object.entries(expected).some(([name, value]) => parsed.data[name] !== value) ||
+    (within && !parsed.data[within.name]?.startsWith(within.prefix))
+  ) {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  return parsed.data;
+}
+
+/** DynamoDB refuses a start key with an empty or oversized key value (sort keys: 1024 bytes) as a server error. */
+const keyValue = z.string().refine((value) => value.length > 0 && Buffer.byteLength(value) <= 1024);
+
+/** A start key names exactly the table's key and, for an index read, the index's key (`gsi1pk` → `gsi1sk`). */
+function keyAttributesOf(expected: Readonly<Record<string, string>>): string[] {
+  const indexKeys = Object.keys(expected)
+    .filter((name) => /^gsi\d+pk$/.test(name))
+    .flatMap((name) => [name, name.replace(/pk$/, 'sk')]);
+  return ['pk', 'sk', ...indexKeys];
+}
+
+const sameNames = (given: readonly string[], wanted: readonly string[]) =>
+  given.length === wanted.length && wanted.every((name) => given.includes(name));
+
+export function pageOf<T>(items: T[], lastKey: Record<string, unknown> | undefined): Page<T> {
+  const nextCursor = encodeCursor(lastKey);
+  return nextCursor ? { items, nextCursor } : { items };
+}
+
+/**
+ * Where a list merged from several partitions stands in one of them: after this sort key, `null` for its top (nothing
+ * handed out yet), or `true` once it is used up (not queried again).
+ */
+export type PartitionPosition = string | null | true;
+
+const mergedCursorSchema = z.strictObject({
+  list: z.string().min(1),
+  // A position is a GSI sort key, which DynamoDB caps at 1024 bytes: a longer one is tampered, not a 500.
+  at: z.array(
+    z.union([
+      z
+        .string()
+        .min(1)
+        .refine((position) => Buffer.byteLength(position) <= 1024),
+      z.null(),
+      z.literal(true),
+    ]),
+  ),
+});
+
+/** A merged list's cursor carries one position per partition, and names its list so it cannot page through another. */
+export function encodeMergedCursor(list: string, at: readonly PartitionPosition[]): string {
+  return Buffer.from(JSON.stringify({ list, at }), 'utf8').toString('base64url');
+}
+
+export function decodeMergedCursor(
+  cursor: string | undefined,
+  list: string,
+  partitions: number,
+): PartitionPosition[] | undefined {
+  if (cursor === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  const parsed = mergedCursorSchema.safeParse(value);
+  if (!parsed.success || parsed.data.list !== list || parsed.data.at.length !== partitions) {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  return parsed.data.at;
+}
+
+/** One page of an admin listing (operators, groups…): its items under one gsi1 partition, by sort key. */
+export async function listingPage<T>(
+  listing: { gsi1pk: string },
+  page: PageRequest,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, listing),
+    }),
+  );
+  return pageOf((result.Items ?? []).map(toItem), result.LastEvaluatedKey);
+}

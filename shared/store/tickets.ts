@@ -1,0 +1,310 @@
+// Tickets in the table: item mapping (with the sparse list rows each status puts the ticket in), reads, and the
+// transaction parts every ticket write shares (conditioned put, operator counter deltas).
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { invalid, notFound } from '../domain/errors';
+import type { Ticket } from '../domain/ticket-rules';
+import { dynamo } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+import type { ChatClient } from './clients';
+import { keys } from './keys';
+
+export type { Ticket } from '../domain/ticket-rules';
+
+/** The client as ingest and routing need it: identity plus pin, blacklist and ticket bookkeeping. */
+export interface ClientRecord extends ChatClient {
+  pinnedTo?: string;
+  blacklisted?: boolean;
+  /** T12: how many tickets this client has had. */
+  ticketCount: number;
+  /** The number of the client's open ticket; absent when the latest is closed (T8: the next message opens one). */
+  openTicketNumber?: number;
+  /** P1: asked for consent (its dialog waits), or agreed. */
+  consent?: 'requested' | 'given';
+  /** P1: the ticket number reserved for the dialog that opens once the client agrees. */
+  pendingTicketNumber?: number;
+}
+
+export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
+
+export function parseTicketId(ticketId: string): { clientId: string; number: number } {
+  const dot = ticketId.lastIndexOf('.');
+  const number = Number(ticketId.slice(dot + 1));
+  if (dot <= 0 || !Number.isSafeInteger(number) || number <= 0) throw invalid(`'${ticketId}' is not a ticket id.`);
+  return { clientId: ticketId.slice(0, dot), number };
+}
+
+/** The list rows (L1/L2) a ticket belongs to in its state. `latest`: it is its client's newest ticket. */
+export function listRows(ticket: Ticket, latest: boolean): Record<string, string> {
+  const sk = keys.listSortKey(ticket.lastMessageAt, ticket.ticketId);
+  const rows: Record<string, string> = {
+    gsi2pk: keys.listAll(),
+    gsi2sk: sk,
+    gsi3pk: keys.listByStatus(ticket.status),
+    gsi3sk: sk,
+    gsi4pk: keys.listByGroup(ticket.groupId),
+    gsi4sk: sk,
+  };
+  const closer = ticket.closedBy ?? ticket.assigneeId;
+  const tab =
+    ticket.status === 'unassigned'
+      ? keys.tabUnassigned(ticket.groupId)
+      : ticket.status === 'in_progress' && ticket.assigneeId
+        ? keys.tabMine(ticket.assigneeId)
+        : ticket.status === 'closed' && latest && closer
+          ? keys.tabClosed(closer)
+          : undefined;
+  if (tab) Object.assign(rows, { gsi1pk: tab, gsi1sk: sk });
+  return rows;
+}
+
+export function ticketItem(ticket: Ticket, latest = true): Record<string, unknown> {
+  return { ...keys.ticket(ticket.clientId, ticket.number), type: 'ticket', ...ticket, ...listRows(ticket, latest) };
+}
+
+const TICKET_FIELDS = [
+  'ticketId',
+  'number',
+  'clientId',
+  'clientName',
+  'channelId',
+  'status',
+  'groupId',
+  'assigneeId',
+  'categoryId',
+  'openedAt',
+  'closedAt',
+  'closedBy',
+  'statusChangedAt',
+  'lastMessageAt',
+  'lastMessagePreview',
+  'lastMessageFromOperator',
+  'unreadCount',
+  'messageCount',
+  'seq',
+] as const satisfies ReadonlyArray<keyof Ticket>;
+
+export function toTicket(item: Record<string, unknown>): Ticket {
+  const ticket: Record<string, unknown> = {};
+  for (const field of TICKET_FIELDS) if (item[field] !== undefined) ticket[field] = item[field];
+  return ticket as unknown as Ticket;
+}
+
+export function toClientRecord(item: Record<string, unknown>): ClientRecord {
+  const client: ClientRecord = {
+    clientId: item.clientId as string,
+    channelId: item.channelId as string,
+    externalId: item.externalId as string,
+    type: item.clientType as ClientRecord['type'],
+    originalName: item.originalName as string,
+    name: item.name as string,
+    createdAt: item.createdAt as string,
+    ticketCount: (item.ticketCount as number | undefined) ?? 0,
+  };
+  if (typeof item.pinnedTo === 'string') client.pinnedTo = item.pinnedTo;
+  if (item.blacklisted === true) client.blacklisted = true;
+  if (typeof item.openTicketNumber === 'number') client.openTicketNumber = item.openTicketNumber;
+  if (item.consent === 'requested' || item.consent === 'given') client.consent = item.consent;
+  if (typeof item.pendingTicketNumber === 'number') client.pendingTicketNumber = item.pendingTicketNumber;
+  return client;
+}
+
+export interface ClientHead {
+  client: ClientRecord | undefined;
+  /** The client's newest ticket, open or closed. */
+  latest: Ticket | undefined;
+}
+
+/** T1: one strongly consistent Query returns the client and its newest ticket (they sort first in the partition). */
+export async function readClientHead(clientId: string): Promise<ClientHead> {
+  const { Items = [] } = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :head)',
+      ExpressionAttributeValues: { ':pk': keys.client(clientId).pk, ':head': keys.clientHeadPrefix() },
+      Limit: 2,
+      ConsistentRead: true,
+    }),
+  );
+  const clientItem = Items.find((item) => item.type === 'client');
+  const ticketItem = Items.find((item) => item.type === 'ticket');
+  return {
+    client: clientItem ? toClientRecord(clientItem) : undefined,
+    latest: ticketItem ? toTicket(ticketItem) : undefined,
+  };
+}
+
+export async function getTicket(ticketId: string): Promise<Ticket> {
+  const { clientId, number } = parseTicketId(ticketId);
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.ticket(clientId, number), ConsistentRead: true }),
+  );
+  if (!Item) throw notFound(`Ticket ${ticketId} does not exist.`);
+  return toTicket(Item);
+}
+
+export async function getTicketByNumber(number: number): Promise<Ticket> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.ticketNumber(number) }),
+  );
+  if (!Item) throw notFound(`Ticket #${number} does not exist.`);
+  return getTicket(ticketIdOf(Item.clientId as string, number));
+}
+
+/** A transaction part: write the whole ticket, but only if nobody changed it since it was read (`seq`). */
+export function putTicketIfUnchanged(ticket: Ticket, expectedSeq: number | undefined, latest = true) {
+  return {
+    Put: {
+      TableName: readConfig().tableName,
+      Item: ticketItem(ticket, latest),
+      ...(expectedSeq === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'seq = :seq', ExpressionAttributeValues: { ':seq': expectedSeq } }),
+    },
+  };
+}
+
+/** Ticket numbers (T2): an atomic counter. A lost race may skip a number; numbers stay unique and increasing. */
+export async function allocateTicketNumber(): Promise<number> {
+  const { Attributes } = await dynamo().send(
+    new UpdateCommand({
+      TableName: readConfig().tableName,
+      Key: keys.ticketCounter(),
+      UpdateExpression: 'ADD lastNumber :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Attributes?.lastNumber as number;
+}
+
+/** T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. */
+export function markClientOpenTicket(clientId: string, number: number) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: 'SET openTicketNumber = :n ADD ticketCount :one',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(openTicketNumber)',
+      ExpressionAttributeValues: { ':n': number, ':one': 1 },
+    },
+  };
+}
+
+/** P1: the client agreed (wrote again after the consent request): its reserved ticket opens now. */
+export function markClientConsented(clientId: string, number: number, at: Date) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression:
+        'SET openTicketNumber = :n, consent = :given, consentAt = :at REMOVE pendingTicketNumber ADD ticketCount :one',
+      ConditionExpression: 'consent = :requested AND attribute_not_exists(openTicketNumber)',
+      ExpressionAttributeValues: {
+        ':n': number,
+        ':given': 'given',
+        ':requested': 'requested',
+        ':at': at.toISOString(),
+        ':one': 1,
+      },
+    },
+  };
+}
+
+/** T8: once closed, the client has no open ticket, so its next message opens a new one. */
+export function clearOpenTicket(ticket: Ticket) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(ticket.clientId),
+      UpdateExpression: 'REMOVE openTicketNumber',
+      ConditionExpression: 'openTicketNumber = :n',
+      ExpressionAttributeValues: { ':n': ticket.number },
+    },
+  };
+}
+
+export interface CounterDelta {
+  inProgress: number;
+  unreadTickets: number;
+}
+
+const hasUnreadAssigned = (ticket: Ticket | undefined): ticket is Ticket =>
+  ticket !== undefined && ticket.status === 'in_progress' && ticket.unreadCount > 0 && ticket.assigneeId !== undefined;
+
+/** T12: how a transition moves each operator's counters (in-progress tickets, tickets with unread messages). */
+export function counterDeltas(before: Ticket | undefined, after: Ticket): Map<string, CounterDelta> {
+  const deltas = new Map<string, CounterDelta>();
+  const add = (operatorId: string | undefined, field: keyof CounterDelta, by: number) => {
+    if (!operatorId) return;
+    const delta = deltas.get(operatorId) ?? { inProgress: 0, unreadTickets: 0 };
+    delta[field] += by;
+    deltas.set(operatorId, delta);
+  };
+  if (before?.status === 'in_progress') add(before.assigneeId, 'inProgress', -1);
+  if (after.status === 'in_progress') add(after.assigneeId, 'inProgress', 1);
+  if (hasUnreadAssigned(before)) add(before.assigneeId, 'unreadTickets', -1);
+  if (hasUnreadAssigned(after)) add(after.assigneeId, 'unreadTickets', 1);
+  for (const [operatorId, delta] of deltas) {
+    if (delta.inProgress === 0 && delta.unreadTickets === 0) deltas.delete(operatorId);
+  }
+  return deltas;
+}
+
+/** Transaction parts applying counter deltas; `capacityOf` adds T3's capacity check for automatic routing. */
+export function counterUpdates(
+  deltas: Map<string, CounterDelta>,
+  capacityOf?: (operatorId: string) => number | undefined,
+) {
+  return [...deltas].map(([operatorId, delta]) => {
+    const capacity = capacityOf?.(operatorId);
+    const checkCapacity = capacity !== undefined && delta.inProgress > 0;
+    return {
+      Update: {
+        TableName: readConfig().tableName,
+        Key: keys.operatorCounters(operatorId),
+        UpdateExpression: 'ADD inProgress :p, unreadTickets :u SET operatorId = :id, #type = :type',
+        ...(checkCapacity ? { ConditionExpression: 'attribute_not_exists(inProgress) OR inProgress < :capacity' } : {}),
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':p': delta.inProgress,
+          ':u': delta.unreadTickets,
+          ':id': operatorId,
+          ':type': 'operatorCounters',
+          ...(checkCapacity ? { ':capacity': capacity } : {}),
+        },
+      },
+    };
+  });
+}
+
+export interface OperatorCounters {
+  operatorId: string;
+  inProgress: number;
+  unreadTickets: number;
+  /** When routing last gave this operator a ticket (round-robin turns). */
+  lastRoutedAt?: string;
+}
+
+export async function getOperatorCounters(operatorId: string): Promise<OperatorCounters> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.operatorCounters(operatorId), ConsistentRead: true }),
+  );
+  return {
+    operatorId,
+    inProgress: (Item?.inProgress as number | undefined) ?? 0,
+    unreadTickets: (Item?.unreadTickets as number | undefined) ?? 0,
+    ...(typeof Item?.lastRoutedAt === 'string' ? { lastRoutedAt: Item.lastRoutedAt } : {}),
+  };
+}
+
+export async function recordRoutedAt(operatorId: string, at: string): Promise<void> {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: readConfig().tableName,
+      Key: keys.operatorCounters(operatorId),
+      UpdateExpression: 'SET lastRoutedAt = :at, operatorId = :id, #type = :type',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':at': at, ':id': operatorId, ':type': 'operatorCounters' },
+    }),
+  );
+}

@@ -1,0 +1,152 @@
+// Channel webhooks (CH1–CH3, A1, M11): one use case for every channel kind — the channel's driver verifies and
+// normalizes the request, then each event is ingested (media copied to S3 first), recorded as a delivery report or
+// pushed as typing. A refused signature stores nothing; a redelivered update is acknowledged and stored once.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { recordChannelReport } from '../channels/delivery';
+import type { ChannelDriver, InboundEvent, WebhookRequest, WebhookResponse } from '../channels/driver';
+import { channelDrivers } from '../channels/drivers';
+import { kindOfMimeType, MediaNotStored, storeInboundMedia } from '../channels/media';
+import { DomainError, notFound } from '../domain/errors';
+import { dynamo } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+import { pushToAudiences } from '../realtime/fanout';
+import { ticketAudiences } from '../realtime/ticket-events';
+import { type Channel, getChannel } from '../store/channels';
+import { clientIdFor } from '../store/clients';
+import { keys } from '../store/keys';
+import type { Attachment, SkippedAttachment } from '../store/messages';
+import { readClientHead } from '../store/tickets';
+import { ingestClientMessage } from './ingest';
+
+export interface WebhookCounts {
+  /** Client messages stored. */
+  messages: number;
+  /** Redeliveries of messages already stored (CH2): acknowledged, nothing stored. */
+  duplicates: number;
+  /** Delivery reports that moved a message's status forward. */
+  statuses: number;
+  /** Reports that changed nothing: repeated, out of order, or for a message we do not know. */
+  staleStatuses: number;
+  typing: number;
+  /** Updates the channel sent that we do not handle; acknowledged so the channel does not redeliver them. */
+  ignored: number;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Throws `not_found` (unknown or disabled channel, or a kind without webhooks), `unauthorized` (bad signature:
+ * nothing is stored) or `invalid` (a body that is not this channel's shape); answers 405 to a GET the channel kind
+ * has no handshake for.
+ */
+export async function receiveWebhook(channelId: string, request: WebhookRequest): Promise<WebhookResponse> {
+  const channel = await getChannel(channelId);
+  // A disabled channel answers like a missing one: the sender learns nothing about it.
+  if (!channel?.enabled) throw notFound(`Channel '${channelId}' does not exist.`);
+  const driver = channelDrivers[channel.kind];
+  const webhook = driver?.webhook;
+  if (!driver || !webhook) throw notFound(`Channel '${channelId}' has no webhook.`);
+  if (request.method === 'GET') {
+    if (webhook.handshake) return webhook.handshake(request, channel);
+    throw new DomainError('method_not_allowed', 'This webhook takes POST requests.');
+  }
+  webhook.verify(request, channel);
+  const events = webhook.parse(request, channel);
+  const counts: WebhookCounts = { messages: 0, duplicates: 0, statuses: 0, staleStatuses: 0, typing: 0, ignored: 0 };
+  // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
+  for (const event of events) await handleEvent(channel, driver, event, counts);
+  return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
+}
+
+async function handleEvent(channel: Channel, driver: ChannelDriver, event: InboundEvent, counts: WebhookCounts) {
+  switch (event.type) {
+    case 'message': {
+      const stored = await ingestEvent(channel, driver, event);
+      counts[stored ? 'messages' : 'duplicates']++;
+      return;
+    }
+    case 'status': {
+      const result = await recordChannelReport(channel.channelId, event.externalMessageId, {
+        status: event.status,
+        ...(event.reason ? { reason: event.reason } : {}),
+      });
+      if (result === 'unknown') {
+        console.info(`webhook ${channel.channelId}: status for unknown message ${event.externalMessageId}`);
+      }
+      counts[result === 'recorded' ? 'statuses' : 'staleStatuses']++;
+      return;
+    }
+    case 'typing': {
+      await pushClientTyping(clientIdFor(channel.channelId, event.externalUserId), event.typing);
+      counts.typing++;
+      return;
+    }
+    case 'ignored': {
+      console.info(`webhook ${channel.channelId}: update ignored: ${event.reason}`);
+      counts.ignored++;
+      return;
+    }
+  }
+}
+
+/** Stores one client message; false when it was a redelivery. */
+async function ingestEvent(
+  channel: Channel,
+  driver: ChannelDriver,
+  event: Extract<InboundEvent, { type: 'message' }>,
+): Promise<boolean> {
+  // The transaction in ingest decides duplicates; this read only spares a redelivery the media download and upload,
+  // so a text message (the common case) skips it and saves a round trip.
+  if (event.media?.length && (await alreadyStored(channel.channelId, event.externalMessageId, event.at))) return false;
+  const clientId = clientIdFor(channel.channelId, event.externalUserId);
+  const attachments: Attachment[] = [];
+  const skippedAttachments: SkippedAttachment[] = [];
+  for (const media of event.media ?? []) {
+    try {
+      attachments.push(await storeInboundMedia(clientId, media));
+    } catch (error) {
+      if (!(error instanceof MediaNotStored)) throw error;
+      console.warn(`webhook ${channel.channelId}: media not stored: ${error.message}`);
+      skippedAttachments.push({ name: error.fileName, reason: error.reason });
+    }
+  }
+  const result = await ingestClientMessage({
+    channelId: channel.channelId,
+    externalUserId: event.externalUserId,
+    name: event.name,
+    clientType: driver.clientType,
+    kind: kindOf(event.kind, attachments),
+    ...(event.text ? { text: event.text } : {}),
+    ...(attachments.length ? { attachments } : {}),
+    ...(skippedAttachments.length ? { skippedAttachments } : {}),
+    externalMessageId: event.externalMessageId,
+    receivedAt: event.at,
+  });
+  return !result.duplicate;
+}
+
+/** A "photo" whose bytes are not an image is a document: front ends must not render it as one. */
+function kindOf(kind: Extract<InboundEvent, { type: 'message' }>['kind'], attachments: readonly Attachment[]) {
+  const first = attachments[0];
+  if (!first || kind === 'text' || kind === 'document') return kind;
+  return kindOfMimeType(first.mimeType) === kind ? kind : 'document';
+}
+
+/** Mirrors the dedupe condition in ingest: remembered and not yet expired. */
+async function alreadyStored(channelId: string, externalMessageId: string, at: Date): Promise<boolean> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.inboundDedupe(channelId, externalMessageId) }),
+  );
+  return Item !== undefined && (Item.expiresAt as number) >= Math.floor(at.getTime() / 1000);
+}
+
+/** M11: the client's typing goes to whoever may see its open ticket; nothing is stored. */
+async function pushClientTyping(clientId: string, typing: boolean): Promise<void> {
+  const { latest } = await readClientHead(clientId);
+  if (!latest || latest.status === 'closed') return;
+  await pushToAudiences(ticketAudiences(latest), {
+    type: 'event',
+    event: 'client.typing',
+    data: { clientId, ticketId: latest.ticketId, typing },
+  });
+}

@@ -1,0 +1,11 @@
+// Health check: one cheap read proves the table is reachable.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../platform/aws-clients';
+import { readConfig } from '../platform/config';
+import { keys } from '../store/keys';
+
+export async function checkHealth(): Promise<{ status: 'ok'; table: string; time: string }> {
+  const { tableName } = readConfig();
+  await dynamo().send(new GetCommand({ TableName: tableName, Key: keys.connection('health-probe') }));
+  return { status: 'ok', table: tableName, time: new Date().toISOString() };
+}

@@ -1,0 +1,116 @@
+// The operator protocol (R1): every operator action by name, with the schema of its input and the use case it runs.
+// The WebSocket adapter and the HTTP adapter both dispatch through this one table, so both speak the same language.
+import * as z from 'zod';
+import type { OperatorActor } from '../domain/actors';
+import { describeIssues, invalid } from '../domain/errors';
+import { allCategories } from '../store/categories';
+import { MAX_PAGE_SIZE } from '../store/pagination';
+import { markClient } from './client-marks';
+import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
+import { startByPhone } from './outbound-phone';
+import { runTicketCommand, startOutbound } from './ticket-commands';
+import { listQuerySchema, listTickets } from './ticket-lists';
+import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
+
+const ticketId = z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id');
+const onTicket = z.strictObject({ ticketId });
+const clientId = z.string().min(1).max(100);
+const pageOf = {
+  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+};
+
+interface OperatorAction<S extends z.ZodType> {
+  schema: S;
+  run: (actor: OperatorActor, input: z.output<S>, now: Date) => Promise<unknown>;
+}
+
+const action = <S extends z.ZodType>(
+  schema: S,
+  run: (actor: OperatorActor, input: z.output<S>, now: Date) => Promise<unknown>,
+): OperatorAction<S> => ({ schema, run });
+
+export const operatorActions = {
+  list: action(listQuerySchema, (actor, input) => listTickets(actor, input)),
+  'ticket.get': action(onTicket, (actor, { ticketId }) => viewTicket(actor, ticketId)),
+  history: action(z.strictObject({ ticketId, ...pageOf }), (actor, { ticketId, ...page }) =>
+    ticketHistory(actor, ticketId, page),
+  ),
+  sync: action(z.strictObject({ ticketId, afterSeq: z.coerce.number().int().min(0) }), (actor, input) =>
+    syncTicket(actor, input.ticketId, input.afterSeq),
+  ),
+  take: action(onTicket, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'take' }, now)),
+  assign: action(z.strictObject({ ticketId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
+    runTicketCommand(actor, input.ticketId, { type: 'assign', operatorId: input.operatorId }, now),
+  ),
+  transfer: action(z.strictObject({ ticketId, groupId: z.string().min(1).max(100) }), (actor, input, now) =>
+    runTicketCommand(actor, input.ticketId, { type: 'transfer', groupId: input.groupId }, now),
+  ),
+  unassign: action(onTicket, (actor, { ticketId }, now) =>
+    runTicketCommand(actor, ticketId, { type: 'unassign' }, now),
+  ),
+  close: action(onTicket, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'close' }, now)),
+  setCategory: action(
+    z.strictObject({ ticketId, categoryId: z.string().min(1).max(100).nullable() }),
+    (actor, input, now) =>
+      runTicketCommand(actor, input.ticketId, { type: 'setCategory', categoryId: input.categoryId }, now),
+  ),
+  start: action(z.strictObject({ clientId }), (actor, input, now) => startOutbound(actor, input.clientId, now)),
+  'start.phone': action(
+    z.strictObject({
+      channelId: z.string().min(1).max(100),
+      phone: z.string().min(7).max(32),
+      template: z.string().min(1).max(512),
+      language: z.string().min(2).max(16).default('en'),
+    }),
+    (actor, input, now) => startByPhone(actor, input, now),
+  ),
+  'message.send': action(
+    z.strictObject({
+      ticketId,
+      // The 2000-character rule (M4) is checked on the trimmed text with a readable message; this only bounds input.
+      text: z.string().max(20_000, 'is far longer than 2000 characters'),
+      quoteMessageId: z.string().min(1).max(100).optional(),
+    }),
+    (actor, { ticketId, ...input }, now) => sendOperatorMessage(actor, ticketId, input, now),
+  ),
+  markRead: action(onTicket, (actor, { ticketId }) => markRead(actor, ticketId)),
+  typing: action(z.strictObject({ ticketId, typing: z.boolean().default(true) }), async (actor, input) => {
+    await operatorTyping(actor, input.ticketId, input.typing);
+    return { ok: true };
+  }),
+  'client.blacklist': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'blacklist' }, now),
+  ),
+  'client.unblock': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'unblock' }, now),
+  ),
+  'client.pin': action(z.strictObject({ clientId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'pin', operatorId: input.operatorId }, now),
+  ),
+  'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) =>
+    markClient(actor, input.clientId, { type: 'unpin' }, now),
+  ),
+  counters: action(z.strictObject({}), (actor) => countersOf(actor)),
+  categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
+} satisfies Record<string, OperatorAction<z.ZodType>>;
+
+export type OperatorActionName = keyof typeof operatorActions;
+export const OPERATOR_ACTION_NAMES = Object.keys(operatorActions) as OperatorActionName[];
+
+export function isOperatorAction(name: string): name is OperatorActionName {
+  return Object.hasOwn(operatorActions, name);
+}
+
+/** Validates the input of a named action and runs it for the operator. */
+export async function runOperatorAction(
+  actor: OperatorActor,
+  name: OperatorActionName,
+  input: Record<string, unknown>,
+  now: Date,
+): Promise<unknown> {
+  const { schema, run } = operatorActions[name] as OperatorAction<z.ZodType>;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+  return run(actor, parsed.data, now);
+}

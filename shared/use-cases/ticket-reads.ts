@@ -1,0 +1,43 @@
+// Operator reads of one ticket: the ticket with its client (C8 summary), its history (M5) and what changed since a
+// sequence number (sync), each behind the same visibility rule (L1).
+import type { OperatorActor } from '../domain/actors';
+import { authorizeTicket } from '../domain/policy';
+import type { Ticket } from '../domain/ticket-rules';
+import { getClient } from '../store/clients';
+import { keys } from '../store/keys';
+import { type HistoryEntry, historyPage, type Message, messagesAfter } from '../store/messages';
+import type { Page } from '../store/pagination';
+import { getOperatorCounters, getTicket, type OperatorCounters } from '../store/tickets';
+
+export async function viewTicket(actor: OperatorActor, ticketId: string) {
+  const ticket = await getTicket(ticketId);
+  authorizeTicket(actor, 'ticket.view', ticket);
+  const client = await getClient(ticket.clientId);
+  return { ticket, client };
+}
+
+export async function ticketHistory(
+  actor: OperatorActor,
+  ticketId: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<HistoryEntry>> {
+  const ticket = await getTicket(ticketId);
+  authorizeTicket(actor, 'ticket.view', ticket);
+  return historyPage(ticket.clientId, keys.ticketMessagesPrefix(ticket.number), { ...page, viewer: 'operator' });
+}
+
+/** Everything a front end missed on one ticket: the ticket as it is now and every message after `afterSeq`. */
+export async function syncTicket(
+  actor: OperatorActor,
+  ticketId: string,
+  afterSeq: number,
+): Promise<{ ticket: Ticket; messages: Message[] }> {
+  const ticket = await getTicket(ticketId);
+  authorizeTicket(actor, 'ticket.view', ticket);
+  if (afterSeq >= ticket.seq) return { ticket, messages: [] };
+  return { ticket, messages: await messagesAfter(ticket.clientId, ticket.number, afterSeq) };
+}
+
+export function countersOf(actor: OperatorActor): Promise<OperatorCounters> {
+  return getOperatorCounters(actor.operatorId);
+}

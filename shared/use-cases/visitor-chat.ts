@@ -1,0 +1,69 @@
+// A widget visitor's side of the chat (CH1 widget, C3, M11): send into its own continuous chat, read it back (no
+// system notes, no tickets), and tell operators it is typing.
+import * as z from 'zod';
+import type { VisitorActor } from '../domain/actors';
+import { describeIssues, invalid, notFound } from '../domain/errors';
+import { validateText } from '../domain/ticket-rules';
+import { pushToAudiences } from '../realtime/fanout';
+import { ticketAudiences, visitorView } from '../realtime/ticket-events';
+import { getClient } from '../store/clients';
+import { historyPage } from '../store/messages';
+import { MAX_PAGE_SIZE } from '../store/pagination';
+import { readClientHead } from '../store/tickets';
+import { ingestClientMessage } from './ingest';
+
+export const visitorActions = {
+  'chat.send': z.strictObject({ text: z.string().max(20_000, 'is far longer than 2000 characters') }),
+  'chat.history': z.strictObject({
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
+    cursor: z.string().min(1).max(2048).optional(),
+  }),
+  'chat.typing': z.strictObject({ typing: z.boolean().default(true) }),
+};
+
+export type VisitorActionName = keyof typeof visitorActions;
+export const VISITOR_ACTION_NAMES = Object.keys(visitorActions) as VisitorActionName[];
+
+export async function runVisitorAction(
+  visitor: VisitorActor,
+  name: VisitorActionName,
+  input: Record<string, unknown>,
+  now: Date,
+): Promise<unknown> {
+  const parsed = visitorActions[name].safeParse(input);
+  if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+  const client = await getClient(visitor.clientId);
+  if (!client) throw notFound('This chat no longer exists; start a new session.');
+  switch (name) {
+    case 'chat.send': {
+      const { text } = parsed.data as { text: string };
+      const result = await ingestClientMessage({
+        channelId: client.channelId,
+        externalUserId: client.externalId,
+        name: client.originalName,
+        clientType: client.type,
+        kind: 'text',
+        text: validateText(text),
+        receivedAt: now,
+      });
+      return result.message ? visitorView(result.message) : { duplicate: true };
+    }
+    case 'chat.history': {
+      const page = parsed.data as { limit: number; cursor?: string };
+      const history = await historyPage(client.clientId, 'M#', { ...page, viewer: 'visitor' });
+      return { ...history, items: history.items.map(visitorView) };
+    }
+    case 'chat.typing': {
+      const { typing } = parsed.data as { typing: boolean };
+      const { latest } = await readClientHead(client.clientId);
+      if (latest && latest.status !== 'closed') {
+        await pushToAudiences(ticketAudiences(latest), {
+          type: 'event',
+          event: 'client.typing',
+          data: { clientId: client.clientId, ticketId: latest.ticketId, typing },
+        });
+      }
+      return { typing };
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
 import { repoRoot } from './lambda-runtime';
-import { assertPortFree } from './ports';
+import { assertFetchablePorts, assertPortFree } from './ports';
 import { type S3Local, startS3Local } from './s3-local';
 import { type LocalScheduler, startScheduler } from './scheduler';
 import { type DemoTenant, seedDemoTenant } from './seed';
@@ -71,6 +71,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? console.log;
   const ports = portsOf(options.portBase);
+  // Every printed token would be refused: the stack verifies tokens by fetching its own keys.
+  assertFetchablePorts(ports, options.portBase);
   for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what, host);
   const dataDir = path.join(repoRoot, '.local-data');
 

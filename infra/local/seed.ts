@@ -4,11 +4,11 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
-import { createCategory } from '../../shared/store/categories';
-import { createChannel, updateChannel } from '../../shared/store/channels';
-import { createGroup } from '../../shared/store/groups';
 import { keys } from '../../shared/store/keys';
 import { insertOperator } from '../../shared/store/operators';
+import { createCategory } from '../../shared/use-cases/admin/categories';
+import { createChannel, updateChannel } from '../../shared/use-cases/admin/channels';
+import { createGroup } from '../../shared/use-cases/admin/groups';
 
 export interface DemoTenant {
   groups: { firstLine: string; secondLine: string };

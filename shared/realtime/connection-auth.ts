@@ -55,8 +55,7 @@ export async function authenticateConnection(
 
 async function admitVisitor(channelId: string, from: HandshakeOrigin): Promise<void> {
   const channel = await getChannel(channelId);
-  if (!channel || channel.kind !== 'widget' || !channel.enabled)
-    throw unauthorized('This chat is no longer available.');
+  if (channel?.kind !== 'widget' || !channel.enabled) throw unauthorized('This chat is no longer available.');
   if (from.sourceIp && isBlocked(channel.settings.blockedIps ?? [], from.sourceIp)) {
     throw forbidden('Chat is not available from this address.');
   }

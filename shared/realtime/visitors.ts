@@ -48,7 +48,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 export async function startVisitorSession(input: StartSessionInput): Promise<VisitorSession> {
   const { channel, now } = input;
-  if (!channel || channel.kind !== 'widget' || !channel.enabled) throw notFound('No such widget channel.');
+  if (channel?.kind !== 'widget' || !channel.enabled) throw notFound('No such widget channel.');
   if (isBlocked(channel.settings.blockedIps ?? [], input.sourceIp)) throw forbidden('Chat is not available.');
   await consumeRate(
     { scope: 'widget-session', limit: input.sessionsPerIpPerMinute, windowSeconds: 60 },

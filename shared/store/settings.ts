@@ -1,13 +1,10 @@
 // Deployment settings (O4): auto-close periods (T11), SLA thresholds (S1), privacy consent (P1), limits (M4) and
-// outbound start by phone (CH4) — one item, read with defaults filled in, replaced as a whole after validation.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+// outbound start by phone (CH4) — one item, read with defaults filled in. Its schema and the per-channel lookups live
+// here; replacing it is an admin use case (shared/use-cases/admin/settings.ts).
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Actor } from '../domain/actors';
-import { invalid } from '../domain/errors';
-import { requireAdmin } from '../domain/policy';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { missingChannels } from './channels';
 import { keys } from './keys';
 
 export const SLA_STEP_SECONDS = 30;
@@ -139,32 +136,4 @@ export async function readSettings(): Promise<Settings> {
   const { Item } = await dynamo().send(new GetCommand({ TableName: readConfig().tableName, Key: keys.settings() }));
   // Stored documents were validated on write; parsing fills in defaults added since.
   return Item ? settingsSchema.parse(Item.settings) : DEFAULT_SETTINGS;
-}
-
-// Admin use cases (O4): each requires an admin before anything else.
-
-export async function showSettings(actor: Actor): Promise<Settings> {
-  requireAdmin(actor);
-  return readSettings();
-}
-
-export async function replaceSettings(actor: Actor, settings: Settings, now = new Date()): Promise<Settings> {
-  const admin = requireAdmin(actor);
-  const missing = await missingChannels(channelIdsIn(settings));
-  if (missing.length > 0) {
-    throw invalid(`channel ${missing.map((id) => `'${id}'`).join(', ')} does not exist`, { channelIds: missing });
-  }
-  await dynamo().send(
-    new PutCommand({
-      TableName: readConfig().tableName,
-      Item: {
-        ...keys.settings(),
-        type: 'settings',
-        settings,
-        updatedAt: now.toISOString(),
-        updatedBy: admin.operatorId,
-      },
-    }),
-  );
-  return settings;
 }

@@ -34,7 +34,7 @@ export async function startByPhone(
   if (!settings.outboundByPhone.whatsapp) {
     throw forbidden('Starting dialogs by phone number is switched off in the settings (outboundByPhone.whatsapp).');
   }
-  if (!channel || channel.kind !== 'whatsapp' || !channel.enabled) throw notFound('No such WhatsApp channel.');
+  if (channel?.kind !== 'whatsapp' || !channel.enabled) throw notFound('No such WhatsApp channel.');
   const phone = phoneOf(input.phone);
   const clientId = clientIdFor(channel.channelId, phone);
   await createClientIfNew(clientId, channel.channelId, phone, now);

@@ -6,8 +6,8 @@ import WebSocket from 'ws';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { apiSignatureHeaders, verifyApiSignature } from '../../shared/channels/api';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { createChannel } from '../../shared/store/channels';
 import type { Operator } from '../../shared/store/operators';
+import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { type Channel, updateChannel } from '../../shared/store/channels';
+import type { Channel } from '../../shared/store/channels';
+import { updateChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 

@@ -23,13 +23,13 @@ import { deliverOperatorMessage, NOT_ASSIGNED_REASON } from '../../shared/channe
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo, resetClients, s3 } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
-import { createChannel, updateChannel } from '../../shared/store/channels';
 import { clientIdFor, getClient } from '../../shared/store/clients';
-import { createGroup } from '../../shared/store/groups';
 import { keys } from '../../shared/store/keys';
 import { historyPage, type Message, newMessageId, putMessage } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { getTicket, readClientHead } from '../../shared/store/tickets';
+import { createChannel, updateChannel } from '../../shared/use-cases/admin/channels';
+import { createGroup } from '../../shared/use-cases/admin/groups';
 import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { httpEvent, lambdaContext } from '../support/http-event';

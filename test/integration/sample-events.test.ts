@@ -4,9 +4,9 @@ import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/lambda-runtime';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { createChannel } from '../../shared/store/channels';
-import { createGroup } from '../../shared/store/groups';
 import { scheduleTimer } from '../../shared/store/timers';
+import { createChannel } from '../../shared/use-cases/admin/channels';
+import { createGroup } from '../../shared/use-cases/admin/groups';
 import { useTestTable } from '../support/table';
 
 const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(repoRoot, 'events', file), 'utf8')) as T;

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { httpRoutes } from '../../infra/routes';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { createCategory } from '../../shared/store/categories';
-import { createChannel } from '../../shared/store/channels';
 import { actorOf, type Operator } from '../../shared/store/operators';
 import { DEFAULT_SETTINGS } from '../../shared/store/settings';
+import { createCategory } from '../../shared/use-cases/admin/categories';
+import { createChannel } from '../../shared/use-cases/admin/channels';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import {

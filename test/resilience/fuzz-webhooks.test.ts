@@ -7,7 +7,7 @@ import { hmacSha256 } from '../../shared/channels/signatures';
 import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
 import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { type ChannelInput, createChannel } from '../../shared/store/channels';
+import { type ChannelInput, createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, startAuthGateway } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { emptyKnownIds, generatorsFor, mutationsOf } from './generators';

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSignatureHeaders } from '../../shared/channels/api';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { createChannel } from '../../shared/store/channels';
 import type { Operator } from '../../shared/store/operators';
+import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { captureConsole, connectOperator, invariantViolations, type Peer, scanTable, sleep } from './harness';

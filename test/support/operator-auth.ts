@@ -4,9 +4,11 @@ import { type GatewayOptions, type LocalGateway, startGateway } from '../../infr
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from '../../infra/local/token-issuer';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { type Channel, channelCreateSchema, createChannel, getChannel } from '../../shared/store/channels';
-import { createGroup, type Group } from '../../shared/store/groups';
+import { type Channel, getChannel } from '../../shared/store/channels';
+import type { Group } from '../../shared/store/groups';
 import { insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
+import { channelCreateSchema, createChannel } from '../../shared/use-cases/admin/channels';
+import { createGroup } from '../../shared/use-cases/admin/groups';
 
 export interface AuthGateway {
   gateway: LocalGateway;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { describeIssues } from '../../shared/domain/errors';
-import { channelCreateSchema, channelSettingsSchema } from '../../shared/store/channels';
+import { channelSettingsSchema } from '../../shared/store/channels';
 import {
   autoCloseMinutesFor,
   consentRequiredFor,
@@ -11,6 +11,7 @@ import {
   settingsSchema,
   slaThresholdsFor,
 } from '../../shared/store/settings';
+import { channelCreateSchema } from '../../shared/use-cases/admin/channels';
 
 /** 'ok' or the message the API would answer with (400 `invalid`). */
 function verdict(schema: z.ZodType, input: unknown): string {

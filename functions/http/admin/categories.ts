@@ -5,7 +5,7 @@ import {
   deleteCategory,
   listCategories,
   renameCategory,
-} from '../../../shared/store/categories';
+} from '../../../shared/use-cases/admin/categories';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

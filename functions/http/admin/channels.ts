@@ -1,4 +1,6 @@
 // Admin API for channels (CH1, O4): list (optionally by kind), create, show, update, and rotate the webhook secret.
+
+import { pageRequestOf } from '../../../shared/store/pagination';
 import {
   channelCreateSchema,
   channelUpdateSchema,
@@ -7,8 +9,7 @@ import {
   rotateChannelSecret,
   showChannel,
   updateChannel,
-} from '../../../shared/store/channels';
-import { pageRequestOf } from '../../../shared/store/pagination';
+} from '../../../shared/use-cases/admin/channels';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

@@ -1,4 +1,6 @@
 // Admin API for groups (O2, O4): list, create, show (with its operators), rename or change strategy, delete if unused.
+
+import { pageRequestOf } from '../../../shared/store/pagination';
 import {
   createGroup,
   deleteGroup,
@@ -7,8 +9,7 @@ import {
   listGroups,
   showGroup,
   updateGroup,
-} from '../../../shared/store/groups';
-import { pageRequestOf } from '../../../shared/store/pagination';
+} from '../../../shared/use-cases/admin/groups';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

@@ -1,13 +1,13 @@
 // Admin API for operators (O1, O2, O4): list, create (with login), show, and update role, groups, capacity or enabled.
+import { operatorCreateSchema } from '../../../shared/store/operators';
+import { pageRequestOf } from '../../../shared/store/pagination';
 import {
   createOperator,
   listOperators,
-  operatorCreateSchema,
   operatorUpdateSchema,
   showOperator,
   updateOperator,
-} from '../../../shared/store/operators';
-import { pageRequestOf } from '../../../shared/store/pagination';
+} from '../../../shared/use-cases/admin/operators';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey, pathParameter } from '../../adapters/http-resource';
 

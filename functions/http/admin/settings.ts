@@ -1,5 +1,6 @@
 // Admin API for deployment settings (O4, S1, P1, T11, M4, CH4): read with defaults, replace as a whole.
-import { replaceSettings, settingsSchema, showSettings } from '../../../shared/store/settings';
+import { settingsSchema } from '../../../shared/store/settings';
+import { replaceSettings, showSettings } from '../../../shared/use-cases/admin/settings';
 import { adminRoute, noBody } from '../../adapters/http';
 import { byRouteKey } from '../../adapters/http-resource';
 

@@ -1,0 +1,252 @@
+// Channel administration (CH1, O4): list (optionally by kind), create, show, update, rotate the webhook secret. Each
+// requires an admin first; the webhook secret is returned only by the responses that create or rotate it.
+import { randomBytes } from 'node:crypto';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import type { Actor } from '../../domain/actors';
+import { describeIssues, invalid, notFound } from '../../domain/errors';
+import { displayName, requiredString } from '../../domain/fields';
+import { newId } from '../../domain/ids';
+import { requireAdmin } from '../../domain/policy';
+import { dynamo } from '../../platform/aws-clients';
+import { readConfig } from '../../platform/config';
+import {
+  apiSettingsSchema,
+  CHANNEL_KINDS,
+  type Channel,
+  type ChannelKind,
+  type ChannelView,
+  channelOverridesSchema,
+  channelSettingsSchema,
+  getChannel,
+  telegramSettingsSchema,
+  toChannel,
+  viewOf,
+  whatsappSettingsSchema,
+  widgetSettingsSchema,
+} from '../../store/channels';
+import { channelReferenceStep } from '../../store/groups';
+import { keys } from '../../store/keys';
+import { decodeCursor, type Page, type PageRequest, pageOf } from '../../store/pagination';
+import {
+  isConditionFailure,
+  StaleRecord,
+  transactWrite,
+  versionCondition,
+  withFreshRead,
+} from '../../store/transactions';
+
+const common = {
+  name: displayName(),
+  defaultGroupId: requiredString().min(1, 'is required').max(100, 'is not a group id'),
+  enabled: z.boolean().default(true),
+  overrides: channelOverridesSchema.partial().default({}),
+};
+
+export const channelCreateSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...common, kind: z.literal('widget'), settings: widgetSettingsSchema }),
+  z.strictObject({ ...common, kind: z.literal('telegram'), settings: telegramSettingsSchema }),
+  z.strictObject({ ...common, kind: z.literal('whatsapp'), settings: whatsappSettingsSchema }),
+  z.strictObject({ ...common, kind: z.literal('api'), settings: apiSettingsSchema }),
+]);
+
+/** The kind cannot change; `settings` is merged into the stored settings and the result validated for the kind. */
+export const channelUpdateSchema = z
+  .strictObject({
+    name: displayName().optional(),
+    defaultGroupId: requiredString().min(1, 'is required').max(100, 'is not a group id').optional(),
+    enabled: z.boolean().optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    /** Replaces the overrides as a whole: `{}` clears them. */
+    overrides: channelOverridesSchema.partial().optional(),
+  })
+  .refine(
+    (patch) => Object.keys(patch).length > 0,
+    'send at least one of name, defaultGroupId, enabled, settings, overrides',
+  );
+
+export type ChannelInput = z.output<typeof channelCreateSchema>;
+export type ChannelPatch = z.output<typeof channelUpdateSchema>;
+
+export async function listChannels(
+  actor: Actor,
+  page: PageRequest,
+  kind: string | undefined,
+): Promise<Page<ChannelView>> {
+  requireAdmin(actor);
+  if (kind !== undefined && !CHANNEL_KINDS.includes(kind as ChannelKind)) {
+    throw invalid(`kind: must be one of ${CHANNEL_KINDS.join(', ')}`);
+  }
+  const listing = keys.channels();
+  const ofKind = kind === undefined ? undefined : keys.channelsOfKind(kind);
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: ofKind ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': listing.gsi1pk, ...(ofKind ? { ':prefix': ofKind.gsi1skPrefix } : {}) },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, listing, ofKind && { name: 'gsi1sk', prefix: ofKind.gsi1skPrefix }),
+    }),
+  );
+  return pageOf(
+    (result.Items ?? []).map((item) => viewOf(toChannel(item))),
+    result.LastEvaluatedKey,
+  );
+}
+
+export async function showChannel(actor: Actor, channelId: string): Promise<ChannelView> {
+  requireAdmin(actor);
+  return viewOf(await requireChannel(channelId));
+}
+
+/** The one response that carries the webhook secret: the admin configures the channel's sender with it now. */
+export async function createChannel(
+  actor: Actor,
+  input: ChannelInput,
+  now = new Date(),
+): Promise<ChannelView & { webhookSecret: string }> {
+  requireAdmin(actor);
+  const channelId = newId('ch');
+  const channel = {
+    ...input,
+    channelId,
+    webhookSecret: newWebhookSecret(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  } satisfies Channel;
+  await transactWrite([
+    {
+      item: {
+        Put: {
+          TableName: readConfig().tableName,
+          Item: {
+            ...keys.channel(channelId),
+            ...keys.channelListing(channel.kind, channelId),
+            type: 'channel',
+            ...channel,
+            version: 1,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    },
+    channelReferenceStep(channel.defaultGroupId, 1, 'defaultGroupId'),
+  ]);
+  return { ...viewOf(channel), webhookSecret: channel.webhookSecret };
+}
+
+export async function updateChannel(
+  actor: Actor,
+  channelId: string,
+  patch: ChannelPatch,
+  now = new Date(),
+): Promise<ChannelView> {
+  requireAdmin(actor);
+  return withFreshRead(async () => {
+    const { channel: stored, version } = await readChannelItem(channelId);
+    const parsed = channelSettingsSchema.safeParse({
+      kind: stored.kind,
+      settings: { ...stored.settings, ...patch.settings },
+    });
+    if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+    const next = {
+      ...stored,
+      ...parsed.data,
+      name: patch.name ?? stored.name,
+      defaultGroupId: patch.defaultGroupId ?? stored.defaultGroupId,
+      enabled: patch.enabled ?? stored.enabled,
+      overrides: patch.overrides ?? stored.overrides,
+      updatedAt: now.toISOString(),
+    } satisfies Channel;
+    const condition = versionCondition(version);
+    const groupChanged = next.defaultGroupId !== stored.defaultGroupId;
+    await transactWrite([
+      {
+        item: {
+          Update: {
+            TableName: readConfig().tableName,
+            Key: keys.channel(channelId),
+            UpdateExpression:
+              'SET #name = :name, #defaultGroupId = :group, #enabled = :enabled, #settings = :settings, ' +
+              '#overrides = :overrides, #updatedAt = :updatedAt, version = :nextVersion',
+            ConditionExpression: `attribute_exists(pk) AND ${condition.expression}`,
+            ExpressionAttributeNames: {
+              '#name': 'name',
+              '#defaultGroupId': 'defaultGroupId',
+              '#enabled': 'enabled',
+              '#settings': 'settings',
+              '#overrides': 'overrides',
+              '#updatedAt': 'updatedAt',
+            },
+            ExpressionAttributeValues: {
+              ':name': next.name,
+              ':group': next.defaultGroupId,
+              ':enabled': next.enabled,
+              ':settings': next.settings,
+              ':overrides': next.overrides,
+              ':updatedAt': next.updatedAt,
+              ':nextVersion': version + 1,
+              ...condition.values,
+            },
+          },
+        },
+        onConditionFailed: () => new StaleRecord(),
+      },
+      ...(groupChanged
+        ? [
+            channelReferenceStep(next.defaultGroupId, 1, 'defaultGroupId'),
+            channelReferenceStep(stored.defaultGroupId, -1, 'defaultGroupId'),
+          ]
+        : []),
+    ]);
+    return viewOf(next);
+  });
+}
+
+/** Issues a new webhook secret; the old one stops working at once. */
+export async function rotateChannelSecret(
+  actor: Actor,
+  channelId: string,
+  now = new Date(),
+): Promise<{ channelId: string; webhookSecret: string }> {
+  requireAdmin(actor);
+  const webhookSecret = newWebhookSecret();
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: readConfig().tableName,
+        Key: keys.channel(channelId),
+        UpdateExpression: 'SET webhookSecret = :secret, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':secret': webhookSecret, ':now': now.toISOString() },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw channelNotFound(channelId);
+    throw error;
+  }
+  return { channelId, webhookSecret };
+}
+
+async function requireChannel(channelId: string): Promise<Channel> {
+  const channel = await getChannel(channelId);
+  if (!channel) throw channelNotFound(channelId);
+  return channel;
+}
+
+async function readChannelItem(channelId: string): Promise<{ channel: Channel; version: number }> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.channel(channelId), ConsistentRead: true }),
+  );
+  if (!Item) throw channelNotFound(channelId);
+  return { channel: toChannel(Item), version: (Item.version as number | undefined) ?? 0 };
+}
+
+function newWebhookSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function channelNotFound(channelId: string) {
+  return notFound(`Channel '${channelId}' does not exist.`);
+}

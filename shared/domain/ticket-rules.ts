@@ -1,8 +1,14 @@
-// The ticket state machine (T1–T10): pure decisions over plain data. Given a ticket, a command, the actor and the
-// time, it returns the changes to write and the timeline entry to record, or throws a typed error. No I/O here.
+// The ticket state machine (T4–T8, T10): operator commands on a ticket as pure decisions over plain data. Given a
+// ticket, a command, the actor and the time, it returns the changes to write and the timeline entry to record, or
+// throws a typed error. No I/O here. The other changes have modules of their own beside it: ticket-open (T1, T3,
+// T9), client-message (T1, C6), operator-reply (M2, M6), blacklist (C6), pin (C5), auto-close (T11).
 import type { OperatorActor } from './actors';
 import { conflict, invalid } from './errors';
 import { authorizeAssignTarget, authorizeTicket, type TicketStatus } from './policy';
+import { changeOf, nextSeq, type TicketChange } from './ticket-change';
+
+export { AUTO_CLOSE_TIMER, type AutoClosePeriods, autoCloseDue, decideAutoClose } from './auto-close';
+export { applyDecision, type TicketChange, ticketChange } from './ticket-change';
 
 export interface Ticket {
   ticketId: string;
@@ -26,7 +32,10 @@ export interface Ticket {
   /** T12: client messages not yet read by operators. */
   unreadCount: number;
   messageCount: number;
-  /** Bumped by every change; events carry it so front ends detect gaps. */
+  /**
+   * R2: bumped by every change, by one per message or note it adds; events carry it so front ends detect gaps and
+   * `sync` returns everything after the last one they saw.
+   */
   seq: number;
 }
 
@@ -73,7 +82,7 @@ const noAssignee = (ticket: Ticket) => ticket.assigneeId === undefined;
 export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorActor, now: Date): Decision {
   const at = now.toISOString();
   const expect = { status: ticket.status, assigneeId: ticket.assigneeId, seq: ticket.seq };
-  const base = { seq: ticket.seq + 1 };
+  const base = { seq: nextSeq(ticket) };
   const moved = { ...base, statusChangedAt: at };
   switch (command.type) {
     case 'take': {
@@ -178,33 +187,12 @@ export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorAc
   }
 }
 
-export function applyDecision(ticket: Ticket, changes: Partial<Ticket>, removes: ReadonlyArray<keyof Ticket>): Ticket {
-  const next: Record<string, unknown> = { ...ticket, ...changes };
-  for (const field of removes) delete next[field];
-  return next as unknown as Ticket;
+/** An operator command as a ticket change: the next ticket, its timeline note (T10) and its counter moves (T12). */
+export function decideCommand(ticket: Ticket, command: TicketCommand, actor: OperatorActor, now: Date): TicketChange {
+  return changeOf(ticket, decide(ticket, command, actor, now), actor, now);
 }
 
-/** T11: the timer's view of a ticket — closes it when the silence has lasted long enough. */
-export function decideAutoClose(
-  ticket: Ticket,
-  periods: { inProgressMinutes: number; unassignedDays: number },
-  now: Date,
-): Decision | undefined {
-  if (ticket.status === 'closed') return undefined;
-  const silentMs = now.getTime() - Date.parse(ticket.lastMessageAt);
-  const limitMs =
-    ticket.status === 'in_progress' ? periods.inProgressMinutes * 60_000 : periods.unassignedDays * 86_400_000;
-  if (silentMs < limitMs) return undefined;
-  const at = now.toISOString();
-  return {
-    changes: { seq: ticket.seq + 1, statusChangedAt: at, status: 'closed', closedAt: at, unreadCount: 0 },
-    removes: [],
-    expect: { status: ticket.status, assigneeId: ticket.assigneeId, seq: ticket.seq },
-    note: { code: 'auto_closed', text: 'Ticket closed automatically after no messages', params: {} },
-  };
-}
-
-function requireOpen(ticket: Ticket): void {
+export function requireOpen(ticket: Ticket): void {
   if (ticket.status === 'closed') throw conflict('The ticket is closed.', { status: 'closed' });
 }
 

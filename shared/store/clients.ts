@@ -44,3 +44,67 @@ export async function getClient(clientId: string): Promise<ChatClient | undefine
     createdAt: Item.createdAt,
   };
 }
+
+/**
+ * C6: the client item's write that blacklists it (it joins the Blacklist tab); closing its open ticket `open` (T8)
+ * happens in the same write, so the client has no open ticket any more.
+ */
+export function blacklistClientStep(clientId: string, by: string, at: string, open: number | undefined) {
+  const listing = keys.blacklistListing(at, clientId);
+  const closing = open !== undefined;
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: `SET blacklisted = :yes, blacklistedAt = :at, blacklistedBy = :by, gsi1pk = :pk, gsi1sk = :sk${closing ? ' REMOVE openTicketNumber' : ''}`,
+      ConditionExpression: `attribute_not_exists(blacklisted)${closing ? ' AND openTicketNumber = :open' : ''}`,
+      ExpressionAttributeValues: {
+        ':yes': true,
+        ':at': at,
+        ':by': by,
+        ':pk': listing.gsi1pk,
+        ':sk': listing.gsi1sk,
+        ...(closing ? { ':open': open } : {}),
+      },
+    },
+  };
+}
+
+/** C6: the client leaves the blacklist (and the Blacklist tab). */
+export function unblockClientStep(clientId: string) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: 'REMOVE blacklisted, blacklistedAt, blacklistedBy, gsi1pk, gsi1sk',
+      ConditionExpression: 'blacklisted = :yes',
+      ExpressionAttributeValues: { ':yes': true },
+    },
+  };
+}
+
+/** C5: the client is pinned to an operator. */
+export function pinClientStep(clientId: string, operatorId: string) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: 'SET pinnedTo = :op',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':op': operatorId },
+    },
+  };
+}
+
+/** C5: the pin goes, only if it is still the one that was read. */
+export function unpinClientStep(clientId: string, pinnedTo: string) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: 'REMOVE pinnedTo',
+      ConditionExpression: 'pinnedTo = :op',
+      ExpressionAttributeValues: { ':op': pinnedTo },
+    },
+  };
+}

@@ -18,7 +18,7 @@
 // | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1..gsi4 list rows (below) | beside its client: one Query reads both |
 // | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |
 // | message           | CLIENT#<clientId>                | M#<ticket number>#<messageId> | —                      | time-ordered ids; client history = M# |
-// | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | atomic ADD; gaps possible on lost races |
+// | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | T2: lastNumber; moved inside the opening transaction (see below) |
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
 // | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL |
@@ -38,6 +38,13 @@
 // Audiences of a connection: its principal (`operator#<id>`, `visitor#<clientId>`), `staff` (supervisors and admins),
 // `group#<groupId>` per group of the operator, `ungrouped` (operators in no group see every unassigned ticket).
 //
+// Ticket numbers (T2) have no gaps from races: an opening reads the counter and takes `lastNumber + 1` in the same
+// transaction that writes the ticket, conditioned on the counter it read, so a lost first-message race, a duplicate
+// delivery (its dedupe guard fails) or a lost outbound start takes no number; it is decided again from a fresh read.
+// A gap can still appear: (1) P1 reserves a number when the consent request goes out; a client that never writes
+// again never opens that ticket; (2) a ticket number item is never deleted, so nothing else frees a number.
+// A crash between reading the counter and the transaction costs nothing (nothing was taken).
+//
 // Access patterns:
 // | pattern                                          | operation                                                     |
 // |--------------------------------------------------|---------------------------------------------------------------|
@@ -52,6 +59,8 @@
 // | verify visitor token / redeem connect code       | GetItem / conditional DeleteItem by hash                      |
 // | rate limit a subject                             | UpdateItem ADD count, condition count < limit                 |
 // | connection by id (disconnect, every frame)       | GetItem / TransactWrite delete of its items                   |
+// | next ticket number (T2)                          | GetItem COUNTER#ticket (consistent), then in the opening      |
+// |                                                  | transaction: Update lastNumber = n+1 if lastNumber = n        |
 // | client + its latest ticket (ingest, T1)          | Query pk=CLIENT#id, sk begins_with '#', Limit 2               |
 // | ticket by id / by number                         | GetItem (id encodes client and number) / GetItem TICKETNO#n   |
 // | ticket history, newest first (M5)                | Query pk=CLIENT#id, sk begins_with M#<number>#, descending    |

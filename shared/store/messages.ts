@@ -1,89 +1,23 @@
 // Messages (M2, M3, M5): time-ordered ids, items stored beside their client, and history pages newest first with
 // the "groups with the previous message" flag. System messages (T10) are for operators only.
-import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorActor } from '../domain/actors';
-import type { SystemNote, Ticket } from '../domain/ticket-rules';
+import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { keys } from './keys';
 import { decodeCursor, type Page, pageOf } from './pagination';
 import { queryItems } from './query';
 
-export type Author =
-  | { kind: 'client' }
-  | { kind: 'operator'; operatorId: string }
-  | { kind: 'system'; operatorId?: string }
-  | { kind: 'bot'; name: string };
-
-export type MessageKind = 'text' | 'image' | 'video' | 'audio' | 'document' | 'system';
-
-/** M3: operator → client delivery, in the order a message moves through it. */
-export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number] | 'failed';
-
-export interface Attachment {
-  name: string;
-  mimeType: string;
-  size: number;
-  key: string;
-}
-
-/** A1: channel media that could not be copied into S3 (too large, gone from the channel), so operators know of it. */
-export interface SkippedAttachment {
-  name: string;
-  reason: string;
-}
-
-export interface Message {
-  messageId: string;
-  ticketId: string;
-  ticketNumber: number;
-  clientId: string;
-  author: Author;
-  kind: MessageKind;
-  text?: string;
-  attachments?: Attachment[];
-  skippedAttachments?: SkippedAttachment[];
-  quote?: { messageId: string; preview: string };
-  /** Operator messages only. */
-  status?: DeliveryStatus;
-  failureReason?: string;
-  /** System messages: the structured timeline entry. */
-  note?: SystemNote;
-  /** The channel's own id for this message (dedupe, delivery reports). */
-  externalId?: string;
-  createdAt: string;
-  /** The ticket's sequence number this message was written with. */
-  seq: number;
-}
-
-let lastStamp = 0;
-let sameStampCount = 0;
-
-/** Time-ordered: base-36 milliseconds, a per-process counter for the same millisecond, then randomness. */
-export function newMessageId(now: Date): string {
-  const stamp = now.getTime();
-  sameStampCount = stamp === lastStamp ? sameStampCount + 1 : 0;
-  lastStamp = stamp;
-  return `${stamp.toString(36).padStart(9, '0')}${sameStampCount.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
-}
-
-/** T10: a movement as a timeline message, visible to operators only. */
-export function systemMessage(ticket: Ticket, note: SystemNote, actor: OperatorActor | undefined, now: Date): Message {
-  return {
-    messageId: newMessageId(now),
-    ticketId: ticket.ticketId,
-    ticketNumber: ticket.number,
-    clientId: ticket.clientId,
-    author: actor ? { kind: 'system', operatorId: actor.operatorId } : { kind: 'system' },
-    kind: 'system',
-    text: note.text,
-    note,
-    createdAt: now.toISOString(),
-    seq: ticket.seq,
-  };
-}
+export {
+  type Attachment,
+  type Author,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type Message,
+  type MessageKind,
+  newMessageId,
+  type SkippedAttachment,
+} from '../domain/messages';
 
 export function messageItem(message: Message): Record<string, unknown> {
   return { ...keys.message(message.clientId, message.ticketNumber, message.messageId), type: 'message', ...message };

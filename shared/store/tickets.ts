@@ -1,7 +1,9 @@
 // Tickets in the table: item mapping (with the sparse list rows each status puts the ticket in), reads, and the
 // transaction parts every ticket write shares (conditioned put, operator counter deltas).
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CounterDelta } from '../domain/counters';
 import { invalid, notFound } from '../domain/errors';
+import { ticketIdOf } from '../domain/ticket-open';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -24,7 +26,7 @@ export interface ClientRecord extends ChatClient {
   pendingTicketNumber?: number;
 }
 
-export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
+export { ticketIdOf };
 
 export function parseTicketId(ticketId: string): { clientId: string; number: number } {
   const dot = ticketId.lastIndexOf('.');
@@ -163,20 +165,6 @@ export function putTicketIfUnchanged(ticket: Ticket, expectedSeq: number | undef
   };
 }
 
-/** Ticket numbers (T2): an atomic counter. A lost race may skip a number; numbers stay unique and increasing. */
-export async function allocateTicketNumber(): Promise<number> {
-  const { Attributes } = await dynamo().send(
-    new UpdateCommand({
-      TableName: readConfig().tableName,
-      Key: keys.ticketCounter(),
-      UpdateExpression: 'ADD lastNumber :one',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return Attributes?.lastNumber as number;
-}
-
 /** T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. */
 export function markClientOpenTicket(clientId: string, number: number) {
   return {
@@ -223,32 +211,7 @@ export function clearOpenTicket(ticket: Ticket) {
   };
 }
 
-export interface CounterDelta {
-  inProgress: number;
-  unreadTickets: number;
-}
-
-const hasUnreadAssigned = (ticket: Ticket | undefined): ticket is Ticket =>
-  ticket !== undefined && ticket.status === 'in_progress' && ticket.unreadCount > 0 && ticket.assigneeId !== undefined;
-
-/** T12: how a transition moves each operator's counters (in-progress tickets, tickets with unread messages). */
-export function counterDeltas(before: Ticket | undefined, after: Ticket): Map<string, CounterDelta> {
-  const deltas = new Map<string, CounterDelta>();
-  const add = (operatorId: string | undefined, field: keyof CounterDelta, by: number) => {
-    if (!operatorId) return;
-    const delta = deltas.get(operatorId) ?? { inProgress: 0, unreadTickets: 0 };
-    delta[field] += by;
-    deltas.set(operatorId, delta);
-  };
-  if (before?.status === 'in_progress') add(before.assigneeId, 'inProgress', -1);
-  if (after.status === 'in_progress') add(after.assigneeId, 'inProgress', 1);
-  if (hasUnreadAssigned(before)) add(before.assigneeId, 'unreadTickets', -1);
-  if (hasUnreadAssigned(after)) add(after.assigneeId, 'unreadTickets', 1);
-  for (const [operatorId, delta] of deltas) {
-    if (delta.inProgress === 0 && delta.unreadTickets === 0) deltas.delete(operatorId);
-  }
-  return deltas;
-}
+export { type CounterDelta, counterDeltas } from '../domain/counters';
 
 /** Transaction parts applying counter deltas; `capacityOf` adds T3's capacity check for automatic routing. */
 export function counterUpdates(

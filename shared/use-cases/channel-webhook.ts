@@ -110,18 +110,22 @@ async function ingestEvent(
       skippedAttachments.push({ name: error.fileName, reason: error.reason });
     }
   }
-  const result = await ingestClientMessage({
-    channelId: channel.channelId,
-    externalUserId: event.externalUserId,
-    name: event.name,
-    clientType: driver.clientType,
-    kind: kindOf(event.kind, attachments),
-    ...(event.text ? { text: event.text } : {}),
-    ...(attachments.length ? { attachments } : {}),
-    ...(skippedAttachments.length ? { skippedAttachments } : {}),
-    externalMessageId: event.externalMessageId,
-    receivedAt: event.at,
-  });
+  const result = await ingestClientMessage(
+    {
+      channelId: channel.channelId,
+      externalUserId: event.externalUserId,
+      name: event.name,
+      clientType: driver.clientType,
+      kind: kindOf(event.kind, attachments),
+      ...(event.text ? { text: event.text } : {}),
+      ...(attachments.length ? { attachments } : {}),
+      ...(skippedAttachments.length ? { skippedAttachments } : {}),
+      externalMessageId: event.externalMessageId,
+      receivedAt: event.at,
+    },
+    // Read once for this request: verification needed it, routing and auto-close periods use it again.
+    { channel },
+  );
   return !result.duplicate;
 }
 

@@ -6,7 +6,7 @@ import { channelDrivers } from '../channels/drivers';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { getChannel } from '../store/channels';
+import { type Channel, getChannel } from '../store/channels';
 import { keys } from '../store/keys';
 import type { Message } from '../store/messages';
 import { readClientHead } from '../store/tickets';
@@ -16,8 +16,12 @@ export interface ConsentRequest {
   channelId: string;
 }
 
-export async function deliverConsentRequest({ message, channelId }: ConsentRequest): Promise<void> {
-  const [channel, head] = await Promise.all([getChannel(channelId), readClientHead(message.clientId)]);
+/** `channel`: the request has read it already (ingest), so it is not read again. */
+export async function deliverConsentRequest({ message, channelId }: ConsentRequest, known?: Channel): Promise<void> {
+  const [channel, head] = await Promise.all([
+    known?.channelId === channelId ? known : getChannel(channelId),
+    readClientHead(message.clientId),
+  ]);
   const driver = channel ? channelDrivers[channel.kind] : undefined;
   if (!channel || !head.client || !driver) return;
   // The dialog has no ticket yet; drivers address the client, the reserved number only names where it will live.

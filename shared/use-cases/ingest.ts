@@ -1,13 +1,16 @@
-// Ingest (T1, T3, T12, CH2): one normalized client message from any channel → client upserted, the open ticket found
-// or a new one opened and routed, the message stored, counters moved — in one transaction decided from one read, and
-// retried from a fresh read if anything changed meanwhile. Then the change is pushed to whoever may see it.
+// Ingest (T1, T3, T12, CH2, C6, P1): one normalized client message from any channel → client upserted, the open
+// ticket found or a new one opened and routed, the message stored, counters moved — decided by the state machine
+// from one read and written through the one ticket-change path in one transaction, retried from a fresh read if
+// anything changed meanwhile. Then the change is pushed to whoever may see it.
 
+import { decideBlacklistedMessage, decideClientMessage } from '../domain/client-message';
 import { notFound } from '../domain/errors';
+import { type MessageDraft, placeMessage } from '../domain/messages';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from '../domain/routing';
-import { previewOf, type SystemNote, type Ticket } from '../domain/ticket-rules';
+import { decideOpen, ticketIdOf } from '../domain/ticket-open';
+import type { Ticket } from '../domain/ticket-rules';
 import { readConfig } from '../platform/config';
 import { connectionIdsOf } from '../realtime/connections';
-import { publishTicketChange } from '../realtime/ticket-events';
 import { type Channel, getChannel } from '../store/channels';
 import { type ClientType, clientIdFor, clientItem } from '../store/clients';
 import { getGroup, operatorsOfGroup } from '../store/groups';
@@ -21,23 +24,20 @@ import {
   type SkippedAttachment,
 } from '../store/messages';
 import { getOperator } from '../store/operators';
-import { consentRequiredFor, readSettings } from '../store/settings';
+import { consentRequiredFor, readSettings, type Settings } from '../store/settings';
+import { counterMove, nextTicketNumber } from '../store/ticket-numbers';
 import {
-  allocateTicketNumber,
   type ClientRecord,
-  counterDeltas,
-  counterUpdates,
   getOperatorCounters,
   markClientConsented,
   markClientOpenTicket,
-  putTicketIfUnchanged,
   readClientHead,
   recordRoutedAt,
-  ticketIdOf,
 } from '../store/tickets';
-import { stale, type TransactStep, transactWrite, withFreshRead } from '../store/transactions';
-import { autoCloseTimerStep, periodsFor } from './auto-close';
+import { stale, type TransactStep, transactWrite } from '../store/transactions';
+import { periodsFor } from './auto-close';
 import { type ConsentRequest, deliverConsentRequest } from './consent';
+import { changeTicket, type Decided } from './ticket-change';
 
 export interface InboundMessage {
   channelId: string;
@@ -75,133 +75,139 @@ const INGEST_ATTEMPTS = 40;
 
 class DuplicateDelivery extends Error {}
 
-export async function ingestClientMessage(input: InboundMessage): Promise<IngestResult> {
+/** What the request has read already (the webhook reads its channel to verify it): read once, passed down. */
+export interface IngestContext {
+  channel?: Channel | undefined;
+  settings?: Settings | undefined;
+}
+
+export async function ingestClientMessage(input: InboundMessage, context: IngestContext = {}): Promise<IngestResult> {
   const clientId = clientIdFor(input.channelId, input.externalUserId);
+  const reads = requestReads(input.channelId, context);
   try {
-    const result = await withFreshRead(() => ingestOnce(clientId, input), INGEST_ATTEMPTS);
-    if ('blacklisted' in result)
-      return { duplicate: false, clientId, message: result.message, opened: false, blacklisted: true };
-    if ('consentRequest' in result) {
-      await deliverConsentRequest(result.consentRequest);
-      return { duplicate: false, clientId, message: result.message, opened: false, consentRequested: true };
+    const outcome = await changeTicket(() => decideIngest(clientId, input, reads), INGEST_ATTEMPTS);
+    switch (outcome.kind) {
+      case 'blacklisted':
+        return { duplicate: false, clientId, message: outcome.message, opened: false, blacklisted: true };
+      case 'consent':
+        await deliverConsentRequest(outcome.consentRequest, await reads.channel());
+        return { duplicate: false, clientId, message: outcome.message, opened: false, consentRequested: true };
+      case 'stored':
+        if (outcome.routedTo) await recordRoutedAt(outcome.routedTo, outcome.ticket.lastMessageAt);
+        return { duplicate: false, clientId, ticket: outcome.ticket, message: outcome.message, opened: outcome.opened };
     }
-    await publishTicketChange(result.before, result.ticket, result.messages);
-    return { duplicate: false, clientId, ticket: result.ticket, message: result.message, opened: !result.before };
   } catch (error) {
     if (error instanceof DuplicateDelivery) return { duplicate: true, clientId, opened: false };
     throw error;
   }
 }
 
-interface Written {
-  before: Ticket | undefined;
-  ticket: Ticket;
-  message: Message;
-  messages: Message[];
+type IngestOutcome =
+  | { kind: 'blacklisted'; message: Message }
+  | { kind: 'consent'; message: Message; consentRequest: ConsentRequest }
+  | { kind: 'stored'; ticket: Ticket; message: Message; opened: boolean; routedTo?: string };
+
+/** The channel and settings, each read at most once per request (and not at all when the caller has them). */
+function requestReads(channelId: string, context: IngestContext) {
+  let channel: Promise<Channel> | undefined;
+  let settings: Promise<Settings> | undefined;
+  return {
+    channel: () => {
+      channel ??=
+        context.channel?.channelId === channelId
+          ? Promise.resolve(context.channel)
+          : getChannel(channelId).then((found) => {
+              if (!found) throw notFound(`Channel ${channelId} does not exist.`);
+              return found;
+            });
+      return channel;
+    },
+    settings: () => {
+      settings ??= context.settings ? Promise.resolve(context.settings) : readSettings();
+      return settings;
+    },
+  };
 }
 
-async function ingestOnce(
+type RequestReads = ReturnType<typeof requestReads>;
+
+async function decideIngest(
   clientId: string,
   input: InboundMessage,
-): Promise<Written | { blacklisted: true; message: Message } | BeforeConsent> {
+  reads: RequestReads,
+): Promise<Decided<IngestOutcome>> {
   const head = await readClientHead(clientId);
-  if (head.client?.blacklisted) return storeBlacklisted(clientId, head.latest, input);
-  if (!head.client) {
-    const settings = await readSettings();
-    if (consentRequiredFor(settings, input.channelId)) return askConsent(clientId, input, settings.privacyConsent);
-  }
-  const now = input.receivedAt.toISOString();
-  const open = head.latest && head.latest.status !== 'closed' ? head.latest : undefined;
-  // P1: a client that was asked for consent already has its first messages under a reserved ticket number.
-  const pending = open ? undefined : head.client?.consent === 'requested' ? head.client.pendingTicketNumber : undefined;
-  const number = open?.number ?? pending ?? (await allocateTicketNumber());
-  const message = clientMessage(clientId, number, 0, input);
-  const steps: TransactStep[] = [];
-  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
-  const preview = previewOf(input.text ?? input.attachments?.[0]?.name ?? input.kind);
-
-  if (open) {
-    const ticket: Ticket = {
-      ...open,
-      seq: open.seq + 1,
-      lastMessageAt: now,
-      lastMessagePreview: preview,
-      lastMessageFromOperator: false,
-      unreadCount: open.unreadCount + 1,
-      messageCount: open.messageCount + 1,
+  const guards = input.externalMessageId
+    ? [dedupeStep(input.channelId, input.externalMessageId, input.receivedAt)]
+    : [];
+  const draft = clientMessage(input);
+  if (head.client?.blacklisted) {
+    if (!head.latest) return { result: { kind: 'blacklisted', message: await storeLoose(clientId, draft, guards) } };
+    const change = decideBlacklistedMessage(head.latest, draft);
+    return {
+      change,
+      extras: { guards },
+      silent: true,
+      result: { kind: 'blacklisted', message: change.messages[0] as Message },
     };
-    message.seq = ticket.seq;
-    steps.push(stale(putTicketIfUnchanged(ticket, open.seq)), stale(putMessage(message)));
-    steps.push(...counterUpdates(counterDeltas(open, ticket)).map(stale));
-    await transactWrite(steps);
-    return { before: open, ticket, message, messages: [message] };
+  }
+  if (!head.client && consentRequiredFor(await reads.settings(), input.channelId)) {
+    return { result: await askConsent(clientId, input, draft, (await reads.settings()).privacyConsent, guards) };
+  }
+  const open = head.latest && head.latest.status !== 'closed' ? head.latest : undefined;
+  if (open) {
+    const change = decideClientMessage(open, draft);
+    const message = change.messages[0] as Message;
+    return { change, extras: { guards }, result: { kind: 'stored', ticket: change.after, message, opened: false } };
   }
 
-  const channel = await getChannel(input.channelId);
-  if (!channel) throw notFound(`Channel ${input.channelId} does not exist.`);
-  const routing = await routeFor(head.client?.pinnedTo, channel);
-  const ticketId = ticketIdOf(clientId, number);
-  const ticket: Ticket = {
-    ticketId,
+  // P1: a client that was asked for consent already has its first messages under a reserved ticket number.
+  const pending = head.client?.consent === 'requested' ? head.client.pendingTicketNumber : undefined;
+  const channel = await reads.channel();
+  const [routing, next, periods] = await Promise.all([
+    routeFor(head.client?.pinnedTo, channel),
+    pending === undefined ? nextTicketNumber() : undefined,
+    periodsFor(channel, await reads.settings(), channel),
+  ]);
+  const number = pending ?? (next?.number as number);
+  const change = decideOpen({
+    client: { clientId, name: head.client?.name ?? input.name, channelId: input.channelId },
     number,
-    clientId,
-    clientName: head.client?.name ?? input.name,
-    channelId: input.channelId,
-    status: routing.status,
-    groupId: routing.groupId,
-    ...(routing.status === 'in_progress' ? { assigneeId: routing.assigneeId } : {}),
-    openedAt: now,
-    statusChangedAt: now,
-    lastMessageAt: now,
-    lastMessagePreview: preview,
-    lastMessageFromOperator: false,
+    routing,
+    message: draft,
     // Before consent the client wrote once and was answered by the consent request: both are in this ticket.
-    unreadCount: pending ? 2 : 1,
-    messageCount: pending ? 3 : 1,
-    seq: 2,
-  };
-  const opened: Message = {
-    messageId: newMessageId(input.receivedAt),
-    ticketId,
-    ticketNumber: number,
-    clientId,
-    author: { kind: 'system' },
-    kind: 'system',
-    text: openedText(routing),
-    note: openedNote(routing),
-    createdAt: now,
-    seq: 1,
-  };
-  message.seq = 2;
-  message.messageId = newMessageId(input.receivedAt);
-  steps.push(stale(putTicketIfUnchanged(ticket, undefined)), stale(clientStep(head.client, clientId, input, number)));
-  steps.push({
-    item: { Put: { TableName: table(), Item: { ...keys.ticketNumber(number), type: 'ticketNumber', clientId } } },
+    ...(pending !== undefined ? { earlier: { messages: 2, unread: 1, lastSeq: CONSENT_SEQS } } : {}),
+    now: input.receivedAt,
   });
-  steps.push(stale(putMessage(opened)), stale(putMessage(message)));
-  if (head.latest) {
-    // The previous ticket stops being the client's latest: it leaves its closer's Closed tab (L1).
-    steps.push(stale(putTicketIfUnchanged(head.latest, head.latest.seq, false)));
-  }
-  const capacity = routing.status === 'in_progress' && routing.reason !== 'pinned' ? routing.capacity : undefined;
-  steps.push(...counterUpdates(counterDeltas(undefined, ticket), () => capacity).map(stale));
-  steps.push(autoCloseTimerStep(ticket, await periodsFor(ticket)));
-  await transactWrite(steps);
-  if (routing.status === 'in_progress' && routing.reason !== 'pinned') await recordRoutedAt(routing.assigneeId, now);
-  return { before: undefined, ticket, message, messages: [opened, message] };
+  const routed = routing.status === 'in_progress' && routing.reason !== 'pinned' ? routing : undefined;
+  return {
+    change,
+    extras: {
+      guards,
+      client: clientStep(head.client, clientId, input, number),
+      ...(next ? { numberedFrom: next.from } : {}),
+      ...(head.latest ? { previous: head.latest } : {}),
+      ...(routed ? { capacity: routed.capacity ?? 0 } : {}),
+      autoClose: periods,
+      now: input.receivedAt,
+    },
+    result: {
+      kind: 'stored',
+      ticket: change.after,
+      message: change.messages[1] as Message,
+      opened: true,
+      ...(routed ? { routedTo: routed.assigneeId } : {}),
+    },
+  };
 }
 
-/** A client's message as stored; `seq` is the ticket's sequence number it is written with. */
-function clientMessage(clientId: string, ticketNumber: number, seq: number, input: InboundMessage): Message {
+/** A client's message as a decision drafts it. */
+function clientMessage(input: InboundMessage): MessageDraft {
   return {
     messageId: newMessageId(input.receivedAt),
-    ticketId: ticketIdOf(clientId, ticketNumber),
-    ticketNumber,
-    clientId,
     author: { kind: 'client' },
     kind: input.kind,
     createdAt: input.receivedAt.toISOString(),
-    seq,
     ...(input.text ? { text: input.text } : {}),
     ...(input.attachments?.length ? { attachments: input.attachments } : {}),
     ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
@@ -209,17 +215,11 @@ function clientMessage(clientId: string, ticketNumber: number, seq: number, inpu
   };
 }
 
-/**
- * C6: a blacklisted client's message is kept (in its latest ticket's history, without touching the ticket) so
- * nothing is lost if it is unblocked, but it opens nothing, routes nowhere and is pushed to nobody.
- */
-async function storeBlacklisted(clientId: string, latest: Ticket | undefined, input: InboundMessage) {
-  const number = latest?.number ?? 0;
-  const message = clientMessage(clientId, number, latest?.seq ?? 0, input);
-  const steps: TransactStep[] = [{ item: putMessage(message) }];
-  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
-  await transactWrite(steps);
-  return { blacklisted: true as const, message };
+/** C6: a blacklisted client with no ticket at all: its message is kept under ticket number 0, reaching nobody. */
+async function storeLoose(clientId: string, draft: MessageDraft, guards: TransactStep[]): Promise<Message> {
+  const message = placeMessage(draft, { ticketId: ticketIdOf(clientId, 0), number: 0, clientId }, 0);
+  await transactWrite([{ item: putMessage(message) }, ...guards]);
+  return message;
 }
 
 type Routed = RoutingDecision & { capacity?: number };
@@ -257,16 +257,6 @@ async function routeFor(pinnedTo: string | undefined, channel: Channel): Promise
   return { ...decision, capacity: present.find((c) => c.operatorId === decision.assigneeId)?.capacity ?? 0 };
 }
 
-function openedText(routing: RoutingDecision): string {
-  return routing.status === 'in_progress' ? 'Ticket opened and assigned' : 'Ticket opened';
-}
-
-function openedNote(routing: RoutingDecision): SystemNote {
-  const params: Record<string, string> = { groupId: routing.groupId, reason: routing.reason };
-  if (routing.status === 'in_progress') params.operatorId = routing.assigneeId;
-  return { code: 'opened', text: openedText(routing), params };
-}
-
 /** C1: a client first seen now, named as its channel names it (kept as the original name). */
 function newClientItem(clientId: string, input: InboundMessage): Record<string, unknown> {
   return clientItem({
@@ -296,10 +286,8 @@ function clientStep(client: ClientRecord | undefined, clientId: string, input: I
   return markClientOpenTicket(clientId, number);
 }
 
-interface BeforeConsent {
-  message: Message;
-  consentRequest: ConsentRequest;
-}
+/** P1: the messages written before the client agreed (its first message, the consent request) take seqs 1 and 2. */
+const CONSENT_SEQS = 2;
 
 /**
  * P1: a new client on a channel that asks for consent gets the consent text and policy link from the bot; its message
@@ -308,36 +296,45 @@ interface BeforeConsent {
 async function askConsent(
   clientId: string,
   input: InboundMessage,
+  draft: MessageDraft,
   consent: { text: string; policyUrl?: string | undefined },
-): Promise<BeforeConsent> {
-  const number = await allocateTicketNumber();
-  const message = clientMessage(clientId, number, 0, input);
-  const request: Message = {
-    messageId: newMessageId(input.receivedAt),
-    ticketId: ticketIdOf(clientId, number),
-    ticketNumber: number,
-    clientId,
-    author: { kind: 'bot', name: 'Switchboard' },
-    kind: 'text',
-    text: consent.policyUrl ? `${consent.text}\n${consent.policyUrl}` : consent.text,
-    status: 'queued',
-    createdAt: input.receivedAt.toISOString(),
-    seq: 0,
-  };
+  guards: TransactStep[],
+): Promise<IngestOutcome> {
+  const next = await nextTicketNumber();
+  const reserved = { ticketId: ticketIdOf(clientId, next.number), number: next.number, clientId };
+  const message = placeMessage(draft, reserved, 1);
+  const request = placeMessage(
+    {
+      messageId: newMessageId(input.receivedAt),
+      author: { kind: 'bot', name: 'Switchboard' },
+      kind: 'text',
+      text: consent.policyUrl ? `${consent.text}\n${consent.policyUrl}` : consent.text,
+      status: 'queued',
+      createdAt: input.receivedAt.toISOString(),
+    },
+    reserved,
+    CONSENT_SEQS,
+  );
   const steps: TransactStep[] = [
     stale({
       Put: {
         TableName: table(),
-        Item: { ...newClientItem(clientId, input), ticketCount: 0, consent: 'requested', pendingTicketNumber: number },
+        Item: {
+          ...newClientItem(clientId, input),
+          ticketCount: 0,
+          consent: 'requested',
+          pendingTicketNumber: next.number,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }),
+    stale(counterMove(next.from, next.number)),
     { item: putMessage(message) },
     { item: putMessage(request) },
+    ...guards,
   ];
-  if (input.externalMessageId) steps.push(dedupeStep(input.channelId, input.externalMessageId, input.receivedAt));
   await transactWrite(steps);
-  return { message, consentRequest: { message: request, channelId: input.channelId } };
+  return { kind: 'consent', message, consentRequest: { message: request, channelId: input.channelId } };
 }
 
 function dedupeStep(channelId: string, externalMessageId: string, at: Date): TransactStep {

@@ -5,9 +5,10 @@ import type { OperatorActor } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
 import { allCategories } from '../store/categories';
 import { MAX_PAGE_SIZE } from '../store/pagination';
-import { markClient } from './client-marks';
+import { blacklistClient, unblockClient } from './blacklist';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
+import { pinClient, unpinClient } from './pin';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listQuerySchema, listTickets } from './ticket-lists';
 import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
@@ -80,17 +81,15 @@ export const operatorActions = {
     return { ok: true };
   }),
   'client.blacklist': action(z.strictObject({ clientId }), (actor, input, now) =>
-    markClient(actor, input.clientId, { type: 'blacklist' }, now),
+    blacklistClient(actor, input.clientId, now),
   ),
   'client.unblock': action(z.strictObject({ clientId }), (actor, input, now) =>
-    markClient(actor, input.clientId, { type: 'unblock' }, now),
+    unblockClient(actor, input.clientId, now),
   ),
   'client.pin': action(z.strictObject({ clientId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
-    markClient(actor, input.clientId, { type: 'pin', operatorId: input.operatorId }, now),
+    pinClient(actor, input.clientId, input.operatorId, now),
   ),
-  'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) =>
-    markClient(actor, input.clientId, { type: 'unpin' }, now),
-  ),
+  'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) => unpinClient(actor, input.clientId, now)),
   counters: action(z.strictObject({}), (actor) => countersOf(actor)),
   categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
 } satisfies Record<string, OperatorAction<z.ZodType>>;

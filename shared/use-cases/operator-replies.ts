@@ -2,17 +2,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { deliverOperatorMessage } from '../channels/delivery';
 import type { OperatorActor } from '../domain/actors';
-import { conflict, notFound } from '../domain/errors';
+import { notFound } from '../domain/errors';
+import { decideRead, decideReply } from '../domain/operator-reply';
 import { authorizeTicket } from '../domain/policy';
 import { previewOf, type Ticket, validateText } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { pushToAudiences } from '../realtime/fanout';
-import { publishTicketChange, ticketAudiences } from '../realtime/ticket-events';
+import { ticketAudiences } from '../realtime/ticket-events';
 import { keys } from '../store/keys';
-import { type DeliveryStatus, type Message, newMessageId, putMessage, toMessage } from '../store/messages';
-import { counterDeltas, counterUpdates, getTicket, putTicketIfUnchanged } from '../store/tickets';
-import { stale, transactWrite, withFreshRead } from '../store/transactions';
+import { type DeliveryStatus, type Message, toMessage } from '../store/messages';
+import { getTicket } from '../store/tickets';
+import { changeTicket } from './ticket-change';
 
 export interface SendInput {
   text: string;
@@ -31,37 +32,14 @@ export async function sendOperatorMessage(
   deliver: Deliver = deliverOperatorMessage,
 ): Promise<Message> {
   const text = validateText(input.text);
-  const { before, after, message } = await withFreshRead(async () => {
+  const { after, message } = await changeTicket(async () => {
     const before = await getTicket(ticketId);
     authorizeTicket(actor, 'ticket.reply', before);
-    if (before.status === 'closed') throw conflict('The ticket is closed; start a new dialog to write to the client.');
-    const quote = input.quoteMessageId ? await quoted(before, input.quoteMessageId) : undefined;
-    const at = now.toISOString();
-    const after: Ticket = {
-      ...before,
-      seq: before.seq + 1,
-      lastMessageAt: at,
-      lastMessagePreview: previewOf(text),
-      lastMessageFromOperator: true,
-      messageCount: before.messageCount + 1,
-    };
-    const message: Message = {
-      messageId: newMessageId(now),
-      ticketId,
-      ticketNumber: before.number,
-      clientId: before.clientId,
-      author: { kind: 'operator', operatorId: actor.operatorId },
-      kind: 'text',
-      text,
-      status: 'queued',
-      createdAt: at,
-      seq: after.seq,
-      ...(quote ? { quote } : {}),
-    };
-    await transactWrite([stale(putTicketIfUnchanged(after, before.seq)), stale(putMessage(message))]);
-    return { before, after, message };
+    const quote =
+      input.quoteMessageId && before.status !== 'closed' ? await quoted(before, input.quoteMessageId) : undefined;
+    const change = decideReply(actor, before, { text, quote }, now);
+    return { change, result: { after: change.after, message: change.messages[0] as Message } };
   });
-  await publishTicketChange(before, after, [message]);
   const status = await deliver(message, after);
   return { ...message, status };
 }
@@ -77,19 +55,11 @@ async function quoted(ticket: Ticket, messageId: string): Promise<Message['quote
 
 /** M6: an operator who can see the ticket marks its client messages read; T12 counters follow. */
 export async function markRead(actor: OperatorActor, ticketId: string): Promise<Ticket> {
-  const result = await withFreshRead(async () => {
+  return changeTicket(async () => {
     const before = await getTicket(ticketId);
-    authorizeTicket(actor, 'ticket.view', before);
-    if (before.unreadCount === 0) return { before, after: before };
-    const after: Ticket = { ...before, unreadCount: 0, seq: before.seq + 1 };
-    await transactWrite([
-      stale(putTicketIfUnchanged(after, before.seq)),
-      ...counterUpdates(counterDeltas(before, after)).map(stale),
-    ]);
-    return { before, after };
+    const change = decideRead(actor, before);
+    return { change, result: change?.after ?? before };
   });
-  if (result.after !== result.before) await publishTicketChange(result.before, result.after, []);
-  return result.after;
 }
 
 /** M11: operator typing goes to the other operators of the ticket and to the client's widget; nothing is stored. */

@@ -38,7 +38,7 @@ export async function startByPhone(
   const phone = phoneOf(input.phone);
   const clientId = clientIdFor(channel.channelId, phone);
   await createClientIfNew(clientId, channel.channelId, phone, now);
-  const ticket = await startOutbound(actor, clientId, now);
+  const ticket = await startOutbound(actor, clientId, now, channel);
   const message = await sendOperatorMessage(
     actor,
     ticket.ticketId,

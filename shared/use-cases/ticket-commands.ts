@@ -1,31 +1,17 @@
-// Operator commands on tickets (T4–T9): read the ticket, let the state machine decide, write the decision
-// conditioned on the state it was decided from (with its timeline entry and counter moves) and push the change.
-// A lost race is retried from a fresh read, where the state machine gives the loser its real answer.
+// Operator commands on tickets (T4–T9): read the ticket, let the state machine decide, and commit the decision
+// through the one ticket-change path. Outbound starts (T9) open a ticket the same way.
 import type { OperatorActor } from '../domain/actors';
-import { conflict, DomainError, forbidden, invalid, notFound } from '../domain/errors';
-import { canSeeTicket } from '../domain/policy';
-import { applyDecision, decide, type Ticket, type TicketCommand } from '../domain/ticket-rules';
-import { readConfig } from '../platform/config';
-import { publishTicketChange } from '../realtime/ticket-events';
+import { conflict, DomainError, invalid, notFound } from '../domain/errors';
+import { authorizeStart, decideStart } from '../domain/ticket-open';
+import { decideCommand, type Ticket, type TicketCommand } from '../domain/ticket-rules';
 import { getCategory } from '../store/categories';
-import { getChannel } from '../store/channels';
+import { type Channel, getChannel } from '../store/channels';
 import { getGroup } from '../store/groups';
-import { keys } from '../store/keys';
-import { putMessage, systemMessage } from '../store/messages';
 import { getOperator } from '../store/operators';
-import {
-  allocateTicketNumber,
-  clearOpenTicket,
-  counterDeltas,
-  counterUpdates,
-  getTicket,
-  markClientOpenTicket,
-  putTicketIfUnchanged,
-  readClientHead,
-  ticketIdOf,
-} from '../store/tickets';
-import { stale, type TransactStep, transactWrite, withFreshRead } from '../store/transactions';
-import { autoCloseTimerStep, periodsFor } from './auto-close';
+import { nextTicketNumber } from '../store/ticket-numbers';
+import { getTicket, markClientOpenTicket, readClientHead } from '../store/tickets';
+import { periodsFor } from './auto-close';
+import { changeTicket } from './ticket-change';
 
 /** Commands as front ends send them: targets by id, resolved here. */
 export type CommandRequest =
@@ -36,8 +22,6 @@ export type CommandRequest =
   | { type: 'close' }
   | { type: 'setCategory'; categoryId: string | null };
 
-const table = () => readConfig().tableName;
-
 export async function runTicketCommand(
   actor: OperatorActor,
   ticketId: string,
@@ -46,83 +30,49 @@ export async function runTicketCommand(
 ): Promise<Ticket> {
   const command = await resolve(request);
   try {
-    const { before, after, note } = await withFreshRead(async () => {
-      const before = await getTicket(ticketId);
-      const decision = decide(before, command, actor, now);
-      const after = applyDecision(before, decision.changes, decision.removes);
-      const note = systemMessage(after, decision.note, actor, now);
-      const steps: TransactStep[] = [stale(putTicketIfUnchanged(after, before.seq)), stale(putMessage(note))];
-      steps.push(...counterUpdates(counterDeltas(before, after)).map(stale));
-      if (after.status === 'closed') steps.push(stale(clearOpenTicket(after)));
-      else if (after.status !== before.status || after.assigneeId !== before.assigneeId) {
-        // T11: a new status or owner means a new silence period.
-        steps.push(autoCloseTimerStep(after, await periodsFor(after), now));
-      }
-      await transactWrite(steps);
-      return { before, after, note };
+    return await changeTicket(async () => {
+      const change = decideCommand(await getTicket(ticketId), command, actor, now);
+      // T11: a new status or owner means a new silence period.
+      const autoClose = change.restartsAutoClose ? await periodsFor(change.after) : undefined;
+      return { change, extras: { ...(autoClose ? { autoClose } : {}), now }, result: change.after };
     });
-    await publishTicketChange(before, after, [note]);
-    return after;
   } catch (error) {
     throw request.type === 'take' ? await nameTheWinner(error, actor) : error;
   }
 }
 
 /** T9: an outbound dialog with a client whose latest ticket is closed opens a ticket in progress for the starter. */
-export async function startOutbound(actor: OperatorActor, clientId: string, now = new Date()): Promise<Ticket> {
-  const { before, after, note } = await withFreshRead(async () => {
+export async function startOutbound(
+  actor: OperatorActor,
+  clientId: string,
+  now = new Date(),
+  /** The client's channel, when the request has read it already. */
+  known?: Channel,
+): Promise<Ticket> {
+  return changeTicket(async () => {
     const head = await readClientHead(clientId);
     if (!head.client) throw notFound(`Client ${clientId} does not exist.`);
-    const latest = head.latest;
-    if (latest && latest.status !== 'closed') {
-      throw conflict('This client already has an open ticket.', { ticketId: latest.ticketId });
-    }
-    if (latest && !canSeeTicket(actor, latest) && !actor.groupIds.includes(latest.groupId) && actor.groupIds.length) {
-      throw forbidden('You may start a dialog only with clients of your groups.');
-    }
-    const channel = await getChannel(head.client.channelId);
+    const { client, latest } = head;
+    authorizeStart(actor, latest);
+    const [channel, next] = await Promise.all([
+      known?.channelId === client.channelId ? known : getChannel(client.channelId),
+      nextTicketNumber(),
+    ]);
     const groupId = latest?.groupId ?? channel?.defaultGroupId;
     if (!groupId) throw notFound('The client’s channel no longer exists.');
-    const number = await allocateTicketNumber();
-    const at = now.toISOString();
-    const ticket: Ticket = {
-      ticketId: ticketIdOf(clientId, number),
-      number,
-      clientId,
-      clientName: head.client.name,
-      channelId: head.client.channelId,
-      status: 'in_progress',
-      groupId,
-      assigneeId: actor.operatorId,
-      openedAt: at,
-      statusChangedAt: at,
-      lastMessageAt: at,
-      lastMessagePreview: '',
-      lastMessageFromOperator: true,
-      unreadCount: 0,
-      messageCount: 0,
-      seq: 1,
+    const change = decideStart({ actor, client, latest, groupId, number: next.number, now });
+    return {
+      change,
+      extras: {
+        client: markClientOpenTicket(clientId, next.number),
+        numberedFrom: next.from,
+        autoClose: await periodsFor(change.after, undefined, channel),
+        ...(latest ? { previous: latest } : {}),
+        now,
+      },
+      result: change.after,
     };
-    const note = systemMessage(
-      ticket,
-      { code: 'started', text: 'Dialog started by operator', params: { by: actor.operatorId } },
-      actor,
-      now,
-    );
-    const steps: TransactStep[] = [
-      stale(putTicketIfUnchanged(ticket, undefined)),
-      stale(markClientOpenTicket(clientId, number)),
-      { item: { Put: { TableName: table(), Item: { ...keys.ticketNumber(number), type: 'ticketNumber', clientId } } } },
-      stale(putMessage(note)),
-      ...counterUpdates(counterDeltas(undefined, ticket)).map(stale),
-      autoCloseTimerStep(ticket, await periodsFor(ticket)),
-    ];
-    if (latest) steps.push(stale(putTicketIfUnchanged(latest, latest.seq, false)));
-    await transactWrite(steps);
-    return { before: undefined, after: ticket, note };
   });
-  await publishTicketChange(before, after, [note]);
-  return after;
 }
 
 async function resolve(request: CommandRequest): Promise<TicketCommand> {

@@ -379,3 +379,25 @@ describe('CH3 M3 WhatsApp delivery and reports', () => {
     expect(stored.failureReason).toContain('(#131030) Recipient phone number not in allowed list');
   });
 });
+
+describe('T2 ticket numbers under WhatsApp redelivery', () => {
+  it('T2/CH2: 5 concurrent copies of one WhatsApp message open one ticket and burn no numbers', async () => {
+    const body = JSON.parse(sample('whatsapp', 'text').toString('utf8'));
+    const value = body.entry[0].changes[0].value;
+    value.contacts[0].wa_id = '4930111222333';
+    value.messages[0].from = '4930111222333';
+    value.messages[0].id = 'wamid.T2-concurrent-copies';
+    const raw = Buffer.from(JSON.stringify(body));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postWhatsApp(raw)));
+    const counts = answers.map(countsOf);
+    expect(counts.filter((c) => c.messages === 1)).toHaveLength(1);
+    expect(counts.filter((c) => c.duplicates === 1)).toHaveLength(4);
+    const opened = (await readClientHead(clientIdFor(whatsapp.channelId, '4930111222333'))).latest;
+    value.contacts[0].wa_id = '4930111222444';
+    value.messages[0].from = '4930111222444';
+    value.messages[0].id = 'wamid.T2-next-client';
+    expect(countsOf(await postWhatsApp(Buffer.from(JSON.stringify(body))))).toMatchObject({ messages: 1 });
+    const next = (await readClientHead(clientIdFor(whatsapp.channelId, '4930111222444'))).latest;
+    expect(next?.number).toBe((opened?.number as number) + 1);
+  });
+});

@@ -10,8 +10,9 @@ import { actorOf, insertOperator, type Operator } from '../../shared/store/opera
 import { getTicket, readClientHead } from '../../shared/store/tickets';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
-import { markClient } from '../../shared/use-cases/client-marks';
+import { blacklistClient, unblockClient } from '../../shared/use-cases/blacklist';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { pinClient, unpinClient } from '../../shared/use-cases/pin';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
@@ -69,7 +70,7 @@ describe('C6 blacklist', () => {
   it('blacklisting closes the open ticket, lists the client, keeps later messages without routing or pushing them', async () => {
     const { ticket, clientId } = await ingestClientMessage(inbound('spammer', 'buy now'));
     await runTicketCommand(actorOf(anna), ticket?.ticketId as string, { type: 'take' });
-    await markClient(actorOf(anna), clientId, { type: 'blacklist' });
+    await blacklistClient(actorOf(anna), clientId);
     const closed = await getTicket(ticket?.ticketId as string);
     expect(closed).toMatchObject({ status: 'closed', closedBy: anna.operatorId });
     const tab = await listTickets(actorOf(sue), { tab: 'blacklist', limit: 10 });
@@ -92,10 +93,10 @@ describe('C6 blacklist', () => {
     ]);
 
     // Unblock restores normal routing: the next message opens a new ticket.
-    await expect(markClient(actorOf(boris), clientId, { type: 'unblock' })).rejects.toMatchObject({
+    await expect(unblockClient(actorOf(boris), clientId)).rejects.toMatchObject({
       code: 'forbidden',
     });
-    await expect(markClient(actorOf(anna), clientId, { type: 'unblock' })).resolves.toBeDefined();
+    await expect(unblockClient(actorOf(anna), clientId)).resolves.toBeDefined();
     const again = await ingestClientMessage(inbound('spammer', 'sorry'));
     expect(again).toMatchObject({ opened: true });
     expect(again.ticket?.status).toBe('unassigned');
@@ -104,11 +105,11 @@ describe('C6 blacklist', () => {
   it('an operator who cannot see the client may not blacklist it; a second blacklist is a conflict', async () => {
     const { ticket, clientId } = await ingestClientMessage(inbound('someone', 'hello'));
     await runTicketCommand(actorOf(anna), ticket?.ticketId as string, { type: 'take' });
-    await expect(markClient(actorOf(boris), clientId, { type: 'blacklist' })).rejects.toMatchObject({
+    await expect(blacklistClient(actorOf(boris), clientId)).rejects.toMatchObject({
       code: 'forbidden',
     });
-    await markClient(actorOf(sue), clientId, { type: 'blacklist' });
-    await expect(markClient(actorOf(sue), clientId, { type: 'blacklist' })).rejects.toMatchObject({ code: 'conflict' });
+    await blacklistClient(actorOf(sue), clientId);
+    await expect(blacklistClient(actorOf(sue), clientId)).rejects.toMatchObject({ code: 'conflict' });
   });
 });
 
@@ -116,12 +117,10 @@ describe('C5 pin', () => {
   it('an operator pins a client to itself (not to others); the next ticket goes straight to its Mine', async () => {
     const { ticket, clientId } = await ingestClientMessage(inbound('regular', 'hi'));
     await runTicketCommand(actorOf(boris), ticket?.ticketId as string, { type: 'take' });
-    await expect(
-      markClient(actorOf(boris), clientId, { type: 'pin', operatorId: anna.operatorId }),
-    ).rejects.toMatchObject({
+    await expect(pinClient(actorOf(boris), clientId, anna.operatorId)).rejects.toMatchObject({
       code: 'forbidden',
     });
-    const pinned = await markClient(actorOf(boris), clientId, { type: 'pin', operatorId: boris.operatorId });
+    const pinned = await pinClient(actorOf(boris), clientId, boris.operatorId);
     expect(pinned.client.pinnedTo).toBe(boris.operatorId);
     await runTicketCommand(actorOf(boris), ticket?.ticketId as string, {
       type: 'transfer',
@@ -131,8 +130,8 @@ describe('C5 pin', () => {
     await runTicketCommand(actorOf(anna), ticket?.ticketId as string, { type: 'close' });
     const next = await ingestClientMessage(inbound('regular', 'me again'));
     expect(next.ticket).toMatchObject({ status: 'in_progress', assigneeId: boris.operatorId });
-    await expect(markClient(actorOf(anna), clientId, { type: 'unpin' })).rejects.toMatchObject({ code: 'forbidden' });
-    await markClient(admin, clientId, { type: 'unpin' });
+    await expect(unpinClient(actorOf(anna), clientId)).rejects.toMatchObject({ code: 'forbidden' });
+    await unpinClient(admin, clientId);
     expect((await readClientHead(clientId)).client?.pinnedTo).toBeUndefined();
   });
 });

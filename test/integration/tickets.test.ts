@@ -138,6 +138,28 @@ describe('T1 ingest', () => {
     expect(messages.filter((m) => m.author.kind === 'client')).toHaveLength(1);
   });
 
+  it('T2: 5 simultaneous first messages of a new client take one number; the next client gets the next one', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => ingestClientMessage(inbound('u-t2-first', `hello ${i}`))),
+    );
+    const numbers = new Set(results.map((r) => r.ticket?.number));
+    expect(numbers.size).toBe(1);
+    const next = await ingestClientMessage(inbound('u-t2-next', 'me too'));
+    expect(next.ticket?.number).toBe((results[0]?.ticket?.number as number) + 1);
+  });
+
+  it('T2/CH2: 5 concurrent copies of one first message store it once and take no number for the copies', async () => {
+    const copies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        ingestClientMessage(inbound('u-t2-dup', 'once', { externalMessageId: 'ext-t2-dup' })),
+      ),
+    );
+    const stored = copies.filter((r) => !r.duplicate);
+    expect(stored).toHaveLength(1);
+    const next = await ingestClientMessage(inbound('u-t2-after-dup', 'next'));
+    expect(next.ticket?.number).toBe((stored[0]?.ticket?.number as number) + 1);
+  });
+
   it('an existing-ticket text message costs 2 sequential DynamoDB round trips before fan-out', async () => {
     await ingestClientMessage(inbound('u-rt', 'first'));
     const sent: string[] = [];

@@ -1,0 +1,30 @@
+// A client's message to a ticket that is already open (T1, T12), and a blacklisted client's message (C6), as pure
+// ticket changes. Opening a ticket by a first message is in ticket-open.ts.
+import type { MessageDraft } from './messages';
+import { type TicketChange, ticketChange } from './ticket-change';
+import { previewSource } from './ticket-open';
+import { previewOf, type Ticket } from './ticket-rules';
+
+/** T1: the message joins the open ticket: newest message, one more unread (T12 badge), list rows move up (L3). */
+export function decideClientMessage(open: Ticket, message: MessageDraft): TicketChange {
+  return ticketChange(
+    open,
+    {
+      ...open,
+      lastMessageAt: message.createdAt,
+      lastMessagePreview: previewOf(previewSource(message)),
+      lastMessageFromOperator: false,
+      unreadCount: open.unreadCount + 1,
+      messageCount: open.messageCount + 1,
+    },
+    [message],
+  );
+}
+
+/**
+ * C6: a blacklisted client's message is kept in its latest ticket's history (nothing is lost if it is unblocked) at
+ * the ticket's next sequence number, but the ticket itself does not move: no list, counter or operator sees it.
+ */
+export function decideBlacklistedMessage(latest: Ticket, message: MessageDraft): TicketChange {
+  return ticketChange(latest, latest, [message]);
+}

@@ -1,0 +1,95 @@
+// Messages as plain data (M2, M3, T10): who wrote them, what they carry, the ticket sequence number each was written
+// with, and time-ordered ids. Stored by store/messages.ts; decided by the ticket state machine.
+import { randomBytes } from 'node:crypto';
+import type { OperatorActor } from './actors';
+import type { SystemNote, Ticket } from './ticket-rules';
+
+export type Author =
+  | { kind: 'client' }
+  | { kind: 'operator'; operatorId: string }
+  | { kind: 'system'; operatorId?: string }
+  | { kind: 'bot'; name: string };
+
+export type MessageKind = 'text' | 'image' | 'video' | 'audio' | 'document' | 'system';
+
+/** M3: operator → client delivery, in the order a message moves through it. */
+export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number] | 'failed';
+
+export interface Attachment {
+  name: string;
+  mimeType: string;
+  size: number;
+  key: string;
+}
+
+/** A1: channel media that could not be copied into S3 (too large, gone from the channel), so operators know of it. */
+export interface SkippedAttachment {
+  name: string;
+  reason: string;
+}
+
+export interface Message {
+  messageId: string;
+  ticketId: string;
+  ticketNumber: number;
+  clientId: string;
+  author: Author;
+  kind: MessageKind;
+  text?: string;
+  attachments?: Attachment[];
+  skippedAttachments?: SkippedAttachment[];
+  quote?: { messageId: string; preview: string };
+  /** Operator messages only. */
+  status?: DeliveryStatus;
+  failureReason?: string;
+  /** System messages: the structured timeline entry. */
+  note?: SystemNote;
+  /** The channel's own id for this message (dedupe, delivery reports). */
+  externalId?: string;
+  createdAt: string;
+  /**
+   * R2: the ticket's sequence number of this message's latest change (written, or its delivery status moved). Unique
+   * within the ticket: no two messages or notes of one ticket carry the same `seq`.
+   */
+  seq: number;
+}
+
+/** A message as a decision drafts it: the ticket and the sequence number are filled in when the change is made. */
+export type MessageDraft = Omit<Message, 'ticketId' | 'ticketNumber' | 'clientId' | 'seq'>;
+
+let lastStamp = 0;
+let sameStampCount = 0;
+
+/** Time-ordered: base-36 milliseconds, a per-process counter for the same millisecond, then randomness. */
+export function newMessageId(now: Date): string {
+  const stamp = now.getTime();
+  sameStampCount = stamp === lastStamp ? sameStampCount + 1 : 0;
+  lastStamp = stamp;
+  return `${stamp.toString(36).padStart(9, '0')}${sameStampCount.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+/** T10: a movement as a timeline entry, visible to operators only. */
+export function timelineEntry(
+  note: SystemNote,
+  actor: Pick<OperatorActor, 'operatorId'> | undefined,
+  now: Date,
+): MessageDraft {
+  return {
+    messageId: newMessageId(now),
+    author: actor ? { kind: 'system', operatorId: actor.operatorId } : { kind: 'system' },
+    kind: 'system',
+    text: note.text,
+    note,
+    createdAt: now.toISOString(),
+  };
+}
+
+/** A drafted message placed in its ticket at its sequence number. */
+export function placeMessage(
+  draft: MessageDraft,
+  ticket: Pick<Ticket, 'ticketId' | 'number' | 'clientId'>,
+  seq: number,
+): Message {
+  return { ...draft, ticketId: ticket.ticketId, ticketNumber: ticket.number, clientId: ticket.clientId, seq };
+}

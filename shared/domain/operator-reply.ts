@@ -1,0 +1,48 @@
+// An operator's reply (M2–M4) and read mark (M6, T12) as pure ticket changes.
+import type { OperatorActor } from './actors';
+import { conflict } from './errors';
+import { type MessageDraft, newMessageId } from './messages';
+import { authorizeTicket } from './policy';
+import { type TicketChange, ticketChange } from './ticket-change';
+import { previewOf, type Ticket } from './ticket-rules';
+
+export interface Reply {
+  /** Validated text (M4). */
+  text: string;
+  /** M2: an earlier message of the same ticket this reply quotes. */
+  quote?: { messageId: string; preview: string } | undefined;
+}
+
+/** M2: the reply is an operator text message, queued for delivery (M3); the ticket's newest message is now ours. */
+export function decideReply(actor: OperatorActor, ticket: Ticket, reply: Reply, now: Date): TicketChange {
+  authorizeTicket(actor, 'ticket.reply', ticket);
+  if (ticket.status === 'closed') throw conflict('The ticket is closed; start a new dialog to write to the client.');
+  const at = now.toISOString();
+  const message: MessageDraft = {
+    messageId: newMessageId(now),
+    author: { kind: 'operator', operatorId: actor.operatorId },
+    kind: 'text',
+    text: reply.text,
+    status: 'queued',
+    createdAt: at,
+    ...(reply.quote ? { quote: reply.quote } : {}),
+  };
+  return ticketChange(
+    ticket,
+    {
+      ...ticket,
+      lastMessageAt: at,
+      lastMessagePreview: previewOf(reply.text),
+      lastMessageFromOperator: true,
+      messageCount: ticket.messageCount + 1,
+    },
+    [message],
+  );
+}
+
+/** M6/T12: whoever may see the ticket marks its client messages read; nothing to do when none is unread. */
+export function decideRead(actor: OperatorActor, ticket: Ticket): TicketChange | undefined {
+  authorizeTicket(actor, 'ticket.view', ticket);
+  if (ticket.unreadCount === 0) return undefined;
+  return ticketChange(ticket, { ...ticket, unreadCount: 0 });
+}

@@ -1,0 +1,112 @@
+// Opening a ticket: by a client's message (T1, routed by T3/C5) or by an operator's outbound start (T9). Pure: the
+// routing decision, the client and the allocated number come in; the new ticket and its first timeline come out.
+import type { OperatorActor } from './actors';
+import { conflict, forbidden } from './errors';
+import { type MessageDraft, newMessageId, timelineEntry } from './messages';
+import { canSeeTicket } from './policy';
+import type { RoutingDecision } from './routing';
+import { type TicketChange, ticketChange } from './ticket-change';
+import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
+
+export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
+
+export interface Opening {
+  client: { clientId: string; name: string; channelId: string };
+  number: number;
+  routing: RoutingDecision;
+  /** The client's message that opens the ticket. */
+  message: MessageDraft;
+  /** P1: messages already stored under the reserved number before the client agreed (its first one, the request). */
+  earlier?: { messages: number; unread: number; lastSeq: number };
+  now: Date;
+}
+
+/** T1/T3: a client message with no open ticket opens one, routed; the timeline says how ("opened and assigned"). */
+export function decideOpen(opening: Opening): TicketChange {
+  const { client, number, routing, now, earlier } = opening;
+  const at = now.toISOString();
+  const ticket: Ticket = {
+    ticketId: ticketIdOf(client.clientId, number),
+    number,
+    clientId: client.clientId,
+    clientName: client.name,
+    channelId: client.channelId,
+    status: routing.status,
+    groupId: routing.groupId,
+    ...(routing.status === 'in_progress' ? { assigneeId: routing.assigneeId } : {}),
+    openedAt: at,
+    statusChangedAt: at,
+    lastMessageAt: at,
+    lastMessagePreview: previewOf(previewSource(opening.message)),
+    lastMessageFromOperator: false,
+    unreadCount: (earlier?.unread ?? 0) + 1,
+    messageCount: (earlier?.messages ?? 0) + 1,
+    seq: earlier?.lastSeq ?? 0,
+  };
+  const opened = timelineEntry(openedNote(routing), undefined, now);
+  // Ids are time-ordered: the client's message takes its id after the note's, so history lists the note first.
+  return ticketChange(undefined, ticket, [opened, { ...opening.message, messageId: newMessageId(now) }]);
+}
+
+export interface OutboundStart {
+  actor: OperatorActor;
+  client: { clientId: string; name: string; channelId: string };
+  /** The client's newest ticket, if any. */
+  latest: Ticket | undefined;
+  /** The group the new ticket lives in: the latest ticket's, else the channel's default group. */
+  groupId: string;
+  number: number;
+  now: Date;
+}
+
+/** T9: an operator may start a dialog only with a client whose latest ticket is closed. */
+export function authorizeStart(actor: OperatorActor, latest: Ticket | undefined): void {
+  if (latest && latest.status !== 'closed') {
+    throw conflict('This client already has an open ticket.', { ticketId: latest.ticketId });
+  }
+  if (latest && !canSeeTicket(actor, latest) && !actor.groupIds.includes(latest.groupId) && actor.groupIds.length) {
+    throw forbidden('You may start a dialog only with clients of your groups.');
+  }
+}
+
+/** T9: an outbound dialog opens a ticket in progress for the operator who started it. */
+export function decideStart(start: OutboundStart): TicketChange {
+  authorizeStart(start.actor, start.latest);
+  const at = start.now.toISOString();
+  const ticket: Ticket = {
+    ticketId: ticketIdOf(start.client.clientId, start.number),
+    number: start.number,
+    clientId: start.client.clientId,
+    clientName: start.client.name,
+    channelId: start.client.channelId,
+    status: 'in_progress',
+    groupId: start.groupId,
+    assigneeId: start.actor.operatorId,
+    openedAt: at,
+    statusChangedAt: at,
+    lastMessageAt: at,
+    lastMessagePreview: '',
+    lastMessageFromOperator: true,
+    unreadCount: 0,
+    messageCount: 0,
+    seq: 0,
+  };
+  const note: SystemNote = {
+    code: 'started',
+    text: 'Dialog started by operator',
+    params: { by: start.actor.operatorId },
+  };
+  return ticketChange(undefined, ticket, [timelineEntry(note, start.actor, start.now)]);
+}
+
+/** L3: what a list row previews of a message without text. */
+export function previewSource(message: Pick<MessageDraft, 'text' | 'attachments' | 'kind'>): string {
+  return message.text ?? message.attachments?.[0]?.name ?? message.kind;
+}
+
+function openedNote(routing: RoutingDecision): SystemNote {
+  const text = routing.status === 'in_progress' ? 'Ticket opened and assigned' : 'Ticket opened';
+  const params: Record<string, string> = { groupId: routing.groupId, reason: routing.reason };
+  if (routing.status === 'in_progress') params.operatorId = routing.assigneeId;
+  return { code: 'opened', text, params };
+}

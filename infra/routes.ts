@@ -80,6 +80,8 @@ export const operatorHttpActions = {
   'POST /clients/{clientId}/unblock': ['client.unblock', 'none'],
   'POST /clients/{clientId}/pin': ['client.pin', 'body'],
   'POST /clients/{clientId}/unpin': ['client.unpin', 'none'],
+  'GET /search': ['search', 'query'],
+  'GET /clients/{clientId}/search': ['client.search', 'query'],
   'GET /me/counters': ['counters', 'none'],
   'GET /categories': ['categories', 'none'],
 } as const satisfies Record<string, readonly [OperatorActionName, ActionInput, number?]>;
@@ -162,10 +164,44 @@ export const schedules: readonly Schedule[] = [
   { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts' },
 ];
 
+/**
+ * A consumer of the table's change stream (DynamoDB Streams → a Lambda event source mapping), one per projector output
+ * (shared/use-cases/change-projector.ts). Each reads the stream at its own position and retries only its own batches,
+ * so one failing output never delays another. DynamoDB Streams serves about two readers per shard without throttling:
+ * a third output should share a consumer with per-output retry rather than add a reader (see README).
+ */
+export interface StreamConsumer {
+  readonly name: string;
+  readonly entry: string;
+  /** Records per invocation at most. */
+  readonly batchSize: number;
+  /** How long a batch may gather records: bigger batches share postings items (fewer writes), but wait longer. */
+  readonly batchingWindowSeconds: number;
+  /** Retries of a failing batch, bisected on every error, before its records go to the failure queue. */
+  readonly retryAttempts: number;
+  /** A record older than this goes to the failure queue instead of being retried (the stream keeps 24 h). */
+  readonly maxRecordAgeSeconds: number;
+}
+
+export const streamConsumers: readonly StreamConsumer[] = [
+  {
+    name: 'search-index',
+    entry: 'functions/stream/search-index.ts',
+    batchSize: 1000,
+    batchingWindowSeconds: 5,
+    retryAttempts: 6,
+    maxRecordAgeSeconds: 6 * 3600,
+  },
+];
+
 /** Every distinct handler entry, the authorizer included: one Lambda function each. */
 export function handlerEntries(): string[] {
   return [
-    ...new Set([...httpRoutes, ...webSocketRoutes, ...schedules, webSocketAuthorizer].map((route) => route.entry)),
+    ...new Set(
+      [...httpRoutes, ...webSocketRoutes, ...schedules, ...streamConsumers, webSocketAuthorizer].map(
+        (route) => route.entry,
+      ),
+    ),
   ];
 }
 

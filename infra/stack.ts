@@ -15,12 +15,22 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods } from 'aws-cdk-lib/aws-s3';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
@@ -36,6 +46,7 @@ import {
   httpEntriesThatPush,
   httpRoutes,
   schedules,
+  streamConsumers,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -88,6 +99,8 @@ export class SwitchboardStack extends Stack {
   readonly webSocketStage: WebSocketStage;
   readonly httpApi: HttpApi;
   readonly httpStage: HttpStage;
+  /** Where a stream batch that keeps failing goes after its retries (one message per given-up batch). */
+  readonly streamFailures: Queue;
   /** Keyed by route-table entry. */
   readonly functions: ReadonlyMap<string, SwitchboardFunction>;
 
@@ -126,10 +139,11 @@ export class SwitchboardStack extends Stack {
       throw new Error(`The route table no longer names ${OPERATORS_ADMIN_ENTRY}; move its login grants with it`);
     }
     const scheduled = new Set(schedules.map((schedule) => schedule.entry));
+    const streamed = new Set(streamConsumers.map((consumer) => consumer.entry));
     const pushes = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry).concat(httpEntriesThatPush));
     const functions = new Map<string, SwitchboardFunction>();
     for (const entry of handlerEntries()) {
-      const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : 'request';
+      const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : streamed.has(entry) ? 'stream' : 'request';
       const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
       this.grantTable(fn);
       // The authorizer only resolves principals from the table; every other handler may store files and send mail.
@@ -235,6 +249,8 @@ export class SwitchboardStack extends Stack {
       });
     }
 
+    this.streamFailures = this.createStreamConsumers(functionOf);
+
     NagSuppressions.addResourceSuppressions(this.webSocketStage, [
       {
         id: 'AwsSolutions-APIG1',
@@ -268,6 +284,8 @@ export class SwitchboardStack extends Stack {
       // Tickets and transcripts outlive any one deployment: neither a stack deletion nor a console click drops them.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The change stream feeds the projector's outputs (search index; later webhooks and reports), off the request path.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     for (const index of tableDefinition.indexes) {
       table.addGlobalSecondaryIndex({
@@ -278,6 +296,36 @@ export class SwitchboardStack extends Stack {
       });
     }
     return table;
+  }
+
+  /**
+   * One event source mapping per projector output: batched, bisected on error, retried a bounded number of times, and
+   * then given up to a queue (visible, alarmable) instead of blocking the shard for the stream's 24 hours.
+   */
+  private createStreamConsumers(functionOf: (entry: string) => SwitchboardFunction): Queue {
+    const failures = new Queue(this, 'StreamFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(failures, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the failure destination of the stream consumers.' },
+    ]);
+    for (const consumer of streamConsumers) {
+      functionOf(consumer.entry).addEventSource(
+        new DynamoEventSource(this.table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: consumer.batchSize,
+          maxBatchingWindow: Duration.seconds(consumer.batchingWindowSeconds),
+          bisectBatchOnError: true,
+          retryAttempts: consumer.retryAttempts,
+          maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
+          onFailure: new SqsDlq(failures),
+          parallelizationFactor: 1,
+        }),
+      );
+    }
+    return failures;
   }
 
   private createAttachmentsBucket(corsOrigins: readonly string[]): Bucket {

@@ -31,12 +31,13 @@ export const lambdaBundling = {
   logLevel: LogLevel.WARNING,
 } satisfies BundlingOptions;
 
-export type Invocation = 'request' | 'schedule';
+export type Invocation = 'request' | 'schedule' | 'stream';
 
-/** Request handlers answer a waiting client; a schedule sweeps a batch and may take longer. */
+/** Request handlers answer a waiting client; a schedule sweeps and a stream consumer projects a batch: longer. */
 const timeoutOf: Record<Invocation, Duration> = {
   request: Duration.seconds(10),
   schedule: Duration.seconds(60),
+  stream: Duration.seconds(60),
 };
 
 export interface SwitchboardFunctionProps {

@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resetClients } from '../../shared/platform/aws-clients';
+import { streamConsumers } from '../routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
@@ -12,6 +13,7 @@ import { type S3Local, startS3Local } from './s3-local';
 import { type LocalScheduler, startScheduler } from './scheduler';
 import { type DemoTenant, seedDemoTenant } from './seed';
 import { type SesLocal, startSesLocal } from './ses-local';
+import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from './token-issuer';
 
@@ -24,7 +26,12 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Seed the demo tenant (default); tests that bring their own data turn it off. */
   seed?: boolean;
+  /** How often the stream poller reads the change stream; 0 = only when driven (`streams.drain()`). */
+  streamPollMs?: number;
 }
+
+/** Lambda polls a stream shard about four times a second; once a second is plenty on one machine. */
+const STREAM_POLL_MS = 1000;
 
 export interface LocalStack {
   urls: {
@@ -42,6 +49,8 @@ export interface LocalStack {
   bucketName: string;
   gateway: LocalGateway;
   scheduler: LocalScheduler;
+  /** Reads the table's change stream and invokes each stream consumer of the route table (search index, …). */
+  streams: StreamPoller;
   /** Stands in for the channels' own APIs: records deliveries, serves media, fails on demand. */
   fakeChannels: FakeChannels;
   /** Stands in for the Cognito user pool: mints operator access tokens the gateway and authorizer accept. */
@@ -125,6 +134,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
     stops.push(async () => scheduler.stop());
+    const streams = await startStreamPoller({
+      endpoint: dynamoDb.endpoint,
+      tableName: LOCAL_TABLE,
+      consumers: streamConsumers.map((consumer) => ({
+        name: consumer.name,
+        batchSize: consumer.batchSize,
+        retryAttempts: consumer.retryAttempts,
+        handle: (event) => gateway.invoke(consumer.entry, event),
+      })),
+      intervalMs: options.streamPollMs ?? STREAM_POLL_MS,
+      log,
+    });
+    stops.push(async () => streams.stop());
     const demo =
       options.seed === false
         ? undefined
@@ -150,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucketName: LOCAL_BUCKET,
       gateway,
       scheduler,
+      streams,
       fakeChannels,
       tokens,
       demo,

@@ -1,9 +1,12 @@
-// Creates the table locally from the one table definition in shared/store/keys.ts, exactly as the CDK stack declares it.
+// Creates the table locally from the one table definition in shared/store/keys.ts, exactly as the CDK stack declares it
+// (its change stream included).
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableDefinition, tableDefinition } from '../../shared/store/keys';
@@ -38,6 +41,8 @@ export function createTableInput(tableName: string, definition: TableDefinition 
       ],
       Projection: { ProjectionType: 'ALL' },
     })),
+    // As in the CDK stack: the change stream feeds the projector (infra/local/stream-poller.ts reads it locally).
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   } satisfies CreateTableCommandInput;
 }
 
@@ -54,6 +59,16 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // A table kept from before the change stream existed gets it now.
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: createTableInput(tableName).StreamSpecification,
+        }),
+      );
+    }
   } finally {
     client.destroy();
   }

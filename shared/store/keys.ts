@@ -29,6 +29,12 @@
 // | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
 // | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
 // | timer             | TIMERS#<minute>                  | <dueIso>#<kind>#<id> | —                               | swept by the timers schedule |
+// | search postings   | SEARCH#<m|c>#<scope>#<letter>    | <bucket>#<writtenAt>#<batch> | —                        | M8: built by the stream projector (below) |
+//
+// Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first 3 letters (the
+// bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
+// lines), so a batch of many messages costs few items. `m` items index message texts, `c` items client names. The
+// scope (shared/domain/search-scopes.ts) puts visibility in the key: all · group#<id> · operator#<id> · client#<id>.
 //
 // Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
 // | gsi1pk (tabs, L1)                                                   | gsi2pk  | gsi3pk             | gsi4pk             |
@@ -72,6 +78,9 @@
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
 // | timers due in a minute (auto-close, SLA)         | Query pk=TIMERS#<minute>, sk <= <nowIso>                      |
 // | our message by the channel's id (delivery report) | GetItem pk=OUTBOUND#<channelId>#<externalId>, then the message |
+// | search a scope for a word prefix (M8)            | Query pk=SEARCH#<m|c>#<scope>#<letter>, sk begins_with <bucket>#, desc |
+// | search one client's history (M8)                 | the same Query with scope client#<clientId>                   |
+// | check search hits against their tickets (X1)     | BatchGet of the hits' tickets                                 |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -109,6 +118,12 @@ export interface ItemKey {
 /** A principal is whoever holds a connection: an operator or a widget visitor (by client). */
 export type PrincipalKey = `operator#${string}` | `visitor#${string}`;
 export type Audience = PrincipalKey | 'staff' | 'ungrouped' | `group#${string}`;
+
+export type SearchKind = 'm' | 'c';
+
+/** The bucket's first letter splits a scope over many partitions, so no one partition takes every posting write. */
+const searchPartition = (kind: SearchKind, scope: string, bucket: string) =>
+  `SEARCH#${kind}#${scope}#${[...bucket][0] ?? ''}`;
 
 /** Ticket numbers are stored inverted under the client so the newest ticket sorts first. */
 const TICKET_NUMBER_CEILING = 999_999_999_999;
@@ -192,6 +207,16 @@ export const keys = {
   audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
   demoSeed: (): ItemKey => ({ pk: 'SEED#demo', sk: 'SEED' }),
   timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 16)}`,
+  /** M8: one batch's postings of one bucket in one scope; `kind` m = message texts, c = client names. */
+  searchPostings: (kind: SearchKind, scope: string, bucket: string, writtenAt: string, batchId: string): ItemKey => ({
+    pk: searchPartition(kind, scope, bucket),
+    sk: `${bucket}#${writtenAt}#${batchId}`,
+  }),
+  /** Every postings item of a bucket in a scope, newest first: Query pk, sk begins_with `<bucket>#`. */
+  searchBucket: (kind: SearchKind, scope: string, bucket: string) => ({
+    pk: searchPartition(kind, scope, bucket),
+    skPrefix: `${bucket}#`,
+  }),
   timer: (due: Date, kind: string, id: string): ItemKey => ({
     pk: keys.timerBucket(due),
     sk: `${due.toISOString()}#${kind}#${id}`,

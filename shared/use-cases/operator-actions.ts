@@ -9,6 +9,7 @@ import { blacklistClient, unblockClient } from './blacklist';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
+import { searchClientHistory, searchClients, searchMessages } from './search';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listQuerySchema, listTickets } from './ticket-lists';
 import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
@@ -16,6 +17,8 @@ import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-read
 const ticketId = z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id');
 const onTicket = z.strictObject({ ticketId });
 const clientId = z.string().min(1).max(100);
+// M8: the query's length rule (3 letters of one word) is checked after folding, with its own reason code.
+const searchQuery = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const pageOf = {
   limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
   cursor: z.string().min(1).max(2048).optional(),
@@ -90,6 +93,14 @@ export const operatorActions = {
     pinClient(actor, input.clientId, input.operatorId, now),
   ),
   'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) => unpinClient(actor, input.clientId, now)),
+  search: action(
+    z.strictObject({ query: searchQuery, in: z.enum(['messages', 'clients']).default('messages'), ...pageOf }),
+    (actor, { in: within, ...request }) =>
+      within === 'clients' ? searchClients(actor, request) : searchMessages(actor, request),
+  ),
+  'client.search': action(z.strictObject({ clientId, query: searchQuery, ...pageOf }), (actor, input) =>
+    searchClientHistory(actor, input.clientId, input),
+  ),
   counters: action(z.strictObject({}), (actor) => countersOf(actor)),
   categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
 } satisfies Record<string, OperatorAction<z.ZodType>>;

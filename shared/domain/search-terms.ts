@@ -55,7 +55,8 @@ export interface SearchTerm {
  */
 export function searchTermOf(query: string): SearchTerm {
   const words = [...foldText(query).matchAll(WORD)].map((match) => match[0].slice(0, MAX_WORD_LENGTH));
-  const longest = words.reduce((best, word) => ([...word].length > [...best].length ? word : best), '');
+  let longest = '';
+  for (const word of words) if ([...word].length > [...longest].length) longest = word;
   if ([...longest].length < MIN_QUERY_LENGTH) {
     throw invalid(`A search needs a word of at least ${MIN_QUERY_LENGTH} letters.`, { reason: 'query_too_short' });
   }

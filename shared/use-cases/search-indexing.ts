@@ -8,13 +8,15 @@ import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import type { Change } from '../store/change-stream';
 import { keys, type SearchKind } from '../store/keys';
-import type { Message } from '../store/messages';
+import { type Message, messagesAfter } from '../store/messages';
 import { type Posting, type PostingsItem, writePostings } from '../store/search-index';
 import { parseTicketId, toTicket } from '../store/tickets';
 import type { ChangeOutput, ProjectionBatch } from './change-projector';
 
 export interface IndexingResult {
   messages: number;
+  /** Tickets whose messages were filed again under the scope they moved to. */
+  refiled: number;
   clientNames: number;
   postings: number;
   items: number;
@@ -99,25 +101,38 @@ export async function indexBatch(batch: ProjectionBatch): Promise<IndexingResult
     indexedMessages++;
   }
   let clientNames = 0;
+  const moved = new Map<string, Ticket>();
   for (const change of batch.changes) {
     if (change.entity !== 'ticket' || !change.after) continue;
     const { before, after } = change;
+    const isNew = change.kind === 'insert' || !before;
+    const hasMoved = !isNew && ticketScopeOf(before) !== ticketScopeOf(after);
+    if (hasMoved) moved.set(after.ticketId, after);
     // A new ticket files its client's name; a ticket that changes hands files it where its new readers look.
-    const scopes =
-      change.kind === 'insert' || !before
-        ? clientNameScopesOf(after)
-        : ticketScopeOf(before) !== ticketScopeOf(after)
-          ? [ticketScopeOf(after)]
-          : [];
+    const scopes = isNew ? clientNameScopesOf(after) : hasMoved ? [ticketScopeOf(after)] : [];
     const words = wordsOf(after.clientName ?? '');
     if (scopes.length === 0 || words.length === 0) continue;
     collector.add('c', scopes, words, { ticketId: after.ticketId });
     clientNames++;
   }
+  // A ticket that changed hands (taken, assigned, transferred, returned) has its messages filed again under its new
+  // scope, so its new readers find them in their own scopes; the old postings stay and are filtered at read time.
+  const newInBatch = new Set(messages.map((message) => message.messageId));
+  for (const ticket of moved.values()) {
+    const history = await messagesAfter(ticket.clientId, ticket.number, 0);
+    for (const message of history) {
+      if (!indexable(message) || newInBatch.has(message.messageId)) continue;
+      collector.add('m', [ticketScopeOf(ticket)], wordsOf(message.text ?? ''), {
+        ticketId: ticket.ticketId,
+        messageId: message.messageId,
+      });
+    }
+  }
   const items = collector.items;
   const written = await writePostings(items);
   return {
     messages: indexedMessages,
+    refiled: moved.size,
     clientNames,
     postings: items.reduce((sum, item) => sum + item.postings.length, 0),
     items: written,

@@ -16,6 +16,7 @@ import {
   httpEntriesThatPush,
   httpRoutes,
   schedules,
+  streamConsumers,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -294,7 +295,7 @@ describe('Foundation: functions', () => {
         MemorySize: 512,
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
-        Timeout: schedules.some((s) => s.entry === entry) ? 60 : 10,
+        Timeout: [...schedules, ...streamConsumers].some((s) => s.entry === entry) ? 60 : 10,
         Environment: {
           Variables: {
             [ENV.tableName]: { Ref: logicalIdOf(stack.table.node.defaultChild) },

@@ -46,6 +46,8 @@ export async function startBench(): Promise<Bench> {
   });
   // Timers would run in the middle of a measurement; the idle cost model invokes the sweep itself.
   stack.scheduler.stop();
+  // The projector runs in its own functions in AWS; the search measurement drives its own stream poller.
+  stack.streams.stop();
   const demo = await seedDemoTenant({ apiCallbackUrl: callbacks.state.url });
   const meter = new Meter(stack.urls.dynamoDb, stack.tableName);
   meter.attachDynamo(dynamo());

@@ -1,10 +1,12 @@
 // The readable summary of a bench run: figure | measured | target | ok?, the detail, and where each number comes from.
+
 import type { BundlesResult } from './bundles';
 import type { CostResult } from './cost';
 import type { FanOutResult } from './fanout';
 import type { FloorResult } from './floor';
 import type { LatencyResult } from './latency';
 import type { RecordingTotals } from './meter';
+import type { SearchBenchResult } from './search';
 import type { ThroughputResult } from './throughput';
 import type { OperationUnits, UnitsResult } from './units';
 
@@ -26,6 +28,8 @@ export interface BenchResults {
   idle: { sweep: RecordingTotals; sweepLog: string[]; sweepMs: number; tableBytes: number };
   /** Gateway log lines reporting a failure during the run. */
   failures: string[];
+  /** M8: time to searchable, index write units, result-page reads. */
+  search?: SearchBenchResult;
 }
 
 export interface SummaryRow {
@@ -58,6 +62,7 @@ export function summaryRows(results: BenchResults): SummaryRow[] {
     row('latency p50 ÷ floor p50 (PutItem + frame)', `${ratio50.toFixed(2)}×`, '≤ 3×', ratio50 <= 3),
     row('latency p99 ÷ floor p99 (PutItem + frame)', `${ratio99.toFixed(2)}×`, '≤ 10×', ratio99 <= 10),
   ];
+  if (results.search) rows.push(...searchRows(results.search));
   for (const key of ['ingestExisting', 'ingestInProgress', 'ingestUseCase', 'ingestUseCaseInProgress']) {
     const { label, via, totals } = op(key);
     rows.push(
@@ -154,6 +159,33 @@ export function summaryRows(results: BenchResults): SummaryRow[] {
   }
   rows.push(row('idle $ per month', usd(cost.idlePerMonth.total)));
   return rows;
+}
+
+/** M8 rows: the targets are p95 ≤ 30 s, ≤ 1 index write unit per message at sustained load, page reads ≤ 3× size. */
+function searchRows(search: SearchBenchResult): SummaryRow[] {
+  const { sustained, trickle } = search;
+  const worst = search.pages.reduce((most, page) => Math.max(most, page.itemsRead / page.limit), 0);
+  return [
+    row(
+      `search: message → searchable p50 / p95 (batching window ${search.batchingWindowSeconds} s, n=${sustained.timeToSearchable.n})`,
+      `${(sustained.timeToSearchable.p50 / 1000).toFixed(1)} / ${(sustained.timeToSearchable.p95 / 1000).toFixed(1)} s`,
+      'p95 ≤ 30 s',
+      sustained.timeToSearchable.p95 <= 30_000,
+    ),
+    row(
+      `search: index WCU per message at ${sustained.messagesPerSecond.toFixed(0)} msg/s (${sustained.messages} messages, ${sustained.batches} batches)`,
+      sustained.writeUnitsPerMessage.toFixed(2),
+      '≤ 1',
+      sustained.writeUnitsPerMessage <= 1,
+    ),
+    row('search: index WCU per message at 1 message / 10 s', trickle.writeUnitsPerMessage.toFixed(1)),
+    row(
+      'search: items read by a result page ÷ its size, worst of the sampled pages',
+      worst.toFixed(2),
+      '≤ 3',
+      worst <= 3,
+    ),
+  ];
 }
 
 function row(figure: string, measured: string, target = '—', ok?: boolean): SummaryRow {
@@ -291,6 +323,21 @@ export function markdownReport(results: BenchResults): string {
       '- Cost: the counted units × bench/prices.ts; Lambda duration is estimated from the local request time.',
     ].join('\n'),
   ];
+  if (results.search) {
+    sections.push(
+      '## Search (M8): result pages',
+      table(
+        ['searcher', 'query', 'limit', 'results', 'items read'],
+        results.search.pages.map((page) => [
+          page.searcher,
+          page.query,
+          String(page.limit),
+          String(page.results),
+          String(page.itemsRead),
+        ]),
+      ),
+    );
+  }
   if (results.failures.length) {
     sections.push(
       '## Failures logged by the gateway',

@@ -16,6 +16,7 @@ import { type Bench, benchPorts, OperatorSocket, startBench } from './harness';
 import { measureLatency } from './latency';
 import { callLog, itemSize, totalsOf } from './meter';
 import { type BenchResults, markdownReport, summaryTable } from './report';
+import { measureSearch } from './search';
 import { measureThroughput } from './throughput';
 import { measureUnits, type OperationUnits } from './units';
 
@@ -57,10 +58,12 @@ async function main(): Promise<void> {
     const units = await measureUnits(bench, desk);
     step('throughput: a bounded burst of client messages');
     const throughput = await measureThroughput(bench);
+    step('search: time to searchable, index write units, result pages');
+    const search = await measureSearch(bench);
     await Promise.all(Object.values(desk).map((socket) => socket.close()));
     step('fan-out: up to 1000 connected operators');
     const fanOut = await measureFanOut(bench);
-    measured = { ingestPath: latency.path, floor, latency, units, throughput, fanOut };
+    measured = { ingestPath: latency.path, floor, latency, units, throughput, fanOut, search };
   } finally {
     step('stopping the local stack');
     await bench.stop();

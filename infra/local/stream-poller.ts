@@ -109,6 +109,8 @@ export async function startStreamPoller(options: {
   consumers: readonly LocalStreamConsumer[];
   /** Background polling interval; 0 = no background polling (tests call pollOnce / drain). */
   intervalMs?: number;
+  /** Where a consumer starts on a shard: every record kept (default, as the stack's mappings) or only new ones. */
+  from?: 'TRIM_HORIZON' | 'LATEST';
   log?: (line: string) => void;
 }): Promise<StreamPoller> {
   const { endpoint } = options;
@@ -133,7 +135,7 @@ export async function startStreamPoller(options: {
       await call<{ ShardIterator: string }>(endpoint, `${STREAMS_TARGET}.GetShardIterator`, {
         StreamArn: streamArn,
         ShardId: shardId,
-        ShardIteratorType: 'TRIM_HORIZON',
+        ShardIteratorType: options.from ?? 'TRIM_HORIZON',
       })
     ).ShardIterator;
 

@@ -46,11 +46,20 @@ export function createTableInput(tableName: string, definition: TableDefinition 
   } satisfies CreateTableCommandInput;
 }
 
-/** Creates the table if it does not exist yet (a persisted local database keeps it). */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+/**
+ * Creates the table if it does not exist yet (a persisted local database keeps it). `stream: false` leaves the change
+ * stream off: test files that never read it spare DynamoDB Local the work of keeping one per table.
+ */
+export async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  options: { stream?: boolean } = {},
+): Promise<void> {
   const client = localDynamoClient(endpoint);
+  const { StreamSpecification, ...input } = createTableInput(tableName);
+  const stream = options.stream ?? true;
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(stream ? { ...input, StreamSpecification } : input));
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -61,7 +70,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     if (!(error instanceof ResourceInUseException)) throw error;
     // A table kept from before the change stream existed gets it now.
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.StreamSpecification?.StreamEnabled) {
+    if (stream && !Table?.StreamSpecification?.StreamEnabled) {
       await client.send(
         new UpdateTableCommand({
           TableName: tableName,

@@ -47,7 +47,7 @@ const inbound = (channelId: string, user: string, text: string, name = user): In
 const reads = { items: 0 };
 
 beforeAll(async () => {
-  const { endpoint, tableName } = await useTestTable();
+  const { endpoint, tableName } = await useTestTable({ stream: true });
   process.env.WS_MANAGEMENT_ENDPOINT = 'http://127.0.0.1:9/local';
   resetClients();
   management.on(PostToConnectionCommand).resolves({});

@@ -4,10 +4,13 @@ import { inject } from 'vitest';
 import { ensureTable } from '../../infra/local/table';
 import { resetClients } from '../../shared/platform/aws-clients';
 
-export async function useTestTable(): Promise<{ tableName: string; endpoint: string }> {
+/** `stream: true` for tests that read the change stream (the projector); the other tables go without one. */
+export async function useTestTable(
+  options: { stream?: boolean } = {},
+): Promise<{ tableName: string; endpoint: string }> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID().slice(0, 8)}`;
-  await ensureTable(endpoint, tableName);
+  await ensureTable(endpoint, tableName, { stream: options.stream ?? false });
   process.env.DYNAMODB_ENDPOINT = endpoint;
   process.env.TABLE_NAME = tableName;
   resetClients();

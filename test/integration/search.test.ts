@@ -94,8 +94,8 @@ beforeAll(async () => {
       },
       {
         name: 'test-output',
-        batchSize: 100,
-        retryAttempts: 2,
+        batchSize: 1000,
+        retryAttempts: 1,
         handle: async (event: DynamoDBStreamEvent) => {
           testOutput.calls++;
           if (testOutput.failing) throw new Error('test output is down');
@@ -206,7 +206,7 @@ describe('X1 search visibility', () => {
     expect(refused).toMatchObject({ code: 'forbidden', details: { reason: 'not_visible' } });
     const unknown = await searchClientHistory(actorOf(anna), 'cl_nobody', { query: 'кред', limit: 10 }).catch((e) => e);
     expect(unknown).toMatchObject({ code: 'forbidden', details: { reason: 'not_visible' } });
-  });
+  }, 90_000);
 
   it("M8: search within one client's whole history finds every ticket of it", async () => {
     const first = await ingestClientMessage(inbound(firstLineChannel, 'regular', 'Доставка опоздала'));
@@ -224,15 +224,15 @@ describe('X1 search visibility', () => {
     // Anna closed the first ticket and sees the second in her queue: both are hers to read.
     const annas = await searchClientHistory(actorOf(anna), first.clientId, { query: 'дост', limit: 10 });
     expect(annas.items).toHaveLength(2);
-  });
+  }, 90_000);
 });
 
 describe('M8 read bound', () => {
   it('M8: a result page reads at most 3× its size (counted reads), for staff and for a narrow operator', async () => {
-    // 40 first-line and 40 second-line tickets mention "посылка"; half the first-line ones are taken by Carl.
+    // 24 first-line and 24 second-line tickets mention "посылка"; half the first-line ones are taken by Carl.
     const annaSees = new Set<string>();
     const all = new Set<string>();
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 24; i++) {
       const [a, b] = await Promise.all([
         ingestClientMessage(inbound(firstLineChannel, `bulk-a-${i}`, `Где моя посылка номер ${i}?`)),
         ingestClientMessage(inbound(secondLineChannel, `bulk-b-${i}`, `Посылка ${i} не пришла`)),
@@ -247,7 +247,7 @@ describe('M8 read bound', () => {
       [sue, all],
       [anna, annaSees],
     ] as const) {
-      const limit = 10;
+      const limit = 8;
       const seen = new Set<string>();
       let cursor: string | undefined;
       let pages = 0;
@@ -264,7 +264,7 @@ describe('M8 read bound', () => {
       } while (cursor && pages < 50);
       expect(seen).toEqual(expected);
     }
-  });
+  }, 90_000);
 });
 
 describe('M8 projector outputs', () => {
@@ -288,5 +288,5 @@ describe('M8 projector outputs', () => {
     await ingestClientMessage(inbound(firstLineChannel, 'isolated', 'ещё одно'));
     await poller.drain();
     expect(testOutput.delivered).toBeGreaterThan(0);
-  });
+  }, 90_000);
 });

@@ -13,7 +13,7 @@ beforeAll(() => {
   const app = new App({ context: { tenant: 'acme', sesIdentity: 'acme.example' } });
   stack = createTenantStack(app);
   template = Template.fromStack(stack);
-}, 120_000);
+}, 300_000);
 
 describe('M8 change stream', () => {
   it('M8: the table streams new and old images', () => {

@@ -145,4 +145,12 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S
   return parsed.data;
 }
 
-export const noBody = z.undefined({ error: 'This route takes no request body.' });
+/** Routes without input accept no body or an empty JSON object (many HTTP clients send `{}` with every POST). */
+export const noBody = z
+  .unknown()
+  .refine((body) => body === undefined || isEmptyObject(body), 'This route takes no request body.')
+  .transform(() => undefined);
+
+export function isEmptyObject(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0;
+}

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { type ActionInput, operatorHttpActions } from '../../infra/routes';
 import { invalid } from '../../shared/domain/errors';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
-import { type HttpRequest, httpRoute } from '../adapters/http';
+import { type HttpRequest, httpRoute, isEmptyObject } from '../adapters/http';
 import { byRouteKey } from '../adapters/http-resource';
 
 const anyBody = z.union([z.record(z.string(), z.unknown()), z.undefined()], {
@@ -17,7 +17,7 @@ function inputOf(
 ): Record<string, unknown> {
   const fromPath = Object.fromEntries(Object.entries(request.pathParameters).filter(([, v]) => v !== undefined));
   if (source === 'body') return { ...(request.body ?? {}), ...fromPath };
-  if (request.body !== undefined) throw invalid('This route takes no request body.');
+  if (request.body !== undefined && !isEmptyObject(request.body)) throw invalid('This route takes no request body.');
   return source === 'query' ? { ...request.query, ...fromPath } : fromPath;
 }
 

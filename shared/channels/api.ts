@@ -14,7 +14,7 @@
 // Any 2xx means sent; the callee's later status reports name our messageId.
 import * as z from 'zod';
 import { describeIssues, invalid, unauthorized } from '../domain/errors';
-import { validateText } from '../domain/ticket-rules';
+import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
 import { failureReason, getBytes, postJson } from './outbound-http';
@@ -79,7 +79,7 @@ const messageSchema = z
     type: z.literal('message'),
     messageId: id,
     user: z.strictObject({ id, name: z.string().trim().min(1).max(200).optional() }),
-    text: z.string().max(20_000, 'is far longer than 2000 characters').optional(),
+    text: z.string().max(20_000, 'is far longer than 4096 characters').optional(),
     attachments: z
       .array(
         z.strictObject({
@@ -137,7 +137,7 @@ function parseApiBody(request: WebhookRequest): InboundEvent[] {
       return [{ type: 'typing', externalUserId: body.user.id, typing: body.typing }];
     case 'message': {
       const media = (body.attachments ?? []).map(mediaOf);
-      const text = body.text?.trim() ? validateText(body.text) : undefined;
+      const text = body.text?.trim() ? validateText(body.text, MAX_CLIENT_TEXT_LENGTH) : undefined;
       return [
         {
           type: 'message',

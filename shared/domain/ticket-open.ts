@@ -11,7 +11,8 @@ import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
 export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
 
 export interface Opening {
-  client: { clientId: string; name: string; channelId: string };
+  /** `ticketCount`: the client's tickets before this one (T12). */
+  client: { clientId: string; name: string; channelId: string; ticketCount?: number };
   number: number;
   routing: RoutingDecision;
   /** The client's message that opens the ticket. */
@@ -41,6 +42,7 @@ export function decideOpen(opening: Opening): TicketChange {
     lastMessageFromOperator: false,
     unreadCount: (earlier?.unread ?? 0) + 1,
     messageCount: (earlier?.messages ?? 0) + 1,
+    clientTicketCount: (client.ticketCount ?? 0) + 1,
     seq: earlier?.lastSeq ?? 0,
   };
   const opened = timelineEntry(openedNote(routing), undefined, now);
@@ -50,7 +52,7 @@ export function decideOpen(opening: Opening): TicketChange {
 
 export interface OutboundStart {
   actor: OperatorActor;
-  client: { clientId: string; name: string; channelId: string };
+  client: { clientId: string; name: string; channelId: string; ticketCount?: number };
   /** The client's newest ticket, if any. */
   latest: Ticket | undefined;
   /** The group the new ticket lives in: the latest ticket's, else the channel's default group. */
@@ -89,6 +91,7 @@ export function decideStart(start: OutboundStart): TicketChange {
     lastMessageFromOperator: true,
     unreadCount: 0,
     messageCount: 0,
+    clientTicketCount: (start.client.ticketCount ?? 0) + 1,
     seq: 0,
   };
   const note: SystemNote = {

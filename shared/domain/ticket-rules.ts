@@ -33,6 +33,11 @@ export interface Ticket {
   unreadCount: number;
   messageCount: number;
   /**
+   * T12: the client's number of tickets, this one included, when it opened; exact on the client's latest ticket
+   * (every open ticket and Closed-tab row), an older ticket keeps its place in the client's order.
+   */
+  clientTicketCount?: number;
+  /**
    * R2: bumped by every change, by one per message or note it adds; events carry it so front ends detect gaps and
    * `sync` returns everything after the last one they saw.
    */
@@ -196,14 +201,25 @@ export function requireOpen(ticket: Ticket): void {
   if (ticket.status === 'closed') throw conflict('The ticket is closed.', { status: 'closed' });
 }
 
-/** M4: operator and client text is at most 2000 characters. */
+/** M4: an operator's text is at most 2000 characters. */
 export const MAX_TEXT_LENGTH = 2000;
+/** M4: a client's text from any channel is stored as sent up to 4096 characters (the messengers' own limit). */
+export const MAX_CLIENT_TEXT_LENGTH = 4096;
 
 export function validateText(text: string, max = MAX_TEXT_LENGTH): string {
   const trimmed = text.trim();
   if (!trimmed) throw invalid('The message is empty.');
   if ([...trimmed].length > max) throw invalid(`The message is longer than ${max} characters.`);
   return trimmed;
+}
+
+/**
+ * M4: a client's text from a channel that cannot be told of an error (a messenger's webhook): beyond the bound, the
+ * first 4096 characters are kept rather than losing the message. Channels that can be told refuse it instead.
+ */
+export function boundClientText(text: string): string {
+  const characters = [...text];
+  return characters.length > MAX_CLIENT_TEXT_LENGTH ? characters.slice(0, MAX_CLIENT_TEXT_LENGTH).join('') : text;
 }
 
 /** L3: a single-line preview of the latest message. */

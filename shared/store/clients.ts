@@ -29,7 +29,8 @@ export function clientItem(client: ChatClient): Record<string, unknown> {
   return { ...keys.client(client.clientId), type: 'client', ...rest, clientType };
 }
 
-export async function getClient(clientId: string): Promise<ChatClient | undefined> {
+/** The client with its T12 ticket count (how many tickets it has had). */
+export async function getClient(clientId: string): Promise<(ChatClient & { ticketCount: number }) | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: readConfig().tableName, Key: keys.client(clientId) }),
   );
@@ -42,6 +43,7 @@ export async function getClient(clientId: string): Promise<ChatClient | undefine
     originalName: Item.originalName,
     name: Item.name,
     createdAt: Item.createdAt,
+    ticketCount: Item.ticketCount ?? 0,
   };
 }
 

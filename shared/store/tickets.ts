@@ -82,6 +82,7 @@ const TICKET_FIELDS = [
   'lastMessageFromOperator',
   'unreadCount',
   'messageCount',
+  'clientTicketCount',
   'seq',
 ] as const satisfies ReadonlyArray<keyof Ticket>;
 

@@ -7,6 +7,7 @@ import type { ChannelDriver, InboundEvent, WebhookRequest, WebhookResponse } fro
 import { channelDrivers } from '../channels/drivers';
 import { kindOfMimeType, MediaNotStored, storeInboundMedia } from '../channels/media';
 import { DomainError, notFound } from '../domain/errors';
+import { boundClientText } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { pushToAudiences } from '../realtime/fanout';
@@ -117,7 +118,7 @@ async function ingestEvent(
       name: event.name,
       clientType: driver.clientType,
       kind: kindOf(event.kind, attachments),
-      ...(event.text ? { text: event.text } : {}),
+      ...(event.text ? { text: boundClientText(event.text) } : {}),
       ...(attachments.length ? { attachments } : {}),
       ...(skippedAttachments.length ? { skippedAttachments } : {}),
       externalMessageId: event.externalMessageId,

@@ -171,7 +171,12 @@ async function decideIngest(
   ]);
   const number = pending ?? (next?.number as number);
   const change = decideOpen({
-    client: { clientId, name: head.client?.name ?? input.name, channelId: input.channelId },
+    client: {
+      clientId,
+      name: head.client?.name ?? input.name,
+      channelId: input.channelId,
+      ticketCount: head.client?.ticketCount ?? 0,
+    },
     number,
     routing,
     message: draft,

@@ -69,6 +69,8 @@ export interface TicketRow {
   lastMessagePreview: string;
   lastMessageFromOperator: boolean;
   unreadCount: number;
+  /** T12: the client's number of tickets (see Ticket.clientTicketCount); null on tickets older than the field. */
+  clientTicketCount: number | null;
   sla: SlaMark | null;
 }
 
@@ -98,6 +100,7 @@ export function rowOf(ticket: Ticket & { sla?: SlaMark }): TicketRow {
     lastMessagePreview: ticket.lastMessagePreview,
     lastMessageFromOperator: ticket.lastMessageFromOperator,
     unreadCount: ticket.unreadCount,
+    clientTicketCount: ticket.clientTicketCount ?? null,
     sla: ticket.sla ?? null,
   };
 }

@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import type { VisitorActor } from '../domain/actors';
 import { describeIssues, invalid, notFound } from '../domain/errors';
-import { validateText } from '../domain/ticket-rules';
+import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences, visitorView } from '../realtime/ticket-events';
 import { getClient } from '../store/clients';
@@ -13,7 +13,7 @@ import { readClientHead } from '../store/tickets';
 import { ingestClientMessage } from './ingest';
 
 export const visitorActions = {
-  'chat.send': z.strictObject({ text: z.string().max(20_000, 'is far longer than 2000 characters') }),
+  'chat.send': z.strictObject({ text: z.string().max(20_000, 'is far longer than 4096 characters') }),
   'chat.history': z.strictObject({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
     cursor: z.string().min(1).max(2048).optional(),
@@ -43,7 +43,7 @@ export async function runVisitorAction(
         name: client.originalName,
         clientType: client.type,
         kind: 'text',
-        text: validateText(text),
+        text: validateText(text, MAX_CLIENT_TEXT_LENGTH),
         receivedAt: now,
       });
       return result.message ? visitorView(result.message) : { duplicate: true };

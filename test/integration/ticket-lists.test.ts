@@ -320,6 +320,7 @@ describe('L1/L3 tabs: each tab lists exactly the right tickets, latest message f
       lastMessagePreview: 'hello from m2',
       lastMessageFromOperator: false,
       unreadCount: 1,
+      clientTicketCount: null,
       sla: 'warning',
     });
     expect(page.items[0]).toMatchObject({ ticketId: (t.m3 as Ticket).ticketId, sla: null });

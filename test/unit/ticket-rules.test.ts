@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { DomainError } from '../../shared/domain/errors';
-import { decide, decideAutoClose, previewOf, type Ticket, validateText } from '../../shared/domain/ticket-rules';
+import {
+  boundClientText,
+  decide,
+  decideAutoClose,
+  MAX_CLIENT_TEXT_LENGTH,
+  previewOf,
+  type Ticket,
+  validateText,
+} from '../../shared/domain/ticket-rules';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const anna: OperatorActor = { kind: 'operator', operatorId: 'op-anna', role: 'operator', groupIds: ['g1'] };
@@ -185,6 +193,14 @@ describe('M4 text limits and L3 preview', () => {
     expect(validateText('😀'.repeat(2000))).toHaveLength(4000);
     expect(error(() => validateText('x'.repeat(2001)))).toEqual({ code: 'invalid' });
     expect(error(() => validateText('   ')).code).toBe('invalid');
+  });
+
+  it('M4: a messenger text keeps up to 4096 characters as sent; beyond, its first 4096 (emoji count as one)', () => {
+    const longest = '😀'.repeat(MAX_CLIENT_TEXT_LENGTH);
+    expect(boundClientText(longest)).toBe(longest);
+    expect(boundClientText(`${longest}tail`)).toBe(longest);
+    expect(validateText('x'.repeat(4096), MAX_CLIENT_TEXT_LENGTH)).toHaveLength(4096);
+    expect(error(() => validateText('x'.repeat(4097), MAX_CLIENT_TEXT_LENGTH)).code).toBe('invalid');
   });
 
   it('previews one line of at most 120 characters', () => {

@@ -12,6 +12,12 @@
 //              GET  /whatsapp-media/<mediaId>     the bytes
 //   api        POST /api-callback/<anything>      → 200 {ok:true}
 //   any        GET  /media/<id>                   the bytes (attachment URLs in `api` webhook payloads: mediaUrl(id))
+// and, for users and tests outside this process (not recorded themselves):
+//   GET /__calls?since=<seq>&path=<prefix>         recorded calls after call number <seq> (default 0), oldest first:
+//                                                 {calls:[{seq,method,path,query,headers,body,rawBodyBase64,status,at}],
+//                                                 lastSeq}; pass lastSeq as the next `since`
+//   PUT /__media/<id>[?fileName=…]                 registers the request's bytes (content-type = their MIME type) as
+//                                                 media <id>, served as above → 201 {id,mimeType,size,fileName?,url}
 // Every request is recorded (`calls()`), failures are injected with `failNext(pathPrefix, status, count)` (first
 // registered, first used; `reset()` drops leftovers), and media is registered with `addMedia(id, bytes, mimeType)`.
 // Paths are matched without the query string.
@@ -21,6 +27,8 @@ import type { AddressInfo } from 'node:net';
 import { CHANNEL_API_ENV } from '../../shared/platform/config';
 
 export interface FakeCall {
+  /** 1, 2, 3… in arrival order: GET /__calls?since=<seq> answers the calls after it. */
+  seq: number;
   method: string;
   /** Without the query string. */
   path: string;
@@ -94,9 +102,38 @@ export async function startFakeChannels(options: { port?: number; host?: string 
   const failures: Failure[] = [];
   const media = new Map<string, FakeMedia>();
   let nextMessageId = 1000;
+  let lastSeq = 0;
   let url = '';
 
-  const answer = (call: Omit<FakeCall, 'status'>): Answer => {
+  /** The fake's own endpoints (prefix `/__`): answered here and not recorded, so a reader never sees its reads. */
+  const control = (call: Omit<FakeCall, 'status' | 'seq'>): Answer | undefined => {
+    if (call.path === '/__calls' && call.method === 'GET') {
+      const since = call.query.since ?? '0';
+      if (!/^\d{1,15}$/.test(since))
+        return { status: 400, body: { error: 'since: must be a call number (0 for all)' } };
+      const prefix = call.query.path;
+      const found = calls.filter((c) => c.seq > Number(since) && (!prefix || c.path.startsWith(prefix)));
+      return { status: 200, body: { calls: found.map(callJson), lastSeq } };
+    }
+    const upload = /^\/__media\/(.+)$/.exec(call.path);
+    if (upload && call.method === 'PUT') {
+      const id = decodeURIComponent(upload[1] ?? '');
+      if (!call.rawBody.length) return { status: 400, body: { error: 'PUT the media bytes as the request body' } };
+      const mimeType = call.headers['content-type']?.split(';')[0]?.trim() || 'application/octet-stream';
+      const fileName = call.query.fileName;
+      media.set(id, { bytes: call.rawBody, mimeType, ...(fileName ? { fileName } : {}) });
+      return {
+        status: 201,
+        body: { id, mimeType, size: call.rawBody.length, ...(fileName ? { fileName } : {}), url: mediaUrlOf(id) },
+      };
+    }
+    if (call.path.startsWith('/__'))
+      return { status: 404, body: { error: `No fake control ${call.method} ${call.path}` } };
+    return undefined;
+  };
+  const mediaUrlOf = (id: string) => `${url}/media/${encodeURIComponent(id)}`;
+
+  const answer = (call: Omit<FakeCall, 'status' | 'seq'>): Answer => {
     const failure = failures.find((f) => f.remaining > 0 && call.path.startsWith(f.pathPrefix));
     if (failure) {
       failure.remaining--;
@@ -105,7 +142,7 @@ export async function startFakeChannels(options: { port?: number; host?: string 
     return route(call);
   };
 
-  const route = (call: Omit<FakeCall, 'status'>): Answer => {
+  const route = (call: Omit<FakeCall, 'status' | 'seq'>): Answer => {
     const { path, method } = call;
     const params = { ...call.query, ...(isRecord(call.body) ? call.body : {}) };
 
@@ -209,12 +246,13 @@ export async function startFakeChannels(options: { port?: number; host?: string 
         at: new Date(),
       };
       let reply: Answer;
+      const own = control(partial);
       try {
-        reply = answer(partial);
+        reply = own ?? answer(partial);
       } catch (error) {
         reply = { status: 500, body: { error: (error as Error).message } };
       }
-      calls.push({ ...partial, status: reply.status });
+      if (!own) calls.push({ ...partial, seq: ++lastSeq, status: reply.status });
       const isBytes = Buffer.isBuffer(reply.body);
       const payload = isBytes ? (reply.body as Buffer) : Buffer.from(JSON.stringify(reply.body));
       response.writeHead(reply.status, {
@@ -254,7 +292,7 @@ export async function startFakeChannels(options: { port?: number; host?: string 
     addMedia(id, bytes, mimeType, fileName) {
       media.set(id, { bytes, mimeType, ...(fileName ? { fileName } : {}) });
     },
-    mediaUrl: (id) => `${url}/media/${encodeURIComponent(id)}`,
+    mediaUrl: mediaUrlOf,
     failNext(pathPrefix, status, count = 1, failureOptions = {}) {
       failures.push({ pathPrefix, status, remaining: count, options: failureOptions });
     },
@@ -275,6 +313,12 @@ export async function startFakeChannels(options: { port?: number; host?: string 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A recorded call as GET /__calls lists it: bytes as base64, so any body survives JSON. */
+function callJson(call: FakeCall) {
+  const { rawBody, at, ...rest } = call;
+  return { ...rest, body: call.body ?? null, rawBodyBase64: rawBody.toString('base64'), at: at.toISOString() };
 }
 
 /** An injected failure in the shape of the API that was called. */

@@ -89,6 +89,8 @@ function meterIndexWrites() {
         RequestItems?: Record<string, Array<{ PutRequest?: { Item: Record<string, unknown> } }>>;
       };
       for (const requests of Object.values(input.RequestItems ?? {})) {
+        // BatchGet's RequestItems hold { Keys }, not a list of writes.
+        if (!Array.isArray(requests)) continue;
         for (const request of requests) {
           const item = request.PutRequest?.Item;
           if (item?.type !== 'search') continue;

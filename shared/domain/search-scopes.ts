@@ -2,6 +2,7 @@
 // searcher reads only its own scopes and the exact visibility check discards little.
 import { type Actor, isStaff } from './actors';
 import type { TicketAccess } from './policy';
+import { bucketOf } from './search-terms';
 
 /**
  * `all`: everything, read by supervisors and admins (and by operators in no group, who see every unassigned ticket).
@@ -41,4 +42,15 @@ export function searcherScopesOf(actor: Actor): SearchScope[] {
   else scopes.push(...actor.groupIds.map((groupId) => `group#${groupId}` as const));
   scopes.push(...(actor.watchedClientIds ?? []).map((clientId) => `client#${clientId}` as const));
   return scopes;
+}
+
+/**
+ * One client's history is small and written a message at a time, so its postings are not split by first letters:
+ * one item per client and batch holds all its words (≈ 1 write unit per message instead of one per word), and a
+ * history search reads the client's items newest first, matching in the item.
+ */
+export const WHOLE_HISTORY_BUCKET = '*';
+
+export function bucketInScope(scope: SearchScope, word: string): string {
+  return scope.startsWith('client#') ? WHOLE_HISTORY_BUCKET : bucketOf(word);
 }

@@ -35,6 +35,7 @@
 // bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
 // lines), so a batch of many messages costs few items. `m` items index message texts, `c` items client names. The
 // scope (shared/domain/search-scopes.ts) puts visibility in the key: all · group#<id> · operator#<id> · client#<id>.
+// A client#<id> scope is not split by letters: its bucket is `*` (one item per client and batch, all its words).
 //
 // Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
 // | gsi1pk (tabs, L1)                                                   | gsi2pk  | gsi3pk             | gsi4pk             |

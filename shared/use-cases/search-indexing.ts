@@ -2,8 +2,14 @@
 // bucket and scope for the whole batch, so a busy batch costs a fraction of a write unit per message. It runs off the
 // ingest path: a message is searchable once its stream batch is projected.
 
-import { clientNameScopesOf, messageScopesOf, type SearchScope, ticketScopeOf } from '../domain/search-scopes';
-import { bucketOf, wordsOf } from '../domain/search-terms';
+import {
+  bucketInScope,
+  clientNameScopesOf,
+  messageScopesOf,
+  type SearchScope,
+  ticketScopeOf,
+} from '../domain/search-scopes';
+import { wordsOf } from '../domain/search-terms';
 import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import type { Change } from '../store/change-stream';
@@ -69,7 +75,7 @@ class PostingsCollector {
   add(kind: SearchKind, scopes: readonly SearchScope[], words: readonly string[], posting: Omit<Posting, 'word'>) {
     for (const scope of scopes) {
       for (const word of words) {
-        const bucket = bucketOf(word);
+        const bucket = bucketInScope(scope, word);
         const id = `${kind}\u0000${scope}\u0000${bucket}`;
         let item = this.groups.get(id);
         if (!item) {

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { invalid } from '../domain/errors';
 import { canSeeTicket, forbiddenBecause } from '../domain/policy';
-import { type SearchScope, searcherScopesOf } from '../domain/search-scopes';
+import { bucketInScope, type SearchScope, searcherScopesOf } from '../domain/search-scopes';
 import { matchesTerm, type SearchTerm, searchTermOf } from '../domain/search-terms';
 import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
@@ -125,7 +125,7 @@ async function scanPostings<T>(request: ScanRequest<T>): Promise<SearchPage<T>> 
   while (position.s < scopes.length) {
     const scope = scopes[position.s] as SearchScope;
     if (results.length >= limit || reads >= budget) return page(position);
-    const read = await readBucket(kind, scope, term.bucket, {
+    const read = await readBucket(kind, scope, bucketInScope(scope, term.prefix), {
       startKey: position.k,
       limit: Math.min(ITEMS_PER_QUERY, budget - reads),
     });

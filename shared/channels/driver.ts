@@ -2,10 +2,10 @@
 // events, and deliver operator messages out. Drivers hold no ticket logic: ingest, statuses and typing are the
 // webhook use case's job (shared/use-cases/channel-webhook.ts), delivery bookkeeping is shared/channels/delivery.ts's.
 
+import type { DeliveryStatus, MediaKind, Message, MessageContent, MessageKind } from '../domain/messages';
 import type { Ticket } from '../domain/ticket-rules';
 import type { Channel, ChannelKind } from '../store/channels';
 import type { ClientType } from '../store/clients';
-import type { DeliveryStatus, Message, MessageKind } from '../store/messages';
 import type { ClientRecord } from '../store/tickets';
 
 /** A webhook request exactly as it arrived: the raw bytes matter for signatures (emoji, whitespace). */
@@ -27,7 +27,7 @@ export interface WebhookResponse {
 
 /** Media a channel announced; fetched (and copied to S3) on arrival, since channel URLs expire within minutes. */
 export interface MediaReference {
-  kind: Exclude<MessageKind, 'text' | 'system'>;
+  kind: MediaKind;
   fetch(): Promise<{ bytes: Buffer; mimeType?: string; fileName?: string }>;
   fileName?: string;
   declaredMimeType?: string;
@@ -44,6 +44,21 @@ export type InboundEvent =
       kind: Exclude<MessageKind, 'system'>;
       text?: string;
       media?: MediaReference[];
+      /** Location, contacts, sticker, unsupported type; a reaction names its target by the channel's id for it. */
+      content?: Omit<MessageContent, 'reaction'>;
+      reaction?: { emoji: string; externalMessageId: string };
+      at: Date;
+    }
+  | {
+      /** The client edited an earlier message (Telegram): stored as an edit of that message, its text kept. */
+      type: 'edit';
+      externalUserId: string;
+      name: string;
+      /** CH2: the edit's own dedupe key. */
+      externalMessageId: string;
+      /** The edited message's dedupe key, as its `message` event carried it. */
+      originalExternalMessageId: string;
+      text: string;
       at: Date;
     }
   | {
@@ -55,7 +70,7 @@ export type InboundEvent =
       at: Date;
     }
   | { type: 'typing'; externalUserId: string; typing: boolean }
-  /** An update the channel sent that we do not handle (edited message, sticker…): acknowledged, and why is logged. */
+  /** An update the channel sent that carries nothing for operators (membership, service notices): acknowledged, logged. */
   | { type: 'ignored'; reason: string };
 
 export type DeliveryOutcome =

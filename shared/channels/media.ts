@@ -1,8 +1,8 @@
 // Attachments in S3 (A1, M1): channel media is copied into the bucket on arrival and typed by its bytes (magic
 // numbers), never by what the channel or the file name claims, so a file is always served as what it really is.
 import { randomUUID } from 'node:crypto';
+import type { Attachment, MediaKind } from '../domain/messages';
 import { putObject } from '../platform/object-store';
-import type { Attachment, MessageKind } from '../store/messages';
 import type { MediaReference } from './driver';
 import { ResponseTooLarge } from './outbound-http';
 
@@ -45,7 +45,7 @@ export async function storeInboundMedia(clientId: string, media: MediaReference)
 }
 
 /** M1: the message kind a stored type belongs to. */
-export function kindOfMimeType(mimeType: string): Exclude<MessageKind, 'text' | 'system'> {
+export function kindOfMimeType(mimeType: string): MediaKind {
   if (mimeType.startsWith('image/')) return 'image';
   if (mimeType.startsWith('video/')) return 'video';
   if (mimeType.startsWith('audio/')) return 'audio';

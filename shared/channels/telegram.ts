@@ -1,10 +1,12 @@
-// Telegram (CH1–CH3): Bot API webhook updates in, sendMessage out. Telegram sends bots no delivery or read reports,
+// Telegram (CH1–CH3, M1): Bot API webhook updates in — text, media, stickers, locations, venues, contacts, edits; any
+// other content as "a message of a type this channel cannot show" — and sendMessage out. Telegram sends bots no delivery or read reports,
 // so an operator message to Telegram stops at `sent` (M3: read status only where the channel reports it).
 import * as z from 'zod';
 import { invalid, unauthorized } from '../domain/errors';
+import { cardText, mapUrlOf, placeText, unsupportedText } from '../domain/message-content';
+import type { MessageContent, MessageKind } from '../domain/messages';
 import { readConfig } from '../platform/config';
 import type { Channel } from '../store/channels';
-import type { MessageKind } from '../store/messages';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
 import { getBytes, postJson } from './outbound-http';
 import { sameSecret } from './signatures';
@@ -19,6 +21,19 @@ const file = z.looseObject({
 });
 const photoSize = file.extend({ width: z.number(), height: z.number() });
 const namedFile = file.extend({ file_name: z.string().optional(), mime_type: z.string().optional() });
+const sticker = file.extend({
+  emoji: z.string().max(64).optional(),
+  set_name: z.string().max(256).optional(),
+  is_animated: z.boolean().optional(),
+  is_video: z.boolean().optional(),
+  thumbnail: photoSize.optional(),
+});
+const location = z.looseObject({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  live_period: z.number().optional(),
+});
+const short = z.string().max(1024);
 
 /** Far beyond any real message (Telegram stops at 4096 characters); keeps a stored message within an item's size. */
 const MAX_TEXT = 20_000;
@@ -44,6 +59,14 @@ const messageSchema = z.looseObject({
   video_note: file.optional(),
   voice: namedFile.optional(),
   audio: namedFile.optional(),
+  sticker: sticker.optional(),
+  location: location.optional(),
+  venue: z.looseObject({ location, title: short, address: short }).optional(),
+  contact: z
+    .looseObject({ phone_number: short, first_name: short, last_name: short.optional(), vcard: z.string().optional() })
+    .optional(),
+  /** Present on `edited_message`: when the client last edited it. */
+  edit_date: z.number().optional(),
 });
 type TelegramMessage = z.output<typeof messageSchema>;
 
@@ -92,6 +115,7 @@ function parseUpdate(request: WebhookRequest, token: string): InboundEvent {
   const update = updateSchema.safeParse(body);
   if (!update.success) throw invalid('The body is not a Telegram update (no update_id).');
   const { update_id: updateId, ...rest } = update.data;
+  if (rest.edited_message !== undefined) return editOf(updateId, rest.edited_message, request);
   if (rest.message === undefined) {
     const kind = Object.keys(rest)[0] ?? 'empty';
     // edited_message, channel_post, callback_query, my_chat_member…: acknowledged so Telegram does not redeliver.
@@ -107,29 +131,61 @@ function parseUpdate(request: WebhookRequest, token: string): InboundEvent {
   }
   const content = contentOf(message, token);
   if (!content) {
-    return {
-      type: 'ignored',
-      reason: `Telegram update ${updateId}: ${contentTypeOf(message)} messages are not handled.`,
-    };
+    return { type: 'ignored', reason: `Telegram update ${updateId}: a service message carries nothing to show.` };
   }
-  const text = message.text ?? message.caption;
+  const text = content.text ?? message.text ?? message.caption;
   return {
     type: 'message',
     externalUserId: String(message.chat.id),
     name: nameOf(message),
-    // CH2: update_id is what Telegram repeats when it redelivers an update it got no 200 for.
-    externalMessageId: String(updateId),
+    externalMessageId: messageKeyOf(message),
     kind: content.kind,
     ...(text !== undefined && text.length > 0 ? { text } : {}),
     ...(content.media ? { media: [content.media] } : {}),
+    ...(content.details ? { content: content.details } : {}),
     at: dateOf(message.date, request.receivedAt),
   };
 }
 
-function contentOf(
-  message: TelegramMessage,
-  token: string,
-): { kind: Exclude<MessageKind, 'system'>; media?: MediaReference } | undefined {
+/**
+ * CH2: a message's chat and message id — what Telegram repeats when it redelivers an update it got no 200 for, and
+ * what an edit of the message names, so the edit finds the message it changes.
+ */
+function messageKeyOf(message: { chat: { id: number }; message_id: number }): string {
+  return `${message.chat.id}:${message.message_id}`;
+}
+
+/** An edited text or caption; a live location's moves also arrive as edits and are not stored one by one. */
+function editOf(updateId: number, raw: unknown, request: WebhookRequest): InboundEvent {
+  const parsed = messageSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.chat.type !== 'private') {
+    return { type: 'ignored', reason: `Telegram update ${updateId}: an edit with no usable private message.` };
+  }
+  const message = parsed.data;
+  const text = message.text ?? message.caption;
+  if (text === undefined || message.location) {
+    return { type: 'ignored', reason: `Telegram update ${updateId}: an edit without text (a live location moving).` };
+  }
+  return {
+    type: 'edit',
+    externalUserId: String(message.chat.id),
+    name: nameOf(message),
+    // Each edit is an update of its own: its update_id dedupes a redelivery of the same edit.
+    externalMessageId: `update:${updateId}`,
+    originalExternalMessageId: messageKeyOf(message),
+    text,
+    at: dateOf(message.edit_date ?? message.date, request.receivedAt),
+  };
+}
+
+interface TelegramContent {
+  kind: Exclude<MessageKind, 'system'>;
+  media?: MediaReference;
+  text?: string;
+  details?: Omit<MessageContent, 'reaction'>;
+}
+
+function contentOf(message: TelegramMessage, token: string): TelegramContent | undefined {
   const media = (kind: MediaReference['kind'], source: z.output<typeof namedFile>, mimeType?: string) => ({
     kind,
     media: mediaReference(token, kind, source.file_id, source.file_name, source.mime_type ?? mimeType),
@@ -142,8 +198,52 @@ function contentOf(
   if (message.voice) return media('audio', message.voice, 'audio/ogg');
   if (message.audio) return media('audio', message.audio);
   if (message.document) return media('document', message.document);
+  if (message.sticker) return stickerOf(message.sticker, token);
+  if (message.venue || message.location) return placeOf(message);
+  if (message.contact) {
+    const { first_name: first, last_name: last, phone_number: phone } = message.contact;
+    const card = { name: [first, last].filter(Boolean).join(' '), phones: [phone] };
+    return { kind: 'contact', text: cardText([card]), details: { contacts: [card] } };
+  }
   if (message.text !== undefined) return { kind: 'text' };
-  return undefined;
+  const type = CONTENT_FIELDS.find((field) => field in message);
+  return type ? { kind: 'unsupported', text: unsupportedText(type), details: { unsupportedType: type } } : undefined;
+}
+
+/** M1: a sticker reads as its emoji and shows as its image; animated and video stickers show their still thumbnail. */
+function stickerOf(source: z.output<typeof sticker>, token: string): TelegramContent {
+  const moving = source.is_animated === true || source.is_video === true;
+  const still = moving ? source.thumbnail : source;
+  return {
+    kind: 'sticker',
+    ...(source.emoji ? { text: source.emoji } : {}),
+    ...(still
+      ? { media: mediaReference(token, 'image', still.file_id, undefined, moving ? undefined : 'image/webp') }
+      : {}),
+    details: {
+      sticker: {
+        ...(source.emoji ? { emoji: source.emoji } : {}),
+        ...(source.set_name ? { setName: source.set_name } : {}),
+        animated: moving,
+      },
+    },
+  };
+}
+
+/** A venue is a named place; a bare location is a pin. Both read as a label and a map link. */
+function placeOf(message: TelegramMessage): TelegramContent {
+  const point = message.venue?.location ?? message.location;
+  if (!point) throw new Error('placeOf needs a location or a venue');
+  const place = {
+    latitude: point.latitude,
+    longitude: point.longitude,
+    ...(message.venue ? { name: message.venue.title, address: message.venue.address } : {}),
+  };
+  return {
+    kind: 'location',
+    text: placeText(place),
+    details: { location: { ...place, mapUrl: mapUrlOf(place.latitude, place.longitude) } },
+  };
 }
 
 /** Telegram lists every size it made of a photo; the client meant the largest. */
@@ -238,11 +338,8 @@ function nameOf(message: TelegramMessage): string {
   return `Telegram user ${message.chat.id}`;
 }
 
-const CONTENT_FIELDS = ['sticker', 'location', 'venue', 'contact', 'poll', 'dice', 'game', 'story', 'invoice'];
-
-function contentTypeOf(message: TelegramMessage): string {
-  return CONTENT_FIELDS.find((field) => field in message) ?? 'service';
-}
+/** Client content Telegram delivers that operators cannot be shown; what is not here is a service message. */
+const CONTENT_FIELDS = ['poll', 'dice', 'game', 'story', 'invoice', 'paid_media', 'giveaway', 'checklist'];
 
 function parseJson(rawBody: Buffer): unknown {
   try {

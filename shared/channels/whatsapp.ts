@@ -1,10 +1,12 @@
-// WhatsApp Cloud API (CH1–CH4): signed webhook notifications in (client messages and delivery reports of ours),
-// the messages API out, and template messages for outbound starts by phone number.
+// WhatsApp Cloud API (CH1–CH4, M1): signed webhook notifications in (client messages — text, media, stickers,
+// locations, contacts, reactions, and "unsupported" ones — and delivery reports of ours), the messages API out, and
+// template messages for outbound starts by phone number.
 import * as z from 'zod';
 import { invalid, unauthorized } from '../domain/errors';
+import { cardText, mapUrlOf, placeText, unsupportedText } from '../domain/message-content';
+import type { ContactCard, MessageContent, MessageKind } from '../domain/messages';
 import { readConfig } from '../platform/config';
 import type { Channel } from '../store/channels';
-import type { MessageKind } from '../store/messages';
 import type {
   ChannelDriver,
   DeliveryOutcome,
@@ -26,6 +28,8 @@ type WhatsAppChannel = Extract<Channel, { kind: 'whatsapp' }>;
 const MAX_TEXT = 20_000;
 /** Real ids are under 100 characters; a key built from a longer one is refused by DynamoDB. */
 const MAX_ID = 256;
+
+const short = z.string().max(1024);
 
 const mediaSchema = z.looseObject({
   id: z.string().min(1),
@@ -53,6 +57,36 @@ const messageSchema = z.looseObject({
     })
     .optional(),
   errors: z.array(z.looseObject({ title: z.string().optional() })).optional(),
+  sticker: mediaSchema.extend({ animated: z.boolean().optional() }).optional(),
+  location: z
+    .looseObject({
+      latitude: z.number().min(-90).max(90),
+      longitude: z.number().min(-180).max(180),
+      name: short.optional(),
+      address: short.optional(),
+    })
+    .optional(),
+  contacts: z
+    .array(
+      z.looseObject({
+        name: z.looseObject({ formatted_name: short.optional(), first_name: short.optional() }).optional(),
+        phones: z
+          .array(z.looseObject({ phone: short.optional(), wa_id: short.optional() }))
+          .max(20)
+          .optional(),
+        emails: z
+          .array(z.looseObject({ email: short.optional() }))
+          .max(20)
+          .optional(),
+        org: z.looseObject({ company: short.optional() }).optional(),
+      }),
+    )
+    .max(20)
+    .optional(),
+  reaction: z
+    .looseObject({ message_id: z.string().min(1).max(MAX_ID), emoji: z.string().max(64).optional() })
+    .optional(),
+  unsupported: z.looseObject({ type: z.string().max(64).optional() }).optional(),
 });
 type WhatsAppMessage = z.output<typeof messageSchema>;
 
@@ -201,10 +235,7 @@ function messageEvent(
   if (!parsed.success) return { type: 'ignored', reason: 'A WhatsApp message has no usable shape.' };
   const message = parsed.data;
   const content = contentOf(message, channel);
-  if (!content) {
-    const why = message.errors?.[0]?.title;
-    return { type: 'ignored', reason: `WhatsApp '${message.type}' messages are not handled${why ? ` (${why})` : ''}.` };
-  }
+  if (!content) return { type: 'ignored', reason: `WhatsApp '${message.type}' notices carry nothing to show.` };
   const name = names.get(message.from);
   return {
     type: 'message',
@@ -214,14 +245,25 @@ function messageEvent(
     kind: content.kind,
     ...(content.text ? { text: content.text } : {}),
     ...(content.media ? { media: [content.media] } : {}),
+    ...(content.details ? { content: content.details } : {}),
+    ...(message.type === 'reaction' && message.reaction
+      ? { reaction: { emoji: message.reaction.emoji ?? '', externalMessageId: message.reaction.message_id } }
+      : {}),
     at: timeOf(message.timestamp, receivedAt),
   };
 }
 
-function contentOf(
-  message: WhatsAppMessage,
-  channel: WhatsAppChannel,
-): { kind: Exclude<MessageKind, 'system'>; text?: string; media?: MediaReference } | undefined {
+/** Notices about the client rather than from it (a changed number, a first-contact ping): nothing to store. */
+const NOTICE_TYPES = new Set(['system', 'request_welcome']);
+
+interface WhatsAppContent {
+  kind: Exclude<MessageKind, 'system'>;
+  text?: string;
+  media?: MediaReference;
+  details?: Omit<MessageContent, 'reaction'>;
+}
+
+function contentOf(message: WhatsAppMessage, channel: WhatsAppChannel): WhatsAppContent | undefined {
   const media = (kind: MediaReference['kind'], source: z.output<typeof mediaSchema> | undefined) =>
     source && {
       kind,
@@ -247,11 +289,59 @@ function contentOf(
       return message.button && { kind: 'text', text: message.button.text };
     case 'interactive': {
       const title = message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title;
-      return title === undefined ? undefined : { kind: 'text', text: title };
+      return title === undefined ? unsupported('interactive') : { kind: 'text', text: title };
     }
+    // M1: a sticker is a WebP image (animated ones too; their first frame is what a browser shows).
+    case 'sticker':
+      return message.sticker
+        ? {
+            kind: 'sticker',
+            media: mediaReference(channel, 'image', message.sticker),
+            details: { sticker: { animated: message.sticker.animated === true } },
+          }
+        : unsupported('sticker');
+    case 'location': {
+      if (!message.location) return unsupported('location');
+      const { latitude, longitude, name, address } = message.location;
+      const place = { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) };
+      return {
+        kind: 'location',
+        text: placeText(place),
+        details: { location: { ...place, mapUrl: mapUrlOf(place.latitude, place.longitude) } },
+      };
+    }
+    case 'contacts': {
+      const cards = (message.contacts ?? []).map(cardOf);
+      return cards.length
+        ? { kind: 'contact', text: cardText(cards), details: { contacts: cards } }
+        : unsupported('contacts');
+    }
+    // The text names the target once it is found (shared/use-cases/channel-webhook.ts).
+    case 'reaction':
+      return message.reaction ? { kind: 'reaction' } : unsupported('reaction');
+    // `unsupported` names what it was (`unsupported.type`: poll_creation, edit…); older payloads said `unknown`.
+    case 'unsupported':
+    case 'unknown':
+      return unsupported(message.unsupported?.type ?? 'unknown');
     default:
-      return undefined;
+      return NOTICE_TYPES.has(message.type) ? undefined : unsupported(message.type);
   }
+}
+
+function unsupported(type: string): WhatsAppContent {
+  return { kind: 'unsupported', text: unsupportedText(type), details: { unsupportedType: type } };
+}
+
+function cardOf(contact: NonNullable<WhatsAppMessage['contacts']>[number]): ContactCard {
+  const phones = (contact.phones ?? []).flatMap((phone) => phone.phone ?? (phone.wa_id ? `+${phone.wa_id}` : []));
+  const emails = (contact.emails ?? []).flatMap((email) => email.email ?? []);
+  const name = contact.name?.formatted_name ?? contact.name?.first_name ?? phones[0] ?? 'Contact';
+  return {
+    name,
+    phones,
+    ...(emails.length ? { emails } : {}),
+    ...(contact.org?.company ? { organization: contact.org.company } : {}),
+  };
 }
 
 const REPORTED = ['sent', 'delivered', 'read', 'failed'] as const;

@@ -10,7 +10,54 @@ export type Author =
   | { kind: 'system'; operatorId?: string }
   | { kind: 'bot'; name: string };
 
-export type MessageKind = 'text' | 'image' | 'video' | 'audio' | 'document' | 'system';
+/** M1: what a message carries; channel content with no file of its own has a kind and a readable `text` (below). */
+export type MessageKind =
+  | 'text'
+  | 'image'
+  | 'video'
+  | 'audio'
+  | 'document'
+  | 'location'
+  | 'contact'
+  | 'sticker'
+  | 'reaction'
+  | 'unsupported'
+  | 'system';
+
+/** The kinds whose content is a file (A1). */
+export type MediaKind = 'image' | 'video' | 'audio' | 'document';
+
+/** A place the client shared (`location`): `text` names it and carries `mapUrl`. */
+export interface SharedLocation {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+  mapUrl: string;
+}
+
+/** A contact card the client shared (`contact`): `text` lists it. */
+export interface ContactCard {
+  name: string;
+  phones: string[];
+  emails?: string[];
+  organization?: string;
+}
+
+/**
+ * Channel content beyond text and files (M1), as the client's message carries it. `text` always renders it for
+ * operators who read text only: "📍 Office, Main St 1 — https://…", "👤 Ivan, +7…", the sticker's emoji, "Reacted 👍
+ * to “…”", "The client sent a message of type poll that this channel cannot show."
+ */
+export interface MessageContent {
+  location?: SharedLocation;
+  contacts?: ContactCard[];
+  sticker?: { emoji?: string; setName?: string; animated?: boolean };
+  /** A reaction to an earlier message: ours when it was found (by the channel's id for it), with its preview. */
+  reaction?: { emoji: string; messageId?: string; preview?: string };
+  /** The channel's name for a type it delivers but cannot show (WhatsApp `unsupported`, a Telegram poll…). */
+  unsupportedType?: string;
+}
 
 /** M3: operator → client delivery, in the order a message moves through it. */
 export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read'] as const;
@@ -45,6 +92,14 @@ export interface Message {
   failureReason?: string;
   /** System messages: the structured timeline entry. */
   note?: SystemNote;
+  location?: SharedLocation;
+  contacts?: ContactCard[];
+  sticker?: MessageContent['sticker'];
+  reaction?: MessageContent['reaction'];
+  unsupportedType?: string;
+  /** The client edited this message on its channel: when last, and every earlier text, oldest first. */
+  editedAt?: string;
+  edits?: Array<{ text: string; replacedAt: string }>;
   /** The channel's own id for this message (dedupe, delivery reports). */
   externalId?: string;
   createdAt: string;

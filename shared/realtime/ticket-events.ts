@@ -41,7 +41,13 @@ export function visitorView(message: Message) {
  * ticket before or after (so lists drop it as well as gain it), and fresh `counters` to each operator whose counters
  * moved. What reaches the client goes through its channel's delivery, not through here.
  */
-export async function publishTicketChange(before: Ticket | undefined, after: Ticket, messages: readonly Message[]) {
+export async function publishTicketChange(
+  before: Ticket | undefined,
+  after: Ticket,
+  messages: readonly Message[],
+  /** `message.updated` when the messages were changed rather than added (a client's edit). */
+  messageEvent: 'message.created' | 'message.updated' = 'message.created',
+) {
   const audiences = [...ticketAudiences(before), ...ticketAudiences(after)];
   const moved = [...counterDeltas(before, after).keys()];
   // One parallel round of reads: every audience's connections and the fresh counters of whoever's moved.
@@ -58,7 +64,7 @@ export async function publishTicketChange(before: Ticket | undefined, after: Tic
   const frames: EventFrame[] = [
     ...messages.map((message) => ({
       type: 'event' as const,
-      event: 'message.created',
+      event: messageEvent,
       data: { ticketId: after.ticketId, seq: message.seq, message },
     })),
     ticketFrame,

@@ -79,6 +79,7 @@
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
 // | timers due in a minute (auto-close, SLA)         | Query pk=TIMERS#<minute>, sk <= <nowIso>                      |
 // | our message by the channel's id (delivery report) | GetItem pk=OUTBOUND#<channelId>#<externalId>, then the message |
+// | a reaction's or edit's target by channel id (M1) | GetItem OUTBOUND#…; else Query pk=CLIENT#id, sk begins_with M#, desc, filter externalId, Limit 200 |
 // | search a scope for a word prefix (M8)            | Query pk=SEARCH#<m|c>#<scope>#<letter>, sk begins_with <bucket>#, desc |
 // | search one client's history (M8)                 | the same Query with scope client#<clientId>                   |
 // | check search hits against their tickets (X1)     | BatchGet of the hits' tickets                                 |

@@ -1,6 +1,6 @@
 // Messages (M2, M3, M5): time-ordered ids, items stored beside their client, and history pages newest first with
 // the "groups with the previous message" flag. System messages (T10) are for operators only.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -11,9 +11,12 @@ import { queryItems } from './query';
 export {
   type Attachment,
   type Author,
+  type ContactCard,
   DELIVERY_STATUSES,
   type DeliveryStatus,
+  type MediaKind,
   type Message,
+  type MessageContent,
   type MessageKind,
   newMessageId,
   type SkippedAttachment,
@@ -107,4 +110,49 @@ export async function messagesAfter(clientId: string, ticketNumber: number, afte
     found.push(message);
   }
   return found.reverse();
+}
+
+/** How many of a client's latest messages a search by the channel's id reads at most (one Query page). */
+const CHANNEL_ID_SEARCH_DEPTH = 200;
+
+/**
+ * A message by the channel's own id for it (the target of a reaction or an edit): our replies through the outbound
+ * index (GetItem); a client's own message among its latest 200 messages (one Query, newest first, filtered on
+ * `externalId`) — channels let clients edit only recent messages (Telegram: 48 hours).
+ */
+export async function findMessageByChannelId(
+  channelId: string,
+  clientId: string,
+  externalId: string,
+): Promise<Message | undefined> {
+  const { Item: pointer } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.outboundMessage(channelId, externalId) }),
+  );
+  if (pointer?.clientId === clientId) {
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: readConfig().tableName,
+        Key: keys.message(clientId, pointer.ticketNumber as number, pointer.messageId as string),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toMessage(Item) : undefined;
+  }
+  const { Items = [] } = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'externalId = :externalId',
+      ExpressionAttributeValues: {
+        ':pk': keys.client(clientId).pk,
+        ':prefix': keys.clientMessagesPrefix(),
+        ':externalId': externalId,
+      },
+      ScanIndexForward: false,
+      Limit: CHANNEL_ID_SEARCH_DEPTH,
+      ConsistentRead: true,
+    }),
+  );
+  const found = Items[0];
+  return found ? toMessage(found) : undefined;
 }

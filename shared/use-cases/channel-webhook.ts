@@ -1,13 +1,14 @@
 // Channel webhooks (CH1–CH3, A1, M11): one use case for every channel kind — the channel's driver verifies and
-// normalizes the request, then each event is ingested (media copied to S3 first), recorded as a delivery report or
-// pushed as typing. A refused signature stores nothing; a redelivered update is acknowledged and stored once.
+// normalizes the request, then each event is ingested (media copied to S3 first; a reaction first finds the message it
+// reacts to), applied as an edit, recorded as a delivery report or pushed as typing. A refused signature stores nothing; a redelivered update is acknowledged and stored once.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recordChannelReport } from '../channels/delivery';
 import type { ChannelDriver, InboundEvent, WebhookRequest, WebhookResponse } from '../channels/driver';
 import { channelDrivers } from '../channels/drivers';
 import { kindOfMimeType, MediaNotStored, storeInboundMedia } from '../channels/media';
 import { DomainError, notFound } from '../domain/errors';
-import { boundClientText } from '../domain/ticket-rules';
+import { reactionText } from '../domain/message-content';
+import { boundClientText, previewOf } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { pushToAudiences } from '../realtime/fanout';
@@ -15,13 +16,21 @@ import { ticketAudiences } from '../realtime/ticket-events';
 import { type Channel, getChannel } from '../store/channels';
 import { clientIdFor } from '../store/clients';
 import { keys } from '../store/keys';
-import type { Attachment, SkippedAttachment } from '../store/messages';
+import {
+  type Attachment,
+  findMessageByChannelId,
+  type MessageContent,
+  type SkippedAttachment,
+} from '../store/messages';
 import { readClientHead } from '../store/tickets';
 import { ingestClientMessage } from './ingest';
+import { recordClientEdit } from './message-edits';
 
 export interface WebhookCounts {
   /** Client messages stored. */
   messages: number;
+  /** Client edits applied to the message they change (M1). */
+  edits: number;
   /** Redeliveries of messages already stored (CH2): acknowledged, nothing stored. */
   duplicates: number;
   /** Delivery reports that moved a message's status forward. */
@@ -53,7 +62,15 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
   }
   webhook.verify(request, channel);
   const events = webhook.parse(request, channel);
-  const counts: WebhookCounts = { messages: 0, duplicates: 0, statuses: 0, staleStatuses: 0, typing: 0, ignored: 0 };
+  const counts: WebhookCounts = {
+    messages: 0,
+    edits: 0,
+    duplicates: 0,
+    statuses: 0,
+    staleStatuses: 0,
+    typing: 0,
+    ignored: 0,
+  };
   // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
   for (const event of events) await handleEvent(channel, driver, event, counts);
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
@@ -63,6 +80,21 @@ async function handleEvent(channel: Channel, driver: ChannelDriver, event: Inbou
   switch (event.type) {
     case 'message': {
       const stored = await ingestEvent(channel, driver, event);
+      counts[stored ? 'messages' : 'duplicates']++;
+      return;
+    }
+    case 'edit': {
+      const { originalExternalMessageId, ...rest } = event;
+      const clientId = clientIdFor(channel.channelId, event.externalUserId);
+      const text = boundClientText(event.text);
+      const result = await recordClientEdit({ ...event, text, channelId: channel.channelId, clientId });
+      if (result !== 'unknown') {
+        counts[result === 'edited' ? 'edits' : 'duplicates']++;
+        return;
+      }
+      // The edited message is not among the client's recent ones: its new text is kept as a message of its own.
+      console.info(`webhook ${channel.channelId}: edit of unknown message ${originalExternalMessageId} kept as new`);
+      const stored = await ingestEvent(channel, driver, { ...rest, text, type: 'message', kind: 'text' });
       counts[stored ? 'messages' : 'duplicates']++;
       return;
     }
@@ -111,6 +143,10 @@ async function ingestEvent(
       skippedAttachments.push({ name: error.fileName, reason: error.reason });
     }
   }
+  const reacted = event.reaction ? await reactionOf(channel.channelId, clientId, event.reaction) : undefined;
+  const content: MessageContent | undefined =
+    reacted || event.content ? { ...event.content, ...(reacted ? { reaction: reacted.reaction } : {}) } : undefined;
+  const text = reacted?.text ?? event.text;
   const result = await ingestClientMessage(
     {
       channelId: channel.channelId,
@@ -118,7 +154,8 @@ async function ingestEvent(
       name: event.name,
       clientType: driver.clientType,
       kind: kindOf(event.kind, attachments),
-      ...(event.text ? { text: boundClientText(event.text) } : {}),
+      ...(text ? { text: boundClientText(text) } : {}),
+      ...(content ? { content } : {}),
       ...(attachments.length ? { attachments } : {}),
       ...(skippedAttachments.length ? { skippedAttachments } : {}),
       externalMessageId: event.externalMessageId,
@@ -130,11 +167,30 @@ async function ingestEvent(
   return !result.duplicate;
 }
 
+const MEDIA_KINDS: ReadonlySet<string> = new Set(['image', 'video', 'audio']);
+
 /** A "photo" whose bytes are not an image is a document: front ends must not render it as one. */
 function kindOf(kind: Extract<InboundEvent, { type: 'message' }>['kind'], attachments: readonly Attachment[]) {
   const first = attachments[0];
-  if (!first || kind === 'text' || kind === 'document') return kind;
+  if (!first || !MEDIA_KINDS.has(kind)) return kind;
   return kindOfMimeType(first.mimeType) === kind ? kind : 'document';
+}
+
+/**
+ * M1: a reaction is a note on the message it reacts to — found by the channel's id for it, and only among this
+ * client's own conversation (X1: a forged id never reveals another client's message). An unknown target still reads.
+ */
+async function reactionOf(channelId: string, clientId: string, reaction: { emoji: string; externalMessageId: string }) {
+  const found = await findMessageByChannelId(channelId, clientId, reaction.externalMessageId);
+  const preview = found ? previewOf(found.text ?? found.attachments?.[0]?.name ?? found.kind) : undefined;
+  return {
+    text: reactionText(reaction.emoji, preview),
+    reaction: {
+      emoji: reaction.emoji,
+      ...(found ? { messageId: found.messageId } : {}),
+      ...(preview !== undefined ? { preview } : {}),
+    },
+  };
 }
 
 /** Mirrors the dedupe condition in ingest: remembered and not yet expired. */

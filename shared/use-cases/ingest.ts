@@ -5,7 +5,7 @@
 
 import { decideBlacklistedMessage, decideClientMessage } from '../domain/client-message';
 import { notFound } from '../domain/errors';
-import { type MessageDraft, placeMessage } from '../domain/messages';
+import { type MessageContent, type MessageDraft, placeMessage } from '../domain/messages';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from '../domain/routing';
 import { decideOpen, ticketIdOf } from '../domain/ticket-open';
 import type { Ticket } from '../domain/ticket-rules';
@@ -53,6 +53,8 @@ export interface InboundMessage {
   skippedAttachments?: SkippedAttachment[];
   /** CH2: the channel's id for this message; a redelivery with the same id is acknowledged and stored once. */
   externalMessageId?: string;
+  /** M1: a location, contact cards, a sticker, a reaction, an unsupported type (`text` renders it). */
+  content?: MessageContent;
   receivedAt: Date;
 }
 
@@ -217,6 +219,7 @@ function clientMessage(input: InboundMessage): MessageDraft {
     ...(input.attachments?.length ? { attachments: input.attachments } : {}),
     ...(input.skippedAttachments?.length ? { skippedAttachments: input.skippedAttachments } : {}),
     ...(input.externalMessageId ? { externalId: input.externalMessageId } : {}),
+    ...input.content,
   };
 }
 

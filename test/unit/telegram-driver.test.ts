@@ -108,12 +108,12 @@ describe('CH1 Telegram secret token', () => {
 });
 
 describe('CH1 C1 M1 Telegram updates', () => {
-  it('text: chat id, full name, update_id as the dedupe key, date', () => {
+  it('CH2 text: chat id, full name, chat and message id as the dedupe key, date', () => {
     expect(messageOf('text')).toEqual({
       type: 'message',
       externalUserId: '428713905',
       name: 'Olga Petrova',
-      externalMessageId: '815602341',
+      externalMessageId: '428713905:1021',
       kind: 'text',
       text: 'Hello! My card payment failed twice today.',
       at: new Date(1767261600 * 1000),
@@ -127,7 +127,7 @@ describe('CH1 C1 M1 Telegram updates', () => {
       text: 'This is the error on the payment screen',
       name: 'Olga Petrova',
     });
-    expect(event.externalMessageId).toBe('815602342');
+    expect(event.externalMessageId).toBe('428713905:1022');
     expect(event.media).toHaveLength(1);
     expect(event.media?.[0]).toMatchObject({ kind: 'image', declaredMimeType: 'image/jpeg' });
     vi.mocked(postJson).mockResolvedValueOnce({
@@ -151,7 +151,7 @@ describe('CH1 C1 M1 Telegram updates', () => {
 
   it('document: a document with its file name, MIME type and caption', () => {
     const event = messageOf('document');
-    expect(event).toMatchObject({ kind: 'document', text: 'Statement attached', externalMessageId: '815602343' });
+    expect(event).toMatchObject({ kind: 'document', text: 'Statement attached', externalMessageId: '428713905:1023' });
     expect(event.media?.[0]).toMatchObject({
       kind: 'document',
       fileName: 'statement-december.pdf',
@@ -178,14 +178,53 @@ describe('CH1 C1 M1 Telegram updates', () => {
     expect(event.media?.[0]).toMatchObject({ kind: 'video', fileName: 'screen-recording.mp4' });
   });
 
-  it.each([
-    ['edited_message', /edited_message/],
-    ['sticker', /sticker/],
-    ['my_chat_member', /my_chat_member/],
-  ])('%s is acknowledged and ignored with a reason', (name, reason) => {
-    const event = only(parse(name));
+  it('my_chat_member is acknowledged and ignored with a reason', () => {
+    const event = only(parse('my_chat_member'));
     expect(event.type).toBe('ignored');
-    expect(event.type === 'ignored' && event.reason).toMatch(reason);
+    expect(event.type === 'ignored' && event.reason).toMatch(/my_chat_member/);
+  });
+
+  it('M1 edited_message: an edit naming the edited message by chat and message id, deduped by its update_id', () => {
+    expect(only(parse('edited_message'))).toEqual({
+      type: 'edit',
+      externalUserId: '428713905',
+      name: 'Olga Petrova',
+      externalMessageId: 'update:815602346',
+      originalExternalMessageId: '428713905:1021',
+      text: 'Hello! My card payment failed three times today.',
+      at: new Date(1767261605 * 1000),
+    });
+  });
+
+  it('M1 a live location moving (an edit without text) is acknowledged and not stored', () => {
+    const update = JSON.parse(sample('edited_message').toString('utf8'));
+    delete update.edited_message.text;
+    update.edited_message.location = { latitude: 55.75, longitude: 37.61, live_period: 900 };
+    const events = telegramDriver.webhook?.parse(request(Buffer.from(JSON.stringify(update))), channel);
+    expect(events?.[0]).toMatchObject({ type: 'ignored', reason: expect.stringMatching(/live location/) });
+  });
+
+  it('M1 sticker: its emoji as text, its still thumbnail as the image (animated), the set name kept', () => {
+    expect(only(parse('sticker'))).toMatchObject({
+      type: 'message',
+      kind: 'sticker',
+      text: '👍',
+      content: { sticker: { emoji: '👍', setName: 'HotCherry', animated: true } },
+      media: [{ kind: 'image' }],
+    });
+  });
+
+  it.each([
+    ['location', 'location', '📍 Location — https://www.google.com/maps/search/?api=1&query=55.751244,37.618423'],
+    [
+      'venue',
+      'location',
+      '📍 Branch office, Red Square 1, Moscow — https://www.google.com/maps/search/?api=1&query=55.753900,37.620800',
+    ],
+    ['contact', 'contact', '👤 Ivan Petrov, +79001234567'],
+    ['poll', 'unsupported', 'The client sent a message of type poll that this channel cannot show.'],
+  ])('M1 %s is a %s message that reads "%s"', (name, kind, text) => {
+    expect(only(parse(name))).toMatchObject({ type: 'message', kind, text });
   });
 
   it('a group chat message is ignored: clients are private chats with the bot', () => {

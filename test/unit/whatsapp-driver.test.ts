@@ -205,20 +205,39 @@ describe('CH1 C1 M1 WhatsApp notifications', () => {
     expect(onlyMessage('video')).toMatchObject({ kind: 'video', text: 'How the app crashes' });
   });
 
-  it('a reaction is ignored with a reason', () => {
+  it('M1 a reaction names the message it reacts to by its wamid', () => {
     expect(parse(sample('reaction'))).toEqual([
-      { type: 'ignored', reason: expect.stringMatching(/'reaction' messages are not handled/) },
+      expect.objectContaining({
+        type: 'message',
+        kind: 'reaction',
+        reaction: { emoji: '👍', externalMessageId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA' },
+      }),
     ]);
   });
 
-  it('several messages and a status in one body: each one, names matched by wa_id, the location ignored', () => {
+  it.each([
+    ['location', 'location', /^📍 Main office, 1 Hacker Way, Menlo Park, CA 94025 — https:\/\/www\.google\.com\/maps/],
+    ['contacts', 'contact', /^👤 Pablo Morales, Lucky Shrub, \+1 \(650\) 555-1234, pablo@example\.com$/],
+    ['unsupported', 'unsupported', /^The client sent a message of type poll_creation that this channel cannot show\.$/],
+  ])('M1 %s is a %s message with a readable text', (name, kind, text) => {
+    expect(onlyMessage(name)).toMatchObject({ kind, text: expect.stringMatching(text) });
+  });
+
+  it('M1 a sticker is a sticker message with its WebP image as media', () => {
+    expect(onlyMessage('sticker')).toMatchObject({
+      kind: 'sticker',
+      media: [{ kind: 'image', declaredMimeType: 'image/webp' }],
+    });
+  });
+
+  it('several messages and a status in one body: each one, names matched by wa_id, the location a place', () => {
     const events = parse(sample('several-messages'));
-    expect(events.map((event) => event.type)).toEqual(['message', 'message', 'ignored', 'status']);
-    expect(messages(events).map(({ name, externalUserId, text }) => ({ name, externalUserId, text }))).toEqual([
-      { name: 'Sheena Nelson', externalUserId: '16505551234', text: 'Are you there?' },
-      { name: 'Raj Patel', externalUserId: '447700900123', text: 'I have the same problem' },
+    expect(events.map((event) => event.type)).toEqual(['message', 'message', 'message', 'status']);
+    expect(messages(events).map(({ name, externalUserId, kind }) => ({ name, externalUserId, kind }))).toEqual([
+      { name: 'Sheena Nelson', externalUserId: '16505551234', kind: 'text' },
+      { name: 'Raj Patel', externalUserId: '447700900123', kind: 'text' },
+      { name: expect.any(String), externalUserId: expect.any(String), kind: 'location' },
     ]);
-    expect(events[2]).toMatchObject({ reason: expect.stringMatching(/'location'/) });
     expect(events[3]).toMatchObject({ type: 'status', status: 'delivered' });
   });
 

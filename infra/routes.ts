@@ -42,6 +42,11 @@ export interface Schedule {
   /** Run every N minutes (EventBridge rate expression). */
   readonly everyMinutes: number;
   readonly entry: string;
+  /**
+   * The same function also consumes a delayed SQS queue that wakes it at a timer's due second (S4: EventBridge fires a
+   * rate rule anywhere within its minute). Every function that writes timers may send to it.
+   */
+  readonly wakeUpQueue?: boolean;
 }
 
 export const WS_ROUTE_SELECTION = '$request.body.action';
@@ -161,7 +166,7 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
 ];
 
 export const schedules: readonly Schedule[] = [
-  { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts' },
+  { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts', wakeUpQueue: true },
 ];
 
 /**

@@ -27,7 +27,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -94,6 +94,8 @@ export function createTenantStack(app: Construct): SwitchboardStack {
 export class SwitchboardStack extends Stack {
   readonly table: Table;
   readonly attachments: Bucket;
+  /** Delayed messages that wake the timers function at a timer's due second. */
+  readonly timerWakeUps: Queue;
   readonly operatorPool: OperatorUserPool;
   readonly webSocketApi: WebSocketApi;
   readonly webSocketStage: WebSocketStage;
@@ -126,7 +128,11 @@ export class SwitchboardStack extends Stack {
       throttle: stageThrottle,
     });
 
+    // S4: wakes the timers function at a timer's due second; the table's timer items stay the truth (shared/store/timers.ts).
+    this.timerWakeUps = this.createTimerWakeUpQueue();
+
     const environment = {
+      [ENV.timerQueueUrl]: this.timerWakeUps.queueUrl,
       [ENV.tableName]: this.table.tableName,
       [ENV.bucketName]: this.attachments.bucketName,
       [ENV.wsManagementEndpoint]: this.webSocketStage.callbackUrl,
@@ -152,6 +158,8 @@ export class SwitchboardStack extends Stack {
         this.grantSendEmail(fn, props.sesIdentity);
       }
       if (pushes.has(entry)) this.grantPush(fn);
+      // Ticket changes write timers (auto-close, SLA) and wake the soon-due ones.
+      if (entry !== webSocketAuthorizer.entry) this.timerWakeUps.grantSendMessages(fn);
       if (entry === OPERATORS_ADMIN_ENTRY) this.operatorPool.grantLoginAdmin(fn);
       functions.set(entry, fn);
     }
@@ -247,6 +255,11 @@ export class SwitchboardStack extends Stack {
         // a stale `time`.
         targets: [new LambdaFunction(functionOf(schedule.entry), { retryAttempts: 0 })],
       });
+      if (schedule.wakeUpQueue) {
+        functionOf(schedule.entry).addEventSource(
+          new SqsEventSource(this.timerWakeUps, { batchSize: 10, reportBatchItemFailures: true }),
+        );
+      }
     }
 
     this.streamFailures = this.createStreamConsumers(functionOf);
@@ -272,6 +285,27 @@ export class SwitchboardStack extends Stack {
 
   // Table rather than TableV2: a tenant lives in one region, and AWS::DynamoDB::Table keeps PITR, deletion protection
   // and tags at the top level, where cdk-nag and the tests can check them.
+  private createTimerWakeUpQueue(): Queue {
+    // A wake-up that keeps failing lands here; the sweep still fires its timer (the queue is never the truth), so this
+    // only shows a timers function that cannot run.
+    const deadLetters = new Queue(this, 'TimerWakeUpsFailed', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(deadLetters, [
+      { id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the timer wake-ups.' },
+    ]);
+    return new Queue(this, 'TimerWakeUps', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Longer than the timers function may run, so a message in flight is not handed out twice meanwhile.
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+  }
+
   private createTable(tenant: string): Table {
     const table = new Table(this, 'Table', {
       tableName: `switchboard-${tenant}`,

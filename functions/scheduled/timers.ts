@@ -1,9 +1,29 @@
-// timers schedule: fires every durable timer that has fallen due (auto-close, SLA marks).
+// timers: the per-minute sweep (EventBridge schedule) fires every durable timer that has fallen due since the last
+// sweep and wakes those due before the next one; the wake-up queue (SQS, delayed messages) fires one timer at its
+// due second. Both find the timers' jobs in one table (auto-close, SLA marks, delivery retries).
 import middy from '@middy/core';
-import type { ScheduledEvent } from 'aws-lambda';
-import { fireDueTimers, type SweepResult } from '../../shared/store/timers';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fireDueTimers, fireWokenTimer, type SweepResult } from '../../shared/store/timers';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
 
-export const handler = middy<ScheduledEvent, SweepResult>().handler(async (event) =>
-  fireDueTimers(new Date(event.time), timerJobs),
-);
+const isQueueEvent = (event: ScheduledEvent | SQSEvent): event is SQSEvent => 'Records' in event;
+
+export const handler = middy<ScheduledEvent | SQSEvent, SweepResult | SQSBatchResponse>().handler(async (event) => {
+  if (!isQueueEvent(event)) {
+    // The rule's time: the local scheduler and the tests drive time through it, as EventBridge does.
+    const result = await fireDueTimers(new Date(event.time), timerJobs);
+    console.log(JSON.stringify({ message: 'timers swept', scheduledFor: event.time, ...result }));
+    return result;
+  }
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      await fireWokenTimer(JSON.parse(record.body), new Date(), timerJobs);
+    } catch (error) {
+      // The wake-up comes back; the sweep would fire the timer anyway.
+      console.error(JSON.stringify({ message: 'timer wake-up failed', error: String(error) }));
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+});

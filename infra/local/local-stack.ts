@@ -2,8 +2,9 @@
 // local scheduler, wired through the same environment variables the CDK stack sets on every function.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { streamConsumers } from '../routes';
+import { schedules, streamConsumers } from '../routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
@@ -15,10 +16,14 @@ import { type DemoTenant, seedDemoTenant } from './seed';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
+import { type LocalTimerQueue, startLocalTimerQueue } from './timer-queue';
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
-  /** Ports are portBase … portBase+5: HTTP API, WebSocket API, DynamoDB Local, S3, SES, fake channel APIs. */
+  /**
+   * Ports are portBase … portBase+6: HTTP API, WebSocket API, DynamoDB Local, S3, SES, fake channel APIs, the timer
+   * wake-up queue.
+   */
   portBase: number;
   /** Keep DynamoDB and S3 data under `.local-data/` across restarts. */
   persist: boolean;
@@ -44,6 +49,8 @@ export interface LocalStack {
     mailbox: string;
     /** The fake Telegram / WhatsApp / `api` callback server (infra/local/fake-channels.ts). */
     channels: string;
+    /** The SQS-like queue whose delayed messages wake the timers function (infra/local/timer-queue.ts). */
+    timerQueue: string;
   };
   tableName: string;
   bucketName: string;
@@ -51,6 +58,7 @@ export interface LocalStack {
   scheduler: LocalScheduler;
   /** Reads the table's change stream and invokes each stream consumer of the route table (search index, …). */
   streams: StreamPoller;
+  timerQueue: LocalTimerQueue;
   /** Stands in for the channels' own APIs: records deliveries, serves media, fails on demand. */
   fakeChannels: FakeChannels;
   /** Stands in for the Cognito user pool: mints operator access tokens the gateway and authorizer accept. */
@@ -73,6 +81,7 @@ export function portsOf(portBase: number) {
     s3: portBase + 3,
     ses: portBase + 4,
     channels: portBase + 5,
+    timerQueue: portBase + 6,
   };
 }
 
@@ -110,6 +119,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const fakeChannels = await startFakeChannels({ port: ports.channels, host });
     stops.push(fakeChannels.stop);
 
+    // Wake-ups are delivered to the scheduled timers function through the gateway's invoker, once it exists.
+    let invokeTimers: (event: SQSEvent) => Promise<unknown> = async () => undefined;
+    const timerQueue = await startLocalTimerQueue({
+      port: ports.timerQueue,
+      host,
+      deliver: (event) => invokeTimers(event),
+      log,
+    });
+    stops.push(timerQueue.stop);
+
     const webSocketBase = `http://${host}:${ports.webSocket}/local`;
     // The HTTP API's URL is the issuer; the gateway serves the issuer's keys at /.well-known/jwks.json.
     const tokens = await createTokenIssuer({ issuer: `http://${host}:${ports.http}`, clientId: LOCAL_TOKEN_CLIENT_ID });
@@ -127,12 +146,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WS_MANAGEMENT_ENDPOINT: webSocketBase,
       ...fakeChannels.env(),
       ...tokens.env(),
+      ...timerQueue.env(),
     });
     resetClients();
 
     const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, jwks: tokens.jwks, log });
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
+    const wakeUpEntry = schedules.find((schedule) => schedule.wakeUpQueue)?.entry;
+    if (wakeUpEntry) invokeTimers = (event) => gateway.invoke(wakeUpEntry, event);
     stops.push(async () => scheduler.stop());
     const streams = await startStreamPoller({
       endpoint: dynamoDb.endpoint,
@@ -167,12 +189,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ses: ses.endpoint,
         mailbox: ses.mailboxUrl,
         channels: fakeChannels.url,
+        timerQueue: timerQueue.url,
       },
       tableName: LOCAL_TABLE,
       bucketName: LOCAL_BUCKET,
       gateway,
       scheduler,
       streams,
+      timerQueue,
       fakeChannels,
       tokens,
       demo,

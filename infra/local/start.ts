@@ -7,7 +7,7 @@ import type { DemoTenant } from './seed';
 
 const HELP = `Usage: npm start [-- --persist] [-- --port-base=4000]
   --persist          keep DynamoDB and S3 data under .local-data/ (in memory otherwise)
-  --port-base=N      use ports N..N+5 (HTTP API, WebSocket API, DynamoDB, S3, SES, fake channel APIs); env PORT_BASE works too`;
+  --port-base=N      use ports N..N+6 (HTTP API, WebSocket API, DynamoDB, S3, SES, fake channel APIs, timer queue); env PORT_BASE works too`;
 
 function parseArgs(argv: string[]) {
   const options = { persist: false, portBase: Number(process.env.PORT_BASE ?? 4000) };

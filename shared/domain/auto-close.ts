@@ -21,7 +21,7 @@ export function autoCloseDue(ticket: Pick<Ticket, 'status' | 'lastMessageAt'>, p
 
 /**
  * When the timer should fire: the deadline, or `now` when that has passed already (a ticket taken after a long
- * silence) — sweeps look only minutes back, so a timer written into the past would never fire.
+ * silence) — sweeps never look below their watermark, so a timer written into the past would never fire.
  */
 export function autoCloseTimerDue(
   ticket: Pick<Ticket, 'status' | 'lastMessageAt'>,

@@ -6,6 +6,8 @@ export interface RuntimeConfig {
   /** https URL of the WebSocket API's management endpoint (…/stage), used to push frames to connections. */
   wsManagementEndpoint: string | undefined;
   sesFrom: string | undefined;
+  /** SQS queue that wakes the timers function at a timer's due second (short-lead timers); unset: sweeps alone. */
+  timerQueueUrl: string | undefined;
   region: string;
   /** Local endpoints; unset in AWS. */
   dynamoEndpoint: string | undefined;
@@ -23,6 +25,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bucketName: env.BUCKET_NAME ?? 'switchboard-attachments',
     wsManagementEndpoint: env.WS_MANAGEMENT_ENDPOINT || undefined,
     sesFrom: env.SES_FROM || undefined,
+    timerQueueUrl: env.TIMER_QUEUE_URL || undefined,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     s3Endpoint: env.S3_ENDPOINT || undefined,
@@ -38,6 +41,7 @@ export const ENV = {
   bucketName: 'BUCKET_NAME',
   wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
   sesFrom: 'SES_FROM',
+  timerQueueUrl: 'TIMER_QUEUE_URL',
 } as const;
 
 /** Set only where the channels' real APIs are stood in for (infra/local/fake-channels.ts); AWS uses the defaults. */

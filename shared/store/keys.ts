@@ -28,7 +28,9 @@
 // | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
 // | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
 // | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
-// | timer             | TIMERS#<minute>                  | <dueIso>#<kind>#<id> | —                               | swept by the timers schedule |
+// | timer             | TIMERS#<due hour>                | <dueIso>#<kind>#<id> | —                               | auto-close, SLA, retries; attempts |
+// | timer watermark   | TIMERS                           | WATERMARK          | —                                 | swept through / woken through |
+// | given-up timer    | TIMERS_FAILED                    | <failedAt>#<kind>#<id> | —                             | OP3: reason; TTL 30 days   |
 // | search postings   | SEARCH#<m|c>#<scope>#<letter>    | <bucket>#<writtenAt>#<batch> | —                        | M8: built by the stream projector (below) |
 //
 // Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first 3 letters (the
@@ -77,7 +79,10 @@
 // | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
 // | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
-// | timers due in a minute (auto-close, SLA)         | Query pk=TIMERS#<minute>, sk <= <nowIso>                      |
+// | timers due since the last sweep (OP3)            | GetItem TIMERS/WATERMARK; Query pk=TIMERS#<hour>, sk <= <nowIso> per hour |
+// | timers due before the next sweep (wake-ups, S4)  | Query pk=TIMERS#<hour>, sk BETWEEN <wokenThrough> AND <now+150 s> |
+// | claim a timer (fire once)                        | TransactWrite: conditional Delete + Put of its retry copy     |
+// | timers given up, newest first (OP3)              | Query pk=TIMERS_FAILED, descending                            |
 // | our message by the channel's id (delivery report) | GetItem pk=OUTBOUND#<channelId>#<externalId>, then the message |
 // | a reaction's or edit's target by channel id (M1) | GetItem OUTBOUND#…; else Query pk=CLIENT#id, sk begins_with M#, desc, filter externalId, Limit 200 |
 // | search a scope for a word prefix (M8)            | Query pk=SEARCH#<m|c>#<scope>#<letter>, sk begins_with <bucket>#, desc |
@@ -208,7 +213,8 @@ export const keys = {
   }),
   audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
   demoSeed: (): ItemKey => ({ pk: 'SEED#demo', sk: 'SEED' }),
-  timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 16)}`,
+  /** Timers are bucketed by the hour they fall due: a sweep after an outage of a day reads 25 partitions. */
+  timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 13)}`,
   /** M8: one batch's postings of one bucket in one scope; `kind` m = message texts, c = client names. */
   searchPostings: (kind: SearchKind, scope: string, bucket: string, writtenAt: string, batchId: string): ItemKey => ({
     pk: searchPartition(kind, scope, bucket),
@@ -223,4 +229,10 @@ export const keys = {
     pk: keys.timerBucket(due),
     sk: `${due.toISOString()}#${kind}#${id}`,
   }),
+  timerWatermark: (): ItemKey => ({ pk: 'TIMERS', sk: 'WATERMARK' }),
+  failedTimer: (failedAt: Date, kind: string, id: string): ItemKey => ({
+    pk: 'TIMERS_FAILED',
+    sk: `${failedAt.toISOString()}#${kind}#${id}`,
+  }),
+  failedTimers: () => ({ pk: 'TIMERS_FAILED' }),
 };

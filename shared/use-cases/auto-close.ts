@@ -37,11 +37,14 @@ export const autoCloseJob: TimerJob = async (timer: DueTimer, now: Date) => {
     const periods = await periodsFor(before);
     const decision = decideAutoClose(before, periods, now);
     if (!decision) {
-      await scheduleTimer({
-        kind: AUTO_CLOSE_TIMER,
-        id: before.ticketId,
-        due: autoCloseDue(before, periods).toISOString(),
-      });
+      await scheduleTimer(
+        {
+          kind: AUTO_CLOSE_TIMER,
+          id: before.ticketId,
+          due: autoCloseDue(before, periods).toISOString(),
+        },
+        now,
+      );
       return { result: undefined };
     }
     return { change: changeOf(before, decision, undefined, now), result: undefined };

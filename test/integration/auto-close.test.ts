@@ -33,12 +33,12 @@ const inbound = (user: string, text: string, when: string): InboundMessage => ({
 
 async function timersOf(ticketId: string): Promise<string[]> {
   const due: string[] = [];
-  for (const minute of ['2026-06-01T10:00', '2026-06-01T10:30', '2026-06-01T10:40', '2026-06-01T10:41']) {
+  for (const hour of ['2026-06-01T10']) {
     const { Items = [] } = await dynamo().send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `TIMERS#${minute}` },
+        ExpressionAttributeValues: { ':pk': `TIMERS#${hour}` },
       }),
     );
     for (const item of Items) if (item.id === ticketId && item.kind === AUTO_CLOSE_TIMER) due.push(item.due);

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/lambda-runtime';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { scheduleTimer } from '../../shared/store/timers';
+import { failedTimers, scheduleTimer } from '../../shared/store/timers';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { useTestTable } from '../support/table';
@@ -52,10 +52,28 @@ describe('Foundation: handlers run on the sample events in events/', () => {
     expect(JSON.parse(result.body).visitorToken).toMatch(/^vt_/);
   });
 
-  it('T11: the EventBridge scheduled event drives the timers sweep', async () => {
+  it('T11/OP3: the EventBridge scheduled event drives the timers sweep; a timer no job handles is given up', async () => {
     const event = sample<{ time: string }>('eventbridge/timers-schedule.json');
-    await scheduleTimer({ kind: 'no-such-kind', id: 'sample', due: '2026-11-21T10:15:00.000Z' });
+    await scheduleTimer({ kind: 'no-such-kind', id: 'sample', due: '2026-11-21T10:15:00.000Z' }, new Date(0));
     const timers = await handlerOf('functions/scheduled/timers.ts');
-    expect(await timers(event, context)).toEqual({ fired: 0, failed: 0, unknownKind: 1 });
+    expect(await timers(event, context)).toEqual({ fired: 0, failed: 0, givenUp: 1, woken: 0, lagSeconds: 60 });
+    expect(await failedTimers()).toEqual([
+      expect.objectContaining({
+        kind: 'no-such-kind',
+        id: 'sample',
+        reason: 'no job handles timers of kind "no-such-kind"',
+      }),
+    ]);
+  });
+
+  it('S4/OP3: an SQS wake-up fires its timer once; a repeated wake-up finds nothing to fire', async () => {
+    const event = sample<{ Records: Array<{ body: string }> }>('sqs/timer-wake-up.json');
+    const due = new Date(Date.now() - 1_000).toISOString();
+    await scheduleTimer({ kind: 'sample.unhandled', id: 'wake', due }, new Date(0));
+    for (const record of event.Records) record.body = JSON.stringify({ kind: 'sample.unhandled', id: 'wake', due });
+    const timers = await handlerOf('functions/scheduled/timers.ts');
+    expect(await timers(event, context)).toEqual({ batchItemFailures: [] });
+    expect(await timers(event, context)).toEqual({ batchItemFailures: [] });
+    expect((await failedTimers()).filter((timer) => timer.id === 'wake')).toHaveLength(1);
   });
 });

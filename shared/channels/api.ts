@@ -17,7 +17,7 @@ import { describeIssues, invalid, unauthorized } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
-import { failureReason, getBytes, postJson } from './outbound-http';
+import { failureReason, getBytes, isTransientStatus, postJson } from './outbound-http';
 import { hmacSha256, sameDigest } from './signatures';
 
 export const API_TIMESTAMP_HEADER = 'x-switchboard-timestamp';
@@ -218,6 +218,6 @@ export const apiDriver: ChannelDriver = {
     });
     // Our id is the external id: the callee reports statuses by the messageId it received.
     if (answer.ok) return { status: 'sent', externalId: message.messageId };
-    return { status: 'failed', reason: failureReason(answer) };
+    return { status: 'failed', reason: failureReason(answer), transient: isTransientStatus(answer.status) };
   },
 };

@@ -12,13 +12,23 @@ import { type Audience, keys } from '../store/keys';
 import { DELIVERY_STATUSES, type DeliveryStatus, type Message } from '../store/messages';
 import { getTicket, readClientHead, ticketIdOf } from '../store/tickets';
 import { isConditionFailure, transactWrite } from '../store/transactions';
+import { scheduleRetry } from './delivery-retries';
 import type { DeliveryOutcome } from './driver';
 import { channelDrivers } from './drivers';
+import { ChannelUnreachable } from './outbound-http';
 
 /** M3: the reason a reply fails when its author lost the ticket between writing and delivery. */
 export const NOT_ASSIGNED_REASON = 'The ticket is no longer assigned to you.';
 /** Delivery reports arrive within days; one for a message older than this is ignored. */
 const OUTBOUND_INDEX_DAYS = 90;
+
+/** Which attempt this is (1 in the request, then the retries) and what the first attempt decided. */
+export interface DeliveryAttempt {
+  number: number;
+  now: Date;
+  /** The reply was written by the ticket's assignee, so it goes out only while the ticket is still theirs. */
+  requireAssignee?: boolean;
+}
 
 /**
  * Hands one operator message to its channel's driver and records the outcome.
@@ -28,16 +38,23 @@ const OUTBOUND_INDEX_DAYS = 90;
  * by staff to a ticket that was not theirs (allowed by the policy) never depended on the assignment, so it is not
  * checked. The author is told of the outcome even when the ticket has moved out of their sight.
  */
-export async function deliverOperatorMessage(message: Message, ticket: Ticket): Promise<DeliveryStatus> {
+export async function deliverOperatorMessage(
+  message: Message,
+  ticket: Ticket,
+  attempt: DeliveryAttempt = { number: 1, now: new Date() },
+): Promise<DeliveryStatus> {
   const [channel, head] = await Promise.all([getChannel(ticket.channelId), readClientHead(ticket.clientId)]);
   // A newer ticket of the client exists only once this one closed.
   const current = head.latest?.number === ticket.number ? head.latest : undefined;
   const author = message.author.kind === 'operator' ? message.author.operatorId : undefined;
   const driver = channel ? channelDrivers[channel.kind] : undefined;
+  // Decided on the ticket as the message was written, and carried to retries, which only see the ticket as it is now.
+  const requireAssignee = attempt.requireAssignee ?? (author !== undefined && isAssignedTo(ticket, author));
   let outcome: DeliveryOutcome;
+  let uncertain = false;
   if (!channel || !head.client) {
     outcome = { status: 'failed', reason: 'The client or its channel no longer exists.' };
-  } else if (author && isAssignedTo(ticket, author) && !(current && isAssignedTo(current, author))) {
+  } else if (author && requireAssignee && !(current && isAssignedTo(current, author))) {
     outcome = { status: 'failed', reason: NOT_ASSIGNED_REASON };
   } else if (!driver) {
     outcome = { status: 'queued' };
@@ -45,10 +62,24 @@ export async function deliverOperatorMessage(message: Message, ticket: Ticket): 
     try {
       outcome = await driver.deliver({ message, ticket: current ?? ticket, client: head.client, channel });
     } catch (error) {
-      outcome = { status: 'failed', reason: `Channel error: ${(error as Error).message}` };
+      const unreachable = error instanceof ChannelUnreachable;
+      uncertain = unreachable && error.uncertain;
+      outcome = { status: 'failed', reason: `Channel error: ${(error as Error).message}`, transient: unreachable };
     }
   }
   if (outcome.status === 'queued') return 'queued';
+  if (outcome.status === 'failed' && outcome.transient) {
+    // CH3/OP3: the channel may take it later; a timer retries it (shared/channels/delivery-retries.ts).
+    const final = await scheduleRetry(
+      message,
+      current ?? ticket,
+      { number: attempt.number, requireAssignee },
+      { reason: outcome.reason, uncertain },
+      attempt.now,
+    );
+    if (!final) return 'queued';
+    outcome = { status: 'failed', reason: final.failed };
+  }
   await recordDeliveryStatus(current ?? ticket, message.messageId, outcome, author ? [`operator#${author}`] : []);
   return outcome.status;
 }

@@ -75,7 +75,11 @@ export type InboundEvent =
 
 export type DeliveryOutcome =
   | { status: 'sent' | 'delivered'; externalId?: string }
-  | { status: 'failed'; reason: string }
+  /**
+   * `transient`: the channel may accept it later (429, 5xx, no answer), so the reply stays queued and is retried by a
+   * timer (CH3, OP3); otherwise the failure is final.
+   */
+  | { status: 'failed'; reason: string; transient?: boolean }
   /** The channel cannot deliver right now but may later (kept queued). */
   | { status: 'queued' };
 

@@ -103,6 +103,11 @@ export async function getBytes(url: string, options: RequestOptions & { maxBytes
   }
 }
 
+/** 408, 429 and 5xx: the channel may take the same request later (CH3: retried by a timer, not marked failed). */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
 /**
  * The reason a delivery failed, for M3: `<status>: <the channel's own error text>`, read from the usual error shapes
  * (Telegram `description`, Graph API `error.message`, `{ error: "…" }`, `{ message: "…" }`) or the raw text.
@@ -179,11 +184,30 @@ async function retryAfterMs(response: Response): Promise<number> {
   return Math.min(RETRY_POLICY.maxDelayMs, Math.max(0, seconds * 1000));
 }
 
+/**
+ * A request that got no answer after its retries. `uncertain`: it was sent but timed out, so the channel may have
+ * acted on it (a message may have arrived); a refused connection was never received.
+ */
+export class ChannelUnreachable extends Error {
+  constructor(
+    message: string,
+    readonly uncertain: boolean,
+  ) {
+    super(message);
+    this.name = 'ChannelUnreachable';
+  }
+}
+
 function networkError(error: unknown): Error {
   const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return new Error('the channel did not answer in time');
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ChannelUnreachable('the channel did not answer in time', true);
+  }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return new Error(`the channel could not be reached (${cause?.code ?? cause?.message ?? (error as Error).message})`);
+  return new ChannelUnreachable(
+    `the channel could not be reached (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+    false,
+  );
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<Buffer> {

@@ -8,7 +8,7 @@ import type { MessageContent, MessageKind } from '../domain/messages';
 import { readConfig } from '../platform/config';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
-import { getBytes, postJson } from './outbound-http';
+import { getBytes, isTransientStatus, postJson } from './outbound-http';
 import { sameSecret } from './signatures';
 
 /** Set by the admin as `secret_token` in setWebhook; Telegram echoes it on every update. */
@@ -104,7 +104,7 @@ export const telegramDriver: ChannelDriver = {
       chat_id: chatIdOf(client.externalId),
       text: message.text ?? '',
     });
-    if (!answer.ok) return { status: 'failed', reason: answer.reason };
+    if (!answer.ok) return { status: 'failed', reason: answer.reason, transient: answer.transient };
     const sent = sentSchema.safeParse(answer.result);
     return sent.success ? { status: 'sent', externalId: String(sent.data.message_id) } : { status: 'sent' };
   },
@@ -285,19 +285,20 @@ function mediaReference(
   };
 }
 
-type BotAnswer = { ok: true; result: unknown } | { ok: false; reason: string };
+type BotAnswer = { ok: true; result: unknown } | { ok: false; reason: string; transient: boolean };
 
 /** One Bot API call; postJson retries 429 and 5xx, so a failure here is final for this attempt. */
 async function callBotApi(token: string, method: string, body: Record<string, unknown>): Promise<BotAnswer> {
   const response = await withoutToken(token, () => postJson(`${telegramApiBase()}/bot${token}/${method}`, body));
   const answer = answerSchema.safeParse(response.body);
+  const transient = isTransientStatus(response.status);
   if (answer.success && answer.data.ok) return { ok: true, result: answer.data.result };
   if (answer.success && !answer.data.ok) {
     // Flood control that outlasted postJson's retries says "Too Many Requests: retry after N" itself.
     const { error_code: code, description } = answer.data;
-    return { ok: false, reason: `Telegram: ${description ?? `error ${code ?? response.status}`}` };
+    return { ok: false, reason: `Telegram: ${description ?? `error ${code ?? response.status}`}`, transient };
   }
-  return { ok: false, reason: `Telegram answered HTTP ${response.status} without a Bot API result.` };
+  return { ok: false, reason: `Telegram answered HTTP ${response.status} without a Bot API result.`, transient };
 }
 
 /** The bot token is part of every Bot API URL: errors that quote the URL must not carry it into logs or reasons. */

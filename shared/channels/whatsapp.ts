@@ -15,7 +15,7 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from './driver';
-import { getBytes, postJson } from './outbound-http';
+import { getBytes, isTransientStatus, postJson } from './outbound-http';
 import { hmacSha256, sameDigest, sameSecret } from './signatures';
 
 export const WHATSAPP_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -404,12 +404,17 @@ async function sendMessage(channel: WhatsAppChannel, body: Record<string, unknow
     const sent = sentSchema.safeParse(response.body);
     return sent.success ? { status: 'sent', externalId: sent.data.messages[0]?.id } : { status: 'sent' };
   }
+  const transient = isTransientStatus(response.status);
   const graph = graphErrorSchema.safeParse(response.body);
-  if (!graph.success) return { status: 'failed', reason: `WhatsApp answered HTTP ${response.status}.` };
+  if (!graph.success) return { status: 'failed', reason: `WhatsApp answered HTTP ${response.status}.`, transient };
   const { message, code, error_data: data } = graph.data.error;
   const summary = message ?? `HTTP ${response.status}`;
   const details = data?.details && data.details !== message ? `: ${data.details}` : '';
-  return { status: 'failed', reason: `WhatsApp: ${summary}${details}${code === undefined ? '' : ` (${code})`}` };
+  return {
+    status: 'failed',
+    reason: `WhatsApp: ${summary}${details}${code === undefined ? '' : ` (${code})`}`,
+    transient,
+  };
 }
 
 function whatsappApiBase(): string {

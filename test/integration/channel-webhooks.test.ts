@@ -418,19 +418,19 @@ describe('CH3/M3: replies to api clients', () => {
     expect((second?.at.getTime() ?? 0) - (first?.at.getTime() ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
-  it('CH3/M3: 500 on every attempt → failed with a reason naming 500; the message stays in history', async () => {
+  it('CH3/M3/OP3: 500 on every attempt → stays queued with the reason and its next attempt; the message stays in history', async () => {
     const ticketId = await takenTicket('out-500');
     fake.failNext('/api-callback/crm', 500, 4);
-    const reply = await sendOperatorMessage(actorOf(anna), ticketId, { text: 'Will fail' });
-    expect(reply.status).toBe('failed');
+    const reply = await sendOperatorMessage(actorOf(anna), ticketId, { text: 'Will retry' });
+    expect(reply.status).toBe('queued');
     expect(fake.calls('/api-callback/crm')).toHaveLength(4);
     const stored = (await history('out-500')).find((m) => m.messageId === reply.messageId);
-    expect(stored?.status).toBe('failed');
-    expect(stored?.failureReason).toMatch(/^500: /);
-    expect(stored?.text).toBe('Will fail');
+    expect(stored?.status).toBe('queued');
+    expect(stored?.text).toBe('Will retry');
     const [frame] = pushed('message.status');
-    expect(frame?.data).toMatchObject({ messageId: reply.messageId, status: 'failed' });
+    expect(frame?.data).toMatchObject({ messageId: reply.messageId, status: 'queued', attempts: 1 });
     expect(String(frame?.data.reason)).toContain('500');
+    expect(Date.parse(String(frame?.data.nextAttemptAt)) - Date.now()).toBeGreaterThan(30_000);
   });
 
   it("CH3/M3: 400 → failed at once with the callee's error text, pushed to operators", async () => {

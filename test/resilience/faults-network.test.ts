@@ -9,11 +9,13 @@ import { readConfig } from '../../shared/platform/config';
 import { connectionIdsOf, findConnection } from '../../shared/realtime/connections';
 import { keys } from '../../shared/store/keys';
 import { actorOf, type Operator } from '../../shared/store/operators';
+import { fireDueTimers } from '../../shared/store/timers';
 import { type ChannelInput, createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { timerJobs } from '../../shared/use-cases/timer-jobs';
 import { type AuthGateway, seedOperator, startAuthGateway } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { captureConsole, connectOperator, invariantViolations, type Peer, scanTable, sleep } from './harness';
@@ -107,7 +109,7 @@ describe('CH3/M3: channel APIs answering 429 and 5xx', () => {
   ];
 
   it(
-    'CH3: failed attempts are retried; each reply reaches its channel once and is marked sent once; exhausted retries fail once',
+    'CH3/OP3: failed attempts are retried; each reply reaches its channel once and is marked sent once; exhausted retries stay queued and the retry timer sends them once',
     async () => {
       await Promise.all(
         kinds.map(async ({ kind, user, prefix, create }) => {
@@ -127,12 +129,13 @@ describe('CH3/M3: channel APIs answering 429 and 5xx', () => {
             expect(attempts.map((call) => call.status)).toEqual([...Array(failures).fill(status), 200]);
             sent.push(reply.messageId);
           }
-          // More failures than the retry policy allows: the reply fails once, with the channel's reason.
+          // More failures than the in-request retries allow: the reply stays queued and a durable timer sends it.
           fake.failNext(prefix, 503, 4, { retryAfterSeconds: 0 });
           const lost = await sendOperatorMessage(actorOf(anna), ticketId, { text: `reply ${kind} lost` });
-          expect(lost.status).toBe('failed');
+          expect(lost.status).toBe('queued');
+          await fireDueTimers(new Date(Date.now() + 5 * 60_000), timerJobs);
           const attempts = fake.calls(prefix).filter((call) => JSON.stringify(call.body ?? {}).includes('lost'));
-          expect(attempts.map((call) => call.status)).toEqual([503, 503, 503, 503]);
+          expect(attempts.map((call) => call.status)).toEqual([503, 503, 503, 503, 200]);
 
           const stored = new Map(
             (await scanTable())
@@ -140,16 +143,19 @@ describe('CH3/M3: channel APIs answering 429 and 5xx', () => {
               .map((item) => [item.messageId as string, item]),
           );
           for (const messageId of sent) expect(stored.get(messageId)?.status).toBe('sent');
-          expect(stored.get(lost.messageId)).toMatchObject({ status: 'failed', failureReason: expect.any(String) });
+          expect(stored.get(lost.messageId)).toMatchObject({ status: 'sent', deliveryAttempts: 2 });
           // The author heard each outcome exactly once.
           await annaPeer.waitFor(
-            (frame) => frame.event === 'message.status' && frame.data?.messageId === lost.messageId,
+            (frame) =>
+              frame.event === 'message.status' &&
+              frame.data?.messageId === lost.messageId &&
+              frame.data?.status === 'sent',
           );
           for (const messageId of [...sent, lost.messageId]) {
             const heard = annaPeer.events('message.status').filter((frame) => frame.data?.messageId === messageId);
-            expect(heard.map((frame) => frame.data?.status)).toEqual([
-              messageId === lost.messageId ? 'failed' : 'sent',
-            ]);
+            expect(heard.map((frame) => frame.data?.status)).toEqual(
+              messageId === lost.messageId ? ['queued', 'sent'] : ['sent'],
+            );
           }
         }),
       );

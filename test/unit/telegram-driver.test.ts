@@ -9,7 +9,11 @@ import { TELEGRAM_SECRET_HEADER, telegramDriver } from '../../shared/channels/te
 import { DomainError } from '../../shared/domain/errors';
 import type { Channel } from '../../shared/store/channels';
 
-vi.mock('../../shared/channels/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
+vi.mock('../../shared/channels/outbound-http', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../shared/channels/outbound-http')>()),
+  postJson: vi.fn(),
+  getBytes: vi.fn(),
+}));
 
 const BASE = 'https://telegram.test';
 const TOKEN = '123456789:AAH-unit-test-bot-token-000000';
@@ -280,10 +284,11 @@ describe('CH3 M3 Telegram delivery', () => {
     await expect(telegramDriver.deliver(delivery('Hi'))).resolves.toEqual({
       status: 'failed',
       reason: 'Telegram: Forbidden: bot was blocked by the user',
+      transient: false,
     });
   });
 
-  it("flood control that outlasts the retries fails with Telegram's description", async () => {
+  it("CH3/OP3: flood control that outlasts the retries is a transient failure with Telegram's description", async () => {
     vi.mocked(postJson).mockResolvedValueOnce({
       status: 429,
       ok: false,
@@ -296,7 +301,11 @@ describe('CH3 M3 Telegram delivery', () => {
       text: '',
     });
     const outcome = await telegramDriver.deliver(delivery('Hi'));
-    expect(outcome).toEqual({ status: 'failed', reason: 'Telegram: Too Many Requests: retry after 7' });
+    expect(outcome).toEqual({
+      status: 'failed',
+      reason: 'Telegram: Too Many Requests: retry after 7',
+      transient: true,
+    });
   });
 
   it('a network error never carries the bot token', async () => {

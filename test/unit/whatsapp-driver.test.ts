@@ -10,7 +10,11 @@ import { sendTemplate, WHATSAPP_SIGNATURE_HEADER, whatsappDriver } from '../../s
 import { DomainError } from '../../shared/domain/errors';
 import type { Channel } from '../../shared/store/channels';
 
-vi.mock('../../shared/channels/outbound-http', () => ({ postJson: vi.fn(), getBytes: vi.fn() }));
+vi.mock('../../shared/channels/outbound-http', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../shared/channels/outbound-http')>()),
+  postJson: vi.fn(),
+  getBytes: vi.fn(),
+}));
 
 const BASE = 'https://graph.test/v23.0';
 const APP_SECRET = 'local-app-secret';
@@ -346,6 +350,7 @@ describe('CH3 M3 WhatsApp delivery', () => {
       reason:
         'WhatsApp: (#131030) Recipient phone number not in allowed list: Recipient phone number not in allowed list ' +
         '(131030)',
+      transient: false,
     });
   });
 

@@ -42,15 +42,3 @@ export function routeTicket(input: RoutingInput): RoutingDecision {
   const chosen = ordered[0] as RoutingCandidate;
   return { status: 'in_progress', assigneeId: chosen.operatorId, groupId, reason: input.strategy };
 }
-
-/** Candidates in the order the router would try them, so a lost capacity race can fall through to the next. */
-export function routingOrder(input: RoutingInput): string[] {
-  const order: string[] = [];
-  let remaining = [...input.candidates];
-  for (;;) {
-    const decision = routeTicket({ ...input, candidates: remaining });
-    if (decision.status !== 'in_progress' || decision.reason === 'pinned') return order;
-    order.push(decision.assigneeId);
-    remaining = remaining.filter((c) => c.operatorId !== decision.assigneeId);
-  }
-}

@@ -108,10 +108,6 @@ export const operatorActions = {
 export type OperatorActionName = keyof typeof operatorActions;
 export const OPERATOR_ACTION_NAMES = Object.keys(operatorActions) as OperatorActionName[];
 
-export function isOperatorAction(name: string): name is OperatorActionName {
-  return Object.hasOwn(operatorActions, name);
-}
-
 /** Validates the input of a named action and runs it for the operator. */
 export async function runOperatorAction(
   actor: OperatorActor,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RoutingCandidate, routeTicket, routingOrder } from '../../shared/domain/routing';
+import { type RoutingCandidate, type RoutingInput, routeTicket } from '../../shared/domain/routing';
 
 const candidate = (operatorId: string, overrides: Partial<RoutingCandidate> = {}): RoutingCandidate => ({
   operatorId,
@@ -9,6 +9,18 @@ const candidate = (operatorId: string, overrides: Partial<RoutingCandidate> = {}
   capacity: 3,
   ...overrides,
 });
+
+/** Candidates in the order the router would try them: route, take the chosen one out, route again. */
+function routingOrder(input: RoutingInput): string[] {
+  const order: string[] = [];
+  let remaining = [...input.candidates];
+  for (;;) {
+    const decision = routeTicket({ ...input, candidates: remaining });
+    if (decision.status !== 'in_progress' || decision.reason === 'pinned') return order;
+    order.push(decision.assigneeId);
+    remaining = remaining.filter((c) => c.operatorId !== decision.assigneeId);
+  }
+}
 
 describe('T3 routing', () => {
   it('C5: a pinned client goes straight to its operator, whatever the strategy or load', () => {

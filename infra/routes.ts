@@ -70,6 +70,8 @@ export const operatorHttpActions = {
   'GET /tickets/{ticketId}': ['ticket.get', 'none'],
   'GET /tickets/{ticketId}/messages': ['history', 'query'],
   'POST /tickets/{ticketId}/messages': ['message.send', 'body', 201],
+  'POST /tickets/{ticketId}/uploads': ['upload.create', 'body', 201],
+  'POST /tickets/{ticketId}/transcript': ['ticket.transcript', 'body'],
   'GET /tickets/{ticketId}/sync': ['sync', 'query'],
   'POST /tickets/{ticketId}/take': ['take', 'none'],
   'POST /tickets/{ticketId}/assign': ['assign', 'body'],
@@ -97,6 +99,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   // Channel webhooks (CH1–CH3): verified by the channel's signature, not by a token. GET answers handshakes.
   { method: 'POST', path: '/channels/{channelId}/webhook', entry: 'functions/http/channel-webhook.ts', auth: 'none' },
   { method: 'GET', path: '/channels/{channelId}/webhook', entry: 'functions/http/channel-webhook.ts', auth: 'none' },
+  // Transcript file links (M9): a signed token, valid for days, redirected to a fresh short-lived download URL.
+  { method: 'GET', path: '/files/{token}', entry: 'functions/http/file-download.ts', auth: 'none' },
   { method: 'GET', path: '/me', entry: 'functions/http/me.ts', auth: 'operator' },
   { method: 'POST', path: '/auth/connect-code', entry: 'functions/http/connect-code.ts', auth: 'operator' },
   // Admin API (O4): one function per resource, dispatching on the route key.

@@ -273,6 +273,9 @@ export class SwitchboardStack extends Stack {
       },
     ]);
 
+    // Links that outlive a request (transcript file links, M9) name the HTTP API, known only once its stage exists.
+    for (const fn of functions.values()) fn.addEnvironment(ENV.publicHttpUrl, this.httpStage.url);
+
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url });
     new CfnOutput(this, 'WebSocketManagementUrl', { value: this.webSocketStage.callbackUrl });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url });

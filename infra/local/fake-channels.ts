@@ -3,11 +3,13 @@
 //
 // Point the drivers at it with `env()` (TELEGRAM_API_BASE, WHATSAPP_API_BASE; read by shared/platform/config.ts). It serves:
 //   Telegram   POST|GET /bot<token>/<method>      sendMessage, sendPhoto, sendDocument, sendVideo, sendAudio,
-//                                                 sendVoice → {ok:true,result:{message_id,…}}; getFile (file_id = a
+//                                                 sendVoice (the file in its field, ≤ 1024-character caption;
+//                                                 uploads recorded as FakeFile) → {ok:true,result:{message_id,…}}; getFile (file_id = a
 //                                                 media id) → {ok:true,result:{file_path:'media/<id>'}}; setWebhook,
 //                                                 getMe; other methods → 404 {ok:false,…}
 //              GET /file/bot<token>/media/<id>   the bytes of media <id>
 //   WhatsApp   POST /<version>/<phoneNumberId>/messages → {messaging_product:'whatsapp',contacts,messages:[{id:'wamid.…'}]}
+//                                                 (media messages checked: one of id/link, no caption on audio)
 //              GET  /<version>/<mediaId>          → {url:'<base>/whatsapp-media/<id>',mime_type,sha256,file_size,id}
 //              GET  /whatsapp-media/<mediaId>     the bytes
 //   api        POST /api-callback/<anything>      → 200 {ok:true}
@@ -48,6 +50,14 @@ export interface FailureOptions {
   retryAfterSeconds?: number;
   /** The answer body; by default the failing API's own error shape. */
   body?: unknown;
+}
+
+/** A file a channel API received as a multipart upload (Telegram send*). */
+export interface FakeFile {
+  fileName: string;
+  mimeType: string;
+  size: number;
+  sha256: string;
 }
 
 export interface FakeMedia {
@@ -172,6 +182,14 @@ export async function startFakeChannels(options: { port?: number; host?: string 
       }
       if (/^send(Message|Photo|Document|Video|Audio|Voice|Animation|ChatAction)$/.test(methodName)) {
         if (methodName === 'sendChatAction') return { status: 200, body: { ok: true, result: true } };
+        // As the Bot API: a send* of a file needs the file (an upload, a file_id or a URL) in its own field.
+        const fileField = TELEGRAM_FILE_FIELDS[methodName];
+        if (fileField && (params[fileField] === undefined || params[fileField] === '')) {
+          return telegramError(400, `Bad Request: there is no ${fileField} in the request`);
+        }
+        if (typeof params.caption === 'string' && [...params.caption].length > 1024) {
+          return telegramError(400, 'Bad Request: message caption is too long');
+        }
         const chatId = Number(params.chat_id);
         const result: Record<string, unknown> = {
           message_id: nextMessageId++,
@@ -189,6 +207,8 @@ export async function startFakeChannels(options: { port?: number; host?: string 
     const waMessages = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(path);
     if (waMessages && method === 'POST') {
       const to = String(params.to ?? '');
+      const invalidMedia = whatsappMediaProblem(params);
+      if (invalidMedia) return whatsappError(400, `(#100) Invalid parameter: ${invalidMedia}`, 100);
       return {
         status: 200,
         body: {
@@ -229,7 +249,7 @@ export async function startFakeChannels(options: { port?: number; host?: string 
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       const target = new URL(request.url ?? '/', 'http://fake');
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) {
@@ -242,7 +262,7 @@ export async function startFakeChannels(options: { port?: number; host?: string 
         query: Object.fromEntries(target.searchParams),
         headers,
         rawBody,
-        body: parseBody(rawBody, headers['content-type']),
+        body: await parseBody(rawBody, headers['content-type']),
         at: new Date(),
       };
       let reply: Answer;
@@ -321,6 +341,30 @@ function callJson(call: FakeCall) {
   return { ...rest, body: call.body ?? null, rawBodyBase64: rawBody.toString('base64'), at: at.toISOString() };
 }
 
+const TELEGRAM_FILE_FIELDS: Record<string, string> = {
+  sendPhoto: 'photo',
+  sendDocument: 'document',
+  sendVideo: 'video',
+  sendAudio: 'audio',
+  sendVoice: 'voice',
+  sendAnimation: 'animation',
+};
+
+/** The Cloud API's rules for a media message: exactly one of id and link; no caption on audio; captions ≤ 1024. */
+function whatsappMediaProblem(params: Record<string, unknown>): string | undefined {
+  const type = String(params.type ?? '');
+  if (!['image', 'video', 'audio', 'document', 'sticker'].includes(type)) return undefined;
+  const media = params[type];
+  if (!isRecord(media)) return `${type} object is required`;
+  if ((media.id === undefined) === (media.link === undefined)) return `${type} needs exactly one of id and link`;
+  if (media.link !== undefined && !/^https?:\/\//.test(String(media.link)))
+    return `${type}.link must be an http(s) URL`;
+  if (media.caption !== undefined && (type === 'audio' || type === 'sticker')) return `${type} takes no caption`;
+  if (typeof media.caption === 'string' && [...media.caption].length > 1024) return `${type}.caption is too long`;
+  if (media.filename !== undefined && type !== 'document') return `only documents take a filename`;
+  return undefined;
+}
+
 /** An injected failure in the shape of the API that was called. */
 function failed(path: string, status: number, options: FailureOptions): Answer {
   const headers: Record<string, string> = {};
@@ -364,11 +408,11 @@ function bytesOf(found: FakeMedia | undefined): Answer {
   return { status: 200, headers: { 'content-type': found.mimeType }, body: found.bytes };
 }
 
-function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+async function parseBody(raw: Buffer, contentType: string | undefined): Promise<unknown> {
   if (!raw.length) return undefined;
   const text = raw.toString('utf8');
   if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
-  if (contentType?.includes('multipart/')) return undefined;
+  if (contentType?.includes('multipart/form-data')) return multipartFields(raw, contentType);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -382,4 +426,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function shortHash(value: string): string {
   return createHash('sha256').update(value).digest('base64url').slice(0, 16);
+}
+
+/** Multipart fields as strings, and files as what a test checks: name, type, size and SHA-256 of the bytes. */
+async function multipartFields(raw: Buffer, contentType: string): Promise<Record<string, unknown>> {
+  const form = await new Request('http://fake/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(raw),
+  }).formData();
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') {
+      fields[name] = value;
+      continue;
+    }
+    const bytes = Buffer.from(await value.arrayBuffer());
+    fields[name] = {
+      fileName: (value as File).name,
+      mimeType: value.type,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    } satisfies FakeFile;
+  }
+  return fields;
 }

@@ -151,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     resetClients();
 
     const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, jwks: tokens.jwks, log });
+    process.env.PUBLIC_HTTP_URL = gateway.httpUrl;
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
     const wakeUpEntry = schedules.find((schedule) => schedule.wakeUpQueue)?.entry;

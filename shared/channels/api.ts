@@ -10,15 +10,21 @@
 //   { "type": "status", "messageId": "<the messageId we sent>", "status": "delivered" | "read" | "failed", "reason"?: "…" }
 //   { "type": "typing", "user": { "id": "u-42" }, "typing": true }
 // Outbound, POST <callbackUrl>, same two headers:
-//   { "type": "message", "messageId": "<our id>", "user": { "id": "u-42" }, "text": "…", "createdAt": "<ISO time>" }
+//   { "type": "message", "messageId": "<our id>", "user": { "id": "u-42" }, "text": "…", "createdAt": "<ISO time>",
+//     "attachments"?: [{ "name": "invoice.pdf", "mimeType": "application/pdf", "size": 1234, "url": "<download URL>" }] }
+// Attachment URLs are presigned GETs valid for an hour: the callee downloads what it wants to keep.
 // Any 2xx means sent; the callee's later status reports name our messageId.
 import * as z from 'zod';
 import { describeIssues, invalid, unauthorized } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
+import { presignDownload } from '../platform/object-store';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
 import { failureReason, getBytes, isTransientStatus, postJson } from './outbound-http';
 import { hmacSha256, sameDigest } from './signatures';
+
+/** A1/CH3: how long the download links in a callback stay valid. */
+const CALLBACK_URL_SECONDS = 3600;
 
 export const API_TIMESTAMP_HEADER = 'x-switchboard-timestamp';
 export const API_SIGNATURE_HEADER = 'x-switchboard-signature';
@@ -203,12 +209,21 @@ export const apiDriver: ChannelDriver = {
     parse: parseApiBody,
   },
   async deliver({ message, client, channel }) {
+    const attachments = await Promise.all(
+      (message.attachments ?? []).map(async ({ name, mimeType, size, key }) => ({
+        name,
+        mimeType,
+        size,
+        url: await presignDownload(key, name, CALLBACK_URL_SECONDS),
+      })),
+    );
     const body = Buffer.from(
       JSON.stringify({
         type: 'message',
         messageId: message.messageId,
         user: { id: client.externalId },
         text: message.text ?? '',
+        ...(attachments.length ? { attachments } : {}),
         createdAt: message.createdAt,
       }),
       'utf8',

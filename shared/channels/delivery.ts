@@ -103,11 +103,51 @@ export async function recordChannelReport(
   );
   if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 < Date.now())) return 'unknown';
   const ticket = await getTicket(ticketIdOf(Item.clientId as string, Item.ticketNumber as number));
-  const outcome =
+  const messageId = Item.messageId as string;
+  const reported =
     report.status === 'failed'
       ? { status: 'failed' as const, reason: report.reason ?? 'Not delivered.' }
       : { status: report.status };
-  return (await recordDeliveryStatus(ticket, Item.messageId as string, outcome)) ? 'recorded' : 'unchanged';
+  const outcome = Item.part ? await recordPartReport(ticket, messageId, externalId, reported) : reported;
+  if (!outcome) return 'unchanged';
+  return (await recordDeliveryStatus(ticket, messageId, outcome)) ? 'recorded' : 'unchanged';
+}
+
+/**
+ * M3 for a reply sent as several channel messages: the report moves its own part forward, and the reply's status is
+ * then the least advanced part (`failed` if any failed). Undefined when the part was already this far.
+ */
+async function recordPartReport(
+  ticket: Pick<Ticket, 'clientId' | 'number'>,
+  messageId: string,
+  partId: string,
+  report: { status: Exclude<DeliveryStatus, 'queued'>; reason?: string },
+): Promise<{ status: Exclude<DeliveryStatus, 'queued'>; reason?: string } | undefined> {
+  const earlier = DELIVERY_STATUSES.filter((status) => rank(status) < rank(report.status));
+  const values: Record<string, unknown> = { ':status': report.status };
+  earlier.forEach((status, index) => {
+    values[`:e${index}`] = status;
+  });
+  try {
+    const { Attributes } = await dynamo().send(
+      new UpdateCommand({
+        TableName: readConfig().tableName,
+        Key: keys.message(ticket.clientId, ticket.number, messageId),
+        UpdateExpression: 'SET partStatuses.#part = :status',
+        ConditionExpression: `partStatuses.#part IN (${earlier.map((_, i) => `:e${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#part': partId },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const parts = Object.values((Attributes?.partStatuses ?? {}) as Record<string, DeliveryStatus>);
+    if (parts.includes('failed')) return { status: 'failed', reason: report.reason ?? 'A part was not delivered.' };
+    const least = parts.reduce((worst, status) => (rank(status) < rank(worst) ? status : worst), report.status);
+    return least === 'queued' ? undefined : { status: least };
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 const rank = (status: DeliveryStatus) => (status === 'failed' ? 99 : DELIVERY_STATUSES.indexOf(status));
@@ -122,7 +162,7 @@ export async function recordDeliveryStatus(
     'ticketId' | 'clientId' | 'channelId' | 'number' | 'status' | 'groupId' | 'assigneeId' | 'closedBy'
   >,
   messageId: string,
-  outcome: { status: Exclude<DeliveryStatus, 'queued'>; reason?: string; externalId?: string },
+  outcome: { status: Exclude<DeliveryStatus, 'queued'>; reason?: string; externalId?: string; partIds?: string[] },
   alsoNotify: readonly Audience[] = [],
 ): Promise<boolean> {
   const earlier = DELIVERY_STATUSES.filter((status) => rank(status) < rank(outcome.status));
@@ -139,6 +179,11 @@ export async function recordDeliveryStatus(
     sets.push('externalId = :externalId');
     values[':externalId'] = outcome.externalId;
   }
+  const partIds = outcome.partIds && outcome.partIds.length > 1 ? outcome.partIds : [];
+  if (partIds.length > 0) {
+    sets.push('partStatuses = :parts');
+    values[':parts'] = Object.fromEntries(partIds.map((id) => [id, outcome.status]));
+  }
   const update = {
     TableName: readConfig().tableName,
     Key: keys.message(ticket.clientId, ticket.number, messageId),
@@ -150,9 +195,10 @@ export async function recordDeliveryStatus(
   try {
     if (outcome.externalId) {
       // One transaction: the index never points at a message that does not carry this external id.
+      const indexed = partIds.length > 0 ? partIds : [outcome.externalId];
       await transactWrite([
         { item: { Update: update }, onConditionFailed: () => new NotForward() },
-        { item: { Put: outboundIndexItem(ticket, messageId, outcome.externalId) } },
+        ...indexed.map((id) => ({ item: { Put: outboundIndexItem(ticket, messageId, id, partIds.length > 0) } })),
       ]);
     } else {
       await dynamo().send(new UpdateCommand(update));
@@ -179,6 +225,7 @@ function outboundIndexItem(
   ticket: Pick<Ticket, 'clientId' | 'channelId' | 'number'>,
   messageId: string,
   externalId: string,
+  part: boolean,
 ) {
   return {
     TableName: readConfig().tableName,
@@ -188,6 +235,8 @@ function outboundIndexItem(
       clientId: ticket.clientId,
       ticketNumber: ticket.number,
       messageId,
+      // One of several channel messages of one reply (files, a long text): reports count per part.
+      ...(part ? { part: true } : {}),
       expiresAt: Math.floor(Date.now() / 1000) + OUTBOUND_INDEX_DAYS * 86_400,
     },
   };

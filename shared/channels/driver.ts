@@ -74,7 +74,8 @@ export type InboundEvent =
   | { type: 'ignored'; reason: string };
 
 export type DeliveryOutcome =
-  | { status: 'sent' | 'delivered'; externalId?: string }
+  /** `partIds`: every channel message id of a reply sent as several (files, a long text); the first is externalId. */
+  | { status: 'sent' | 'delivered'; externalId?: string; partIds?: string[] }
   /**
    * `transient`: the channel may accept it later (429, 5xx, no answer), so the reply stays queued and is retried by a
    * timer (CH3, OP3); otherwise the failure is final.

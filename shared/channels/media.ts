@@ -1,8 +1,9 @@
 // Attachments in S3 (A1, M1): channel media is copied into the bucket on arrival and typed by its bytes (magic
 // numbers), never by what the channel or the file name claims, so a file is always served as what it really is.
 import { randomUUID } from 'node:crypto';
+import { DOWNLOAD_URL_SECONDS } from '../domain/attachments';
 import type { Attachment, MediaKind } from '../domain/messages';
-import { putObject } from '../platform/object-store';
+import { presignDownload, putObject } from '../platform/object-store';
 import type { MediaReference } from './driver';
 import { ResponseTooLarge } from './outbound-http';
 
@@ -236,4 +237,31 @@ function trimPartial(sample: Uint8Array): Uint8Array {
     if ((byte & 0x80) === 0) break;
   }
   return sample.subarray(0, end);
+}
+
+export interface DownloadableAttachment extends Attachment {
+  /** A1: a presigned GET, valid for DOWNLOAD_URL_SECONDS, saving the file under its original name. */
+  url: string;
+  urlExpiresAt: string;
+}
+
+/** Messages with a fresh download URL on each attachment (history, sync, the widget's history). */
+export async function withDownloadUrls<M extends { attachments?: Attachment[] | undefined }>(
+  messages: readonly M[],
+  now = new Date(),
+): Promise<M[]> {
+  const urlExpiresAt = new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString();
+  return Promise.all(
+    messages.map(async (message) => {
+      if (!message.attachments?.length) return message;
+      const attachments: DownloadableAttachment[] = await Promise.all(
+        message.attachments.map(async (attachment) => ({
+          ...attachment,
+          url: await presignDownload(attachment.key, attachment.name, DOWNLOAD_URL_SECONDS),
+          urlExpiresAt,
+        })),
+      );
+      return { ...message, attachments };
+    }),
+  );
 }

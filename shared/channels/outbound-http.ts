@@ -9,6 +9,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** At most this many tries (default 4). */
   attempts?: number;
+  /** Per attempt and in all, for requests that carry files (defaults: RETRY_POLICY). */
+  attemptTimeoutMs?: number;
+  totalBudgetMs?: number;
 }
 
 export interface HttpAnswer {
@@ -68,6 +71,21 @@ export async function postJson(url: string, body: unknown, options: RequestOptio
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
       body: payload,
+      redirect: 'manual',
+      signal,
+    }),
+  );
+  const text = await response.text();
+  return { status: response.status, ok: response.ok, body: parseJson(text), text };
+}
+
+/** POSTs a multipart form (files for channels that take uploads, not links); retried and answered like postJson. */
+export async function postForm(url: string, form: FormData, options: RequestOptions = {}): Promise<HttpAnswer> {
+  const response = await withRetries(options, (signal) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { accept: 'application/json', ...options.headers },
+      body: form,
       redirect: 'manual',
       signal,
     }),
@@ -143,10 +161,11 @@ async function withRetries(
   attempt: (signal: AbortSignal) => Promise<Response>,
 ): Promise<Response> {
   const attempts = Math.max(1, options.attempts ?? RETRY_POLICY.attempts);
-  const deadline = Date.now() + RETRY_POLICY.totalBudgetMs;
+  const deadline = Date.now() + (options.totalBudgetMs ?? RETRY_POLICY.totalBudgetMs);
   for (let n = 1; ; n++) {
     const remaining = deadline - Date.now();
-    const timeout = AbortSignal.timeout(Math.max(1, Math.min(RETRY_POLICY.attemptTimeoutMs, remaining)));
+    const perAttempt = options.attemptTimeoutMs ?? RETRY_POLICY.attemptTimeoutMs;
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(perAttempt, remaining)));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let wait: number;
     try {

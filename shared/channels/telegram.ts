@@ -1,14 +1,17 @@
 // Telegram (CH1–CH3, M1): Bot API webhook updates in — text, media, stickers, locations, venues, contacts, edits; any
-// other content as "a message of a type this channel cannot show" — and sendMessage out. Telegram sends bots no delivery or read reports,
+// other content as "a message of a type this channel cannot show" — and out sendMessage, and sendPhoto, sendDocument,
+// sendVideo, sendAudio or sendVoice for files. Telegram sends bots no delivery or read reports,
 // so an operator message to Telegram stops at `sent` (M3: read status only where the channel reports it).
 import * as z from 'zod';
 import { invalid, unauthorized } from '../domain/errors';
 import { cardText, mapUrlOf, placeText, unsupportedText } from '../domain/message-content';
-import type { MessageContent, MessageKind } from '../domain/messages';
+import type { Attachment, MessageContent, MessageKind } from '../domain/messages';
 import { readConfig } from '../platform/config';
+import { readObject } from '../platform/object-store';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
-import { getBytes, isTransientStatus, postJson } from './outbound-http';
+import { getBytes, type HttpAnswer, isTransientStatus, postForm, postJson } from './outbound-http';
+import { deliverParts, outboundParts } from './outbound-media';
 import { sameSecret } from './signatures';
 
 /** Set by the admin as `secret_token` in setWebhook; Telegram echoes it on every update. */
@@ -99,16 +102,62 @@ export const telegramDriver: ChannelDriver = {
   },
   async deliver({ message, client, channel }) {
     const token = botTokenOf(channel);
-    // Telegram allows 4096 characters per text; ours are at most 2000 (M4), so one message is always enough.
-    const answer = await callBotApi(token, 'sendMessage', {
-      chat_id: chatIdOf(client.externalId),
-      text: message.text ?? '',
+    const chatId = chatIdOf(client.externalId);
+    return deliverParts(outboundParts(message), async (part) => {
+      // Telegram allows 4096 characters per text; ours are at most 2000 (M4), so one message is always enough.
+      const answer =
+        part.kind === 'text'
+          ? await callBotApi(token, 'sendMessage', { chat_id: chatId, text: part.text })
+          : await sendFile(token, chatId, part.attachment, part.caption);
+      if (!answer.ok) return { status: 'failed', reason: answer.reason, transient: answer.transient };
+      const sent = sentSchema.safeParse(answer.result);
+      return sent.success ? { status: 'sent', externalId: String(sent.data.message_id) } : { status: 'sent' };
     });
-    if (!answer.ok) return { status: 'failed', reason: answer.reason, transient: answer.transient };
-    const sent = sentSchema.safeParse(answer.result);
-    return sent.success ? { status: 'sent', externalId: String(sent.data.message_id) } : { status: 'sent' };
   },
 };
+
+/** sendPhoto takes JPEG, PNG and WebP up to 10 MB as an upload; anything else goes as what Telegram can show. */
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+
+/** CH3: the Bot API method and its file field for an attachment, by what its bytes are. */
+export function telegramMethodFor(attachment: Pick<Attachment, 'mimeType' | 'size'>): {
+  method: 'sendPhoto' | 'sendVideo' | 'sendVoice' | 'sendAudio' | 'sendDocument';
+  field: 'photo' | 'video' | 'voice' | 'audio' | 'document';
+} {
+  const type = attachment.mimeType;
+  if (PHOTO_TYPES.includes(type) && attachment.size <= PHOTO_MAX_BYTES) return { method: 'sendPhoto', field: 'photo' };
+  if (type === 'video/mp4') return { method: 'sendVideo', field: 'video' };
+  // Voice notes are OGG/Opus; MP3 and M4A play as music.
+  if (type === 'audio/ogg') return { method: 'sendVoice', field: 'voice' };
+  if (type === 'audio/mpeg' || type === 'audio/mp4') return { method: 'sendAudio', field: 'audio' };
+  return { method: 'sendDocument', field: 'document' };
+}
+
+/**
+ * Files are uploaded (multipart), not linked: Telegram fetches links only for photos up to 5 MB and, as documents,
+ * only GIF, PDF and ZIP files.
+ */
+async function sendFile(
+  token: string,
+  chatId: number | string,
+  attachment: Attachment,
+  caption: string | undefined,
+): Promise<BotAnswer> {
+  const { method, field } = telegramMethodFor(attachment);
+  const form = new FormData();
+  form.append('chat_id', String(chatId));
+  if (caption) form.append('caption', caption);
+  const bytes = await readObject(attachment.key);
+  form.append(field, new Blob([new Uint8Array(bytes)], { type: attachment.mimeType }), attachment.name);
+  const response = await withoutToken(token, () =>
+    postForm(`${telegramApiBase()}/bot${token}/${method}`, form, FILE_UPLOAD_TIMING),
+  );
+  return botAnswerOf(response);
+}
+
+/** A 20 MB upload takes longer than a JSON call: a longer attempt, still inside a request function's time. */
+const FILE_UPLOAD_TIMING = { attemptTimeoutMs: 8_000, totalBudgetMs: 8_000, attempts: 2 };
 
 function parseUpdate(request: WebhookRequest, token: string): InboundEvent {
   const body = parseJson(request.rawBody);
@@ -290,6 +339,10 @@ type BotAnswer = { ok: true; result: unknown } | { ok: false; reason: string; tr
 /** One Bot API call; postJson retries 429 and 5xx, so a failure here is final for this attempt. */
 async function callBotApi(token: string, method: string, body: Record<string, unknown>): Promise<BotAnswer> {
   const response = await withoutToken(token, () => postJson(`${telegramApiBase()}/bot${token}/${method}`, body));
+  return botAnswerOf(response);
+}
+
+function botAnswerOf(response: HttpAnswer): BotAnswer {
   const answer = answerSchema.safeParse(response.body);
   const transient = isTransientStatus(response.status);
   if (answer.success && answer.data.ok) return { ok: true, result: answer.data.result };

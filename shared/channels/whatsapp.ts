@@ -1,11 +1,12 @@
 // WhatsApp Cloud API (CH1–CH4, M1): signed webhook notifications in (client messages — text, media, stickers,
-// locations, contacts, reactions, and "unsupported" ones — and delivery reports of ours), the messages API out, and
-// template messages for outbound starts by phone number.
+// locations, contacts, reactions, and "unsupported" ones — and delivery reports of ours), the messages API out (text,
+// and image/video/audio/document messages linking to the file), and template messages for outbound starts by phone.
 import * as z from 'zod';
 import { invalid, unauthorized } from '../domain/errors';
 import { cardText, mapUrlOf, placeText, unsupportedText } from '../domain/message-content';
-import type { ContactCard, MessageContent, MessageKind } from '../domain/messages';
+import type { Attachment, ContactCard, MessageContent, MessageKind } from '../domain/messages';
 import { readConfig } from '../platform/config';
+import { presignDownload } from '../platform/object-store';
 import type { Channel } from '../store/channels';
 import type {
   ChannelDriver,
@@ -16,6 +17,7 @@ import type {
   WebhookResponse,
 } from './driver';
 import { getBytes, isTransientStatus, postJson } from './outbound-http';
+import { deliverParts, outboundParts } from './outbound-media';
 import { hmacSha256, sameDigest, sameSecret } from './signatures';
 
 export const WHATSAPP_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -152,15 +154,37 @@ export const whatsappDriver: ChannelDriver = {
     },
   },
   async deliver({ message, client, channel }) {
-    return sendMessage(whatsappChannel(channel), {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to: client.externalId,
-      type: 'text',
-      text: { body: message.text ?? '' },
+    const whatsapp = whatsappChannel(channel);
+    const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', to: client.externalId };
+    const parts = outboundParts(message, (attachment) => whatsappMediaTypeOf(attachment) !== 'audio');
+    return deliverParts(parts, async (part) => {
+      if (part.kind === 'text') return sendMessage(whatsapp, { ...envelope, type: 'text', text: { body: part.text } });
+      const type = whatsappMediaTypeOf(part.attachment);
+      // A link WhatsApp fetches once, at send: valid long enough for its retries, short enough to stay private.
+      const link = await presignDownload(part.attachment.key, part.attachment.name, MEDIA_LINK_SECONDS);
+      const media: Record<string, string> = { link };
+      if (part.caption && type !== 'audio') media.caption = part.caption;
+      if (type === 'document') media.filename = part.attachment.name;
+      return sendMessage(whatsapp, { ...envelope, type, [type]: media });
     });
   },
 };
+
+const MEDIA_LINK_SECONDS = 3600;
+
+/** CH3: the Cloud API media message type for a file; what WhatsApp cannot show inline goes as a document. */
+export function whatsappMediaTypeOf(
+  attachment: Pick<Attachment, 'mimeType' | 'size'>,
+): 'image' | 'video' | 'audio' | 'document' {
+  const { mimeType: type, size } = attachment;
+  const mb = 1024 * 1024;
+  if ((type === 'image/jpeg' || type === 'image/png') && size <= 5 * mb) return 'image';
+  if ((type === 'video/mp4' || type === 'video/3gpp') && size <= 16 * mb) return 'video';
+  if (['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'].includes(type) && size <= 16 * mb) {
+    return 'audio';
+  }
+  return 'document';
+}
 
 /**
  * CH4: starts a dialog by phone number. Outside the 24-hour window after a client's last message WhatsApp accepts

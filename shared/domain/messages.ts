@@ -64,10 +64,15 @@ export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read'] as cons
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number] | 'failed';
 
 export interface Attachment {
+  /** The name shown (and saved on download): the sender's, without control or bidi characters. */
   name: string;
+  /** The type its bytes were found to be. */
   mimeType: string;
   size: number;
   key: string;
+  /** Images whose first bytes tell their size. */
+  width?: number;
+  height?: number;
 }
 
 /** A1: channel media that could not be copied into S3 (too large, gone from the channel), so operators know of it. */
@@ -90,6 +95,8 @@ export interface Message {
   /** Operator messages only. */
   status?: DeliveryStatus;
   failureReason?: string;
+  /** M3 for a reply sent as several channel messages: each part's status by its channel id; `status` is the least. */
+  partStatuses?: Record<string, DeliveryStatus>;
   /** System messages: the structured timeline entry. */
   note?: SystemNote;
   location?: SharedLocation;

@@ -1,19 +1,22 @@
 // An operator's reply (M2–M4) and read mark (M6, T12) as pure ticket changes.
 import type { OperatorActor } from './actors';
+import { messageKindOf } from './attachments';
 import { conflict } from './errors';
-import { type MessageDraft, newMessageId } from './messages';
+import { type Attachment, type MessageDraft, newMessageId } from './messages';
 import { authorizeTicket } from './policy';
 import { type TicketChange, ticketChange } from './ticket-change';
 import { previewOf, type Ticket } from './ticket-rules';
 
 export interface Reply {
-  /** Validated text (M4). */
-  text: string;
+  /** Validated text (M4); absent when files are sent alone. */
+  text?: string | undefined;
+  /** A1: files already checked and stored. */
+  attachments?: readonly Attachment[];
   /** M2: an earlier message of the same ticket this reply quotes. */
   quote?: { messageId: string; preview: string } | undefined;
 }
 
-/** M2: the reply is an operator text message, queued for delivery (M3); the ticket's newest message is now ours. */
+/** M2: the reply is an operator message (text, files or both), queued for delivery (M3); the ticket's newest message is now ours. */
 export function decideReply(actor: OperatorActor, ticket: Ticket, reply: Reply, now: Date): TicketChange {
   authorizeTicket(actor, 'ticket.reply', ticket);
   if (ticket.status === 'closed') throw conflict('The ticket is closed; start a new dialog to write to the client.');
@@ -21,8 +24,9 @@ export function decideReply(actor: OperatorActor, ticket: Ticket, reply: Reply, 
   const message: MessageDraft = {
     messageId: newMessageId(now),
     author: { kind: 'operator', operatorId: actor.operatorId },
-    kind: 'text',
-    text: reply.text,
+    kind: messageKindOf(reply.attachments ?? []),
+    ...(reply.text ? { text: reply.text } : {}),
+    ...(reply.attachments?.length ? { attachments: [...reply.attachments] } : {}),
     status: 'queued',
     createdAt: at,
     ...(reply.quote ? { quote: reply.quote } : {}),
@@ -32,7 +36,7 @@ export function decideReply(actor: OperatorActor, ticket: Ticket, reply: Reply, 
     {
       ...ticket,
       lastMessageAt: at,
-      lastMessagePreview: previewOf(reply.text),
+      lastMessagePreview: previewOf(reply.text ?? reply.attachments?.[0]?.name ?? ''),
       lastMessageFromOperator: true,
       messageCount: ticket.messageCount + 1,
     },

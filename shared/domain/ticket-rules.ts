@@ -60,7 +60,8 @@ export interface SystemNote {
     | 'blacklisted'
     | 'unblocked'
     | 'pinned'
-    | 'unpinned';
+    | 'unpinned'
+    | 'transcript_sent';
   text: string;
   params: Record<string, string>;
 }

@@ -17,6 +17,8 @@ export interface RuntimeConfig {
   telegramApiBase: string;
   /** Includes the Graph API version, e.g. https://graph.facebook.com/v21.0. */
   whatsappApiBase: string;
+  /** The HTTP API's public URL, for links that outlive a request (M9 transcript file links). */
+  publicHttpUrl: string | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -32,6 +34,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sesEndpoint: env.SES_ENDPOINT || undefined,
     telegramApiBase: env.TELEGRAM_API_BASE || 'https://api.telegram.org',
     whatsappApiBase: env.WHATSAPP_API_BASE || 'https://graph.facebook.com/v21.0',
+    publicHttpUrl: env.PUBLIC_HTTP_URL || undefined,
   };
 }
 
@@ -42,6 +45,7 @@ export const ENV = {
   wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
   sesFrom: 'SES_FROM',
   timerQueueUrl: 'TIMER_QUEUE_URL',
+  publicHttpUrl: 'PUBLIC_HTTP_URL',
 } as const;
 
 /** Set only where the channels' real APIs are stood in for (infra/local/fake-channels.ts); AWS uses the defaults. */

@@ -21,7 +21,7 @@
 // | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | T2: lastNumber; moved inside the opening transaction (see below) |
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
-// | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL |
+// | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL; one per part of a reply sent as several |
 // | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth   |
 // | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
@@ -31,6 +31,7 @@
 // | timer             | TIMERS#<due hour>                | <dueIso>#<kind>#<id> | —                               | auto-close, SLA, retries; attempts |
 // | timer watermark   | TIMERS                           | WATERMARK          | —                                 | swept through / woken through |
 // | given-up timer    | TIMERS_FAILED                    | <failedAt>#<kind>#<id> | —                             | OP3: reason; TTL 30 days   |
+// | file link key     | SECRET#file-links                | SECRET             | —                                 | M9: HMAC key of download links; made on first use |
 // | search postings   | SEARCH#<m|c>#<scope>#<letter>    | <bucket>#<writtenAt>#<batch> | —                        | M8: built by the stream projector (below) |
 //
 // Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first 3 letters (the
@@ -88,6 +89,7 @@
 // | search a scope for a word prefix (M8)            | Query pk=SEARCH#<m|c>#<scope>#<letter>, sk begins_with <bucket>#, desc |
 // | search one client's history (M8)                 | the same Query with scope client#<clientId>                   |
 // | check search hits against their tickets (X1)     | BatchGet of the hits' tickets                                 |
+// | file link signing key (transcripts, GET /files)  | GetItem pk=SECRET#file-links; conditional Put when missing    |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -213,6 +215,7 @@ export const keys = {
   }),
   audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
   demoSeed: (): ItemKey => ({ pk: 'SEED#demo', sk: 'SEED' }),
+  fileLinkKey: (): ItemKey => ({ pk: 'SECRET#file-links', sk: 'SECRET' }),
   /** Timers are bucketed by the hour they fall due: a sweep after an outage of a day reads 25 partitions. */
   timerBucket: (due: Date): string => `TIMERS#${due.toISOString().slice(0, 13)}`,
   /** M8: one batch's postings of one bucket in one scope; `kind` m = message texts, c = client names. */

@@ -103,6 +103,8 @@ export const settingsSchema = z.strictObject({
         .default(10),
     })
     .prefault({}),
+  /** M1: uploads of types beyond the allowlist (images, video, audio, PDF, Office, TXT, RTF) stored as documents. */
+  attachments: z.strictObject({ allowAnyFile: z.boolean().default(false) }).prefault({}),
   /** CH4: operators may start a WhatsApp dialog by phone number (a template message). */
   outboundByPhone: z.strictObject({ whatsapp: z.boolean().default(false) }).prefault({}),
 });

@@ -5,6 +5,7 @@ import type { OperatorActor } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
 import { allCategories } from '../store/categories';
 import { MAX_PAGE_SIZE } from '../store/pagination';
+import { createOperatorUploadSlot, uploadRequest } from './attachments';
 import { blacklistClient, unblockClient } from './blacklist';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
@@ -13,12 +14,14 @@ import { searchClientHistory, searchClients, searchMessages } from './search';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listQuerySchema, listTickets } from './ticket-lists';
 import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
+import { sendTranscript, transcriptInput } from './transcript';
 
 const ticketId = z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id');
 const onTicket = z.strictObject({ ticketId });
 const clientId = z.string().min(1).max(100);
 // M8: the query's length rule (3 letters of one word) is checked after folding, with its own reason code.
 const searchQuery = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const uploadKey = z.string().min(1).max(1024, 'is not an upload key');
 const pageOf = {
   limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
   cursor: z.string().min(1).max(2048).optional(),
@@ -73,10 +76,19 @@ export const operatorActions = {
     z.strictObject({
       ticketId,
       // The 2000-character rule (M4) is checked on the trimmed text with a readable message; this only bounds input.
-      text: z.string().max(20_000, 'is far longer than 2000 characters'),
+      text: z.string().max(20_000, 'is far longer than 2000 characters').default(''),
       quoteMessageId: z.string().min(1).max(100).optional(),
+      // The 10-file rule (M4) is checked with its own error code; this only bounds input.
+      attachments: z.array(uploadKey).max(100, 'lists far more than 10 files').optional(),
     }),
     (actor, { ticketId, ...input }, now) => sendOperatorMessage(actor, ticketId, input, now),
+  ),
+  'ticket.transcript': action(
+    z.strictObject({ ticketId, ...transcriptInput }),
+    (actor, { ticketId, ...request }, now) => sendTranscript(actor, ticketId, request, now),
+  ),
+  'upload.create': action(z.strictObject({ ticketId, ...uploadRequest }), (actor, { ticketId, ...request }, now) =>
+    createOperatorUploadSlot(actor, ticketId, request, now),
   ),
   markRead: action(onTicket, (actor, { ticketId }) => markRead(actor, ticketId)),
   typing: action(z.strictObject({ ticketId, typing: z.boolean().default(true) }), async (actor, input) => {

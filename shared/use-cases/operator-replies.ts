@@ -2,7 +2,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { deliverOperatorMessage } from '../channels/delivery';
 import type { OperatorActor } from '../domain/actors';
-import { notFound } from '../domain/errors';
+import { conflict, notFound } from '../domain/errors';
 import { decideRead, decideReply } from '../domain/operator-reply';
 import { authorizeTicket } from '../domain/policy';
 import { previewOf, type Ticket, validateText } from '../domain/ticket-rules';
@@ -11,12 +11,16 @@ import { readConfig } from '../platform/config';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { keys } from '../store/keys';
-import { type DeliveryStatus, type Message, toMessage } from '../store/messages';
+import { type Attachment, type DeliveryStatus, type Message, toMessage } from '../store/messages';
 import { getTicket } from '../store/tickets';
+import { acceptUploads, discardAttachments } from './attachments';
 import { changeTicket } from './ticket-change';
 
 export interface SendInput {
+  /** May be empty when attachments are sent. */
   text: string;
+  /** A1: keys of files uploaded through this operator's upload slots for this ticket. */
+  attachments?: readonly string[] | undefined;
   /** M2: quote an earlier message of the same ticket. */
   quoteMessageId?: string | undefined;
 }
@@ -31,14 +35,27 @@ export async function sendOperatorMessage(
   now = new Date(),
   deliver: Deliver = deliverOperatorMessage,
 ): Promise<Message> {
-  const text = validateText(input.text);
+  const uploads = input.attachments ?? [];
+  const text = uploads.length > 0 && !input.text.trim() ? undefined : validateText(input.text);
+  let attachments: Attachment[] = [];
+  if (uploads.length > 0) {
+    // X1 first: the uploads are only looked at once the operator may reply on this (open) ticket.
+    const ticket = await getTicket(ticketId);
+    authorizeTicket(actor, 'ticket.reply', ticket);
+    if (ticket.status === 'closed') throw conflict('The ticket is closed; start a new dialog to write to the client.');
+    const uploader = { kind: 'operator' as const, operatorId: actor.operatorId, ticketId };
+    attachments = await acceptUploads(uploader, uploads, ticket.clientId);
+  }
   const { after, message } = await changeTicket(async () => {
     const before = await getTicket(ticketId);
     authorizeTicket(actor, 'ticket.reply', before);
     const quote =
       input.quoteMessageId && before.status !== 'closed' ? await quoted(before, input.quoteMessageId) : undefined;
-    const change = decideReply(actor, before, { text, quote }, now);
+    const change = decideReply(actor, before, { text, attachments, quote }, now);
     return { change, result: { after: change.after, message: change.messages[0] as Message } };
+  }).catch(async (error: unknown) => {
+    await discardAttachments(attachments);
+    throw error;
   });
   const status = await deliver(message, after);
   return { ...message, status };

@@ -1,5 +1,7 @@
 // Operator reads of one ticket: the ticket with its client (C8 summary), its history (M5) and what changed since a
 // sequence number (sync), each behind the same visibility rule (L1).
+
+import { withDownloadUrls } from '../channels/media';
 import type { OperatorActor } from '../domain/actors';
 import { authorizeTicket } from '../domain/policy';
 import type { Ticket } from '../domain/ticket-rules';
@@ -23,7 +25,11 @@ export async function ticketHistory(
 ): Promise<Page<HistoryEntry>> {
   const ticket = await getTicket(ticketId);
   authorizeTicket(actor, 'ticket.view', ticket);
-  return historyPage(ticket.clientId, keys.ticketMessagesPrefix(ticket.number), { ...page, viewer: 'operator' });
+  const history = await historyPage(ticket.clientId, keys.ticketMessagesPrefix(ticket.number), {
+    ...page,
+    viewer: 'operator',
+  });
+  return { ...history, items: await withDownloadUrls(history.items) };
 }
 
 /** Everything a front end missed on one ticket: the ticket as it is now and every message after `afterSeq`. */
@@ -35,7 +41,7 @@ export async function syncTicket(
   const ticket = await getTicket(ticketId);
   authorizeTicket(actor, 'ticket.view', ticket);
   if (afterSeq >= ticket.seq) return { ticket, messages: [] };
-  return { ticket, messages: await messagesAfter(ticket.clientId, ticket.number, afterSeq) };
+  return { ticket, messages: await withDownloadUrls(await messagesAfter(ticket.clientId, ticket.number, afterSeq)) };
 }
 
 export function countersOf(actor: OperatorActor): Promise<OperatorCounters> {

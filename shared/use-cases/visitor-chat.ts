@@ -1,6 +1,7 @@
 // A widget visitor's side of the chat (CH1 widget, C3, M11): send into its own continuous chat, read it back (no
 // system notes, no tickets), and tell operators it is typing.
 import * as z from 'zod';
+import { withDownloadUrls } from '../channels/media';
 import type { VisitorActor } from '../domain/actors';
 import { describeIssues, invalid, notFound } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
@@ -10,10 +11,25 @@ import { getClient } from '../store/clients';
 import { historyPage } from '../store/messages';
 import { MAX_PAGE_SIZE } from '../store/pagination';
 import { readClientHead } from '../store/tickets';
+import {
+  acceptUploads,
+  createUploadSlot,
+  discardAttachments,
+  kindOfAttachments,
+  type UploadRequest,
+  uploadRequest,
+} from './attachments';
 import { ingestClientMessage } from './ingest';
 
 export const visitorActions = {
-  'chat.send': z.strictObject({ text: z.string().max(20_000, 'is far longer than 4096 characters') }),
+  'chat.send': z.strictObject({
+    text: z.string().max(20_000, 'is far longer than 4096 characters').default(''),
+    attachments: z
+      .array(z.string().min(1).max(1024, 'is not an upload key'))
+      .max(100, 'lists far more than 10 files')
+      .optional(),
+  }),
+  'chat.upload': z.strictObject(uploadRequest),
   'chat.history': z.strictObject({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
     cursor: z.string().min(1).max(2048).optional(),
@@ -36,22 +52,37 @@ export async function runVisitorAction(
   if (!client) throw notFound('This chat no longer exists; start a new session.');
   switch (name) {
     case 'chat.send': {
-      const { text } = parsed.data as { text: string };
+      const input = parsed.data as { text: string; attachments?: string[] };
+      const uploads = input.attachments ?? [];
+      const text =
+        uploads.length > 0 && !input.text.trim() ? undefined : validateText(input.text, MAX_CLIENT_TEXT_LENGTH);
+      const uploader = { kind: 'visitor' as const, clientId: client.clientId };
+      const attachments = await acceptUploads(uploader, uploads, client.clientId);
       const result = await ingestClientMessage({
         channelId: client.channelId,
         externalUserId: client.externalId,
         name: client.originalName,
         clientType: client.type,
-        kind: 'text',
-        text: validateText(text, MAX_CLIENT_TEXT_LENGTH),
+        kind: kindOfAttachments(attachments),
+        ...(text ? { text } : {}),
+        ...(attachments.length ? { attachments } : {}),
         receivedAt: now,
+      }).catch(async (error: unknown) => {
+        await discardAttachments(attachments);
+        throw error;
       });
-      return result.message ? visitorView(result.message) : { duplicate: true };
+      if (!result.message) return { duplicate: true };
+      const [message] = await withDownloadUrls([visitorView(result.message)], now);
+      return message;
+    }
+    case 'chat.upload': {
+      const request = parsed.data as UploadRequest;
+      return createUploadSlot({ kind: 'visitor', clientId: client.clientId }, request, now);
     }
     case 'chat.history': {
       const page = parsed.data as { limit: number; cursor?: string };
       const history = await historyPage(client.clientId, 'M#', { ...page, viewer: 'visitor' });
-      return { ...history, items: history.items.map(visitorView) };
+      return { ...history, items: await withDownloadUrls(history.items.map(visitorView), now) };
     }
     case 'chat.typing': {
       const { typing } = parsed.data as { typing: boolean };

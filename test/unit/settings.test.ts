@@ -94,6 +94,7 @@ describe('O4 settings document', () => {
       sla: null,
       privacyConsent: { enabled: false, text: '', excludedChannelIds: [] },
       limits: { maxTextLength: 2000, maxAttachmentBytes: MAX_ATTACHMENT_BYTES, widgetSessionsPerIpPerMinute: 10 },
+      attachments: { allowAnyFile: false },
       outboundByPhone: { whatsapp: false },
     });
   });

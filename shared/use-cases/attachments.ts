@@ -153,7 +153,9 @@ export async function acceptUploads(
     await discardAttachments(accepted);
     throw error;
   }
-  await Promise.all(uploadKeys.map((key) => deleteObject(key)));
+  // The uploads are spent: their copies are what the message carries. One at a time, and a failed delete costs only
+  // storage — the send has succeeded.
+  for (const key of uploadKeys) await deleteObject(key).catch(() => undefined);
   return accepted;
 }
 

@@ -46,7 +46,7 @@ export function decideReply(actor: OperatorActor, ticket: Ticket, reply: Reply, 
 
 /** M6/T12: whoever may see the ticket marks its client messages read; nothing to do when none is unread. */
 export function decideRead(actor: OperatorActor, ticket: Ticket): TicketChange | undefined {
-  authorizeTicket(actor, 'ticket.view', ticket);
+  authorizeTicket(actor, 'ticket.markRead', ticket);
   if (ticket.unreadCount === 0) return undefined;
   return ticketChange(ticket, { ...ticket, unreadCount: 0 });
 }

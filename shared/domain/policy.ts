@@ -23,7 +23,10 @@ export type ForbiddenReason =
   | 'not_assignee'
   | 'target_not_in_shared_group'
   | 'not_pin_owner'
-  | 'not_own_client';
+  | 'not_own_client'
+  | 'watch_read_only'
+  | 'not_note_author'
+  | 'not_template_owner';
 
 export type TicketAction =
   | 'ticket.view'
@@ -33,7 +36,15 @@ export type TicketAction =
   | 'ticket.unassign'
   | 'ticket.close'
   | 'ticket.reply'
-  | 'ticket.setCategory';
+  | 'ticket.setCategory'
+  | 'ticket.markRead'
+  | 'ticket.typing'
+  | 'ticket.tag';
+
+/** C9: all a watcher may do with a ticket it sees only because it watches the client. */
+const READ_ONLY_TICKET_ACTIONS: readonly TicketAction[] = ['ticket.view'];
+
+export type ClientAction = 'client.view' | 'client.edit' | 'client.watch';
 
 export type TabAction = 'tab.unassigned' | 'tab.mine' | 'tab.closed' | 'tab.all' | 'tab.blacklist';
 
@@ -61,11 +72,17 @@ export function requireStaff(actor: Actor): OperatorActor {
 /** L1: operators see unassigned tickets of their groups (no group: all), their own tickets and watched clients'. */
 export function canSeeTicket(actor: Actor, ticket: TicketAccess): boolean {
   if (actor.kind === 'visitor') return false;
+  return seesWithoutWatching(actor, ticket) || watches(actor, ticket.clientId);
+}
+
+/** L1 without C9: what the operator's role, groups and assignments show it. */
+function seesWithoutWatching(actor: OperatorActor, ticket: TicketAccess): boolean {
   if (isStaff(actor)) return true;
   if (ticket.assigneeId === actor.operatorId || ticket.closedBy === actor.operatorId) return true;
-  if (actor.watchedClientIds?.includes(ticket.clientId)) return true;
   return ticket.status === 'unassigned' && (actor.groupIds.length === 0 || actor.groupIds.includes(ticket.groupId));
 }
+
+const watches = (actor: OperatorActor, clientId: string) => actor.watchedClientIds?.includes(clientId) === true;
 
 /** Throws `forbidden` unless the actor may do the action on the ticket; state rules (e.g. already taken) live elsewhere. */
 export function authorizeTicket(actor: Actor, action: TicketAction, ticket: TicketAccess): OperatorActor {
@@ -73,10 +90,17 @@ export function authorizeTicket(actor: Actor, action: TicketAction, ticket: Tick
   if (!canSeeTicket(operator, ticket)) {
     throw forbiddenBecause('not_visible', 'This ticket is not visible to you.');
   }
+  // C9: watching shows a client's tickets and their events; it changes nothing about them.
+  if (!seesWithoutWatching(operator, ticket) && !READ_ONLY_TICKET_ACTIONS.includes(action)) {
+    throw forbiddenBecause('watch_read_only', 'You watch this client: you may read its tickets but not change them.');
+  }
   if (isStaff(operator)) return operator;
   switch (action) {
     case 'ticket.view':
     case 'ticket.take':
+    case 'ticket.markRead':
+    case 'ticket.typing':
+    case 'ticket.tag':
       return operator;
     case 'ticket.assign':
     case 'ticket.transfer':
@@ -90,6 +114,38 @@ export function authorizeTicket(actor: Actor, action: TicketAction, ticket: Tick
       if (ticket.status === 'in_progress' && ticket.assigneeId === operator.operatorId) return operator;
       throw forbiddenBecause('not_assignee', 'Only the operator the ticket is assigned to may do this.');
   }
+}
+
+/**
+ * C1/C4/C7/C9: a client is visible to staff and to whoever may see its latest ticket. Watching shows the profile
+ * (`client.view`) but edits and new watches need visibility of one's own.
+ */
+export function authorizeClient(actor: Actor, action: ClientAction, latest: TicketAccess | undefined): OperatorActor {
+  const operator = requireOperator(actor);
+  if (isStaff(operator) || (latest && seesWithoutWatching(operator, latest))) return operator;
+  if (latest && watches(operator, latest.clientId)) {
+    if (action === 'client.view') return operator;
+    throw forbiddenBecause('watch_read_only', 'You watch this client: you may read its profile but not change it.');
+  }
+  throw forbiddenBecause('not_visible', 'This client is not visible to you.');
+}
+
+/** C4: a note is edited or deleted only by the operator who wrote it. */
+export function authorizeNoteAuthor(actor: Actor, authorId: string): OperatorActor {
+  const operator = requireOperator(actor);
+  if (authorId === operator.operatorId) return operator;
+  throw forbiddenBecause('not_note_author', 'Only the operator who wrote this note may change or delete it.');
+}
+
+/** Q2: global quick replies belong to admins, personal ones to their owner alone. */
+export function authorizeTemplateOwner(actor: Actor, owner: string): OperatorActor {
+  const operator = requireOperator(actor);
+  if (owner === 'global') {
+    if (operator.role === 'admin') return operator;
+    throw forbiddenBecause('admin_only', 'Only an admin may create or change global quick replies.');
+  }
+  if (owner === operator.operatorId) return operator;
+  throw forbiddenBecause('not_template_owner', 'This personal quick reply belongs to another operator.');
 }
 
 /** T5: an operator may pick only operators who share one of its groups; supervisors and admins may pick anyone. */

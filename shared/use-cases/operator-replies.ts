@@ -82,7 +82,7 @@ export async function markRead(actor: OperatorActor, ticketId: string): Promise<
 /** M11: operator typing goes to the other operators of the ticket and to the client's widget; nothing is stored. */
 export async function operatorTyping(actor: OperatorActor, ticketId: string, typing: boolean): Promise<void> {
   const ticket = await getTicket(ticketId);
-  authorizeTicket(actor, 'ticket.view', ticket);
+  authorizeTicket(actor, 'ticket.typing', ticket);
   await Promise.all([
     pushToAudiences(ticketAudiences(ticket), {
       type: 'event',

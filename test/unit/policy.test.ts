@@ -3,8 +3,11 @@ import type { Actor, OperatorActor, Role } from '../../shared/domain/actors';
 import { DomainError } from '../../shared/domain/errors';
 import {
   authorizeAssignTarget,
+  authorizeClient,
+  authorizeNoteAuthor,
   authorizePin,
   authorizeTab,
+  authorizeTemplateOwner,
   authorizeTicket,
   authorizeUnpin,
   authorizeVisitorChat,
@@ -103,6 +106,18 @@ const operatorMatrix: Record<TicketAction, Record<Group, Record<Assignment, stri
       'closed by me': NOT_ASSIGNEE,
     },
   },
+  'ticket.markRead': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.typing': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
+  'ticket.tag': {
+    'own group': { unassigned: OK, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+    'other group': { unassigned: HIDDEN, 'assigned to me': OK, 'assigned to another': HIDDEN, 'closed by me': OK },
+  },
   'ticket.setCategory': {
     'own group': {
       unassigned: NOT_ASSIGNEE,
@@ -148,6 +163,78 @@ describe('O1/L1/T4–T8 authorization matrix: role × action × group × assignm
     expect(outcome(() => authorizeTicket(visitor, action, ticket('own group', 'unassigned')))).toBe(
       'forbidden:operators_only',
     );
+  });
+});
+
+// C9/X1: a plain operator watching the ticket's client. Watching adds read-only visibility: where the matrix above
+// says HIDDEN, the watcher may view and nothing else; where the operator could already act, watching changes nothing.
+const watcher: OperatorActor = { ...me('operator'), watchedClientIds: ['cl-9'] };
+const READ_ONLY = 'forbidden:watch_read_only';
+const watcherCases = actions.flatMap((action) =>
+  groups.flatMap((group) =>
+    assignments.map((assignment) => {
+      const withoutWatch = operatorMatrix[action][group][assignment];
+      const expected = withoutWatch !== HIDDEN ? withoutWatch : action === 'ticket.view' ? OK : READ_ONLY;
+      return { action, group, assignment, expected };
+    }),
+  ),
+);
+
+describe('C9/X1 watching grants read-only visibility', () => {
+  it.each(watcherCases)(
+    'C9: a watcher $action on a ticket in $group, $assignment → $expected',
+    ({ action, group, assignment, expected }) => {
+      expect(outcome(() => authorizeTicket(watcher, action, ticket(group, assignment)))).toBe(expected);
+    },
+  );
+
+  it.each([
+    ['client.view', OK],
+    ['client.edit', READ_ONLY],
+    ['client.watch', READ_ONLY],
+  ] as const)('C9: a watcher doing %s on a client it sees only by watching → %s', (action, expected) => {
+    expect(outcome(() => authorizeClient(watcher, action, ticket('other group', 'assigned to another')))).toBe(
+      expected,
+    );
+  });
+
+  it.each([
+    ['operator', 'own group', 'unassigned', 'client.edit', OK],
+    ['operator', 'other group', 'unassigned', 'client.view', HIDDEN],
+    ['operator', 'own group', 'assigned to another', 'client.view', HIDDEN],
+    ['operator', 'own group', 'assigned to me', 'client.watch', OK],
+    ['supervisor', 'other group', 'assigned to another', 'client.edit', OK],
+  ] as const)(
+    'X1: %s on a client whose latest ticket is in %s, %s: %s → %s',
+    (role, group, assignment, action, expected) => {
+      expect(outcome(() => authorizeClient(me(role), action, ticket(group, assignment)))).toBe(expected);
+    },
+  );
+
+  it('X1: an operator may not see a client without tickets; staff may', () => {
+    expect(outcome(() => authorizeClient(me('operator'), 'client.view', undefined))).toBe(HIDDEN);
+    expect(outcome(() => authorizeClient(me('supervisor'), 'client.view', undefined))).toBe(OK);
+  });
+});
+
+describe('C4 notes and Q2 quick-reply ownership', () => {
+  it.each([
+    ['operator', 'op-me', OK],
+    ['operator', 'op-other', 'forbidden:not_note_author'],
+    ['admin', 'op-other', 'forbidden:not_note_author'],
+  ] as const)('C4: %s changing a note by %s → %s', (role, author, expected) => {
+    expect(outcome(() => authorizeNoteAuthor(me(role), author))).toBe(expected);
+  });
+
+  it.each([
+    ['operator', 'global', 'forbidden:admin_only'],
+    ['supervisor', 'global', 'forbidden:admin_only'],
+    ['admin', 'global', OK],
+    ['operator', 'op-me', OK],
+    ['operator', 'op-other', 'forbidden:not_template_owner'],
+    ['admin', 'op-other', 'forbidden:not_template_owner'],
+  ] as const)('Q2: %s changing a quick reply owned by %s → %s', (role, owner, expected) => {
+    expect(outcome(() => authorizeTemplateOwner(me(role), owner))).toBe(expected);
   });
 });
 

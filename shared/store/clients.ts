@@ -1,6 +1,7 @@
 // Clients: the people who write to support, identified per channel (C1) and typed by how they reached us (C2).
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { keys } from './keys';
@@ -109,4 +110,94 @@ export function unpinClientStep(clientId: string, pinnedTo: string) {
       ExpressionAttributeValues: { ':op': pinnedTo },
     },
   };
+}
+
+/** C7: what operators keep about a client beyond its identity. */
+export interface ClientDetails {
+  vip?: boolean;
+  bad?: boolean;
+  phone?: string;
+  email?: string;
+  /** Free CRM attributes: string keys and values, bounded in number and length. */
+  attributes?: Record<string, string>;
+}
+
+/** C1/C5/C6/C7: the client as its profile shows it. */
+export interface ClientProfile extends ChatClient, ClientDetails {
+  pinnedTo?: string;
+  blacklisted?: boolean;
+  ticketCount: number;
+  updatedAt?: string;
+}
+
+export type ClientPatch = { name?: string } & {
+  [K in keyof ClientDetails]?: ClientDetails[K] | null;
+};
+
+const DETAIL_FIELDS = ['vip', 'bad', 'phone', 'email', 'attributes'] as const satisfies ReadonlyArray<
+  keyof ClientDetails
+>;
+
+export function toClientProfile(item: Record<string, unknown>): ClientProfile {
+  const profile: ClientProfile = {
+    clientId: item.clientId as string,
+    channelId: item.channelId as string,
+    externalId: item.externalId as string,
+    type: item.clientType as ClientType,
+    originalName: item.originalName as string,
+    name: item.name as string,
+    createdAt: item.createdAt as string,
+    ticketCount: (item.ticketCount as number | undefined) ?? 0,
+  };
+  for (const field of DETAIL_FIELDS) if (item[field] !== undefined) Object.assign(profile, { [field]: item[field] });
+  if (typeof item.pinnedTo === 'string') profile.pinnedTo = item.pinnedTo;
+  if (item.blacklisted === true) profile.blacklisted = true;
+  if (typeof item.profileUpdatedAt === 'string') profile.updatedAt = item.profileUpdatedAt;
+  return profile;
+}
+
+export async function getClientProfile(clientId: string): Promise<ClientProfile | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.client(clientId), ConsistentRead: true }),
+  );
+  return Item ? toClientProfile(Item) : undefined;
+}
+
+/**
+ * C1/C7: sets the given fields (null removes one); the channel's original name is never touched. Returns the profile
+ * as written.
+ */
+export async function updateClientDetails(clientId: string, patch: ClientPatch, at: Date): Promise<ClientProfile> {
+  const sets: string[] = ['profileUpdatedAt = :at'];
+  const removes: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':at': at.toISOString() };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    if (value === null) removes.push(`#${field}`);
+    else {
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+  }
+  try {
+    const { Attributes } = await dynamo().send(
+      new UpdateCommand({
+        TableName: readConfig().tableName,
+        Key: keys.client(clientId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toClientProfile(Attributes ?? {});
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+      throw notFound(`Client ${clientId} does not exist.`);
+    }
+    throw error;
+  }
 }

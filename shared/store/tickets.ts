@@ -9,6 +9,7 @@ import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ChatClient } from './clients';
 import { keys } from './keys';
+import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
 
 export type { Ticket } from '../domain/ticket-rules';
 
@@ -270,5 +271,27 @@ export async function recordRoutedAt(operatorId: string, at: string): Promise<vo
       ExpressionAttributeNames: { '#type': 'type' },
       ExpressionAttributeValues: { ':at': at, ':id': operatorId, ':type': 'operatorCounters' },
     }),
+  );
+}
+
+/** C8: a page of a client's tickets, newest first (ticket numbers are stored inverted). */
+export async function clientTicketsPage(clientId: string, page: PageRequest): Promise<Page<Ticket>> {
+  const pk = keys.client(clientId).pk;
+  const prefix = keys.clientTicketsPrefix();
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      // One more than the page, so the last page says so (no cursor) instead of ending on an empty one.
+      Limit: page.limit + 1,
+      ExclusiveStartKey: decodeCursor(page.cursor, { pk }, { name: 'sk', prefix }),
+    }),
+  );
+  const items = result.Items ?? [];
+  const last = items.length > page.limit ? items[page.limit - 1] : undefined;
+  return pageOf(
+    items.slice(0, page.limit).map(toTicket),
+    last ? { pk: last.pk as string, sk: last.sk as string } : undefined,
   );
 }

@@ -10,6 +10,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ClientType } from '../store/clients';
+import { type Draft, draftsOf } from '../store/drafts';
 import { keys } from '../store/keys';
 import {
   decodeMergedCursor,
@@ -72,6 +73,8 @@ export interface TicketRow {
   /** T12: the client's number of tickets (see Ticket.clientTicketCount); null on tickets older than the field. */
   clientTicketCount: number | null;
   sla: SlaMark | null;
+  /** M10: the reading operator's own draft for this ticket, if it has one. */
+  draft?: Draft;
 }
 
 /** A row of the Blacklist tab: the client, not a ticket (C6). */
@@ -361,8 +364,26 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
     }
     return handedOut.at(-1)?.sortKey ?? position;
   });
-  const items = page.map(({ item }) => (plan.rows === 'clients' ? blacklistRowOfItem(item) : ticketRowOfItem(item)));
+  const items =
+    plan.rows === 'clients'
+      ? page.map(({ item }) => blacklistRowOfItem(item))
+      : await withDrafts(
+          actor,
+          page.map(({ item }) => ticketRowOfItem(item)),
+        );
   return next.every((position) => position === true)
     ? { items }
     : { items, nextCursor: encodeMergedCursor(listId, next) };
+}
+
+/** M10: rows are shared by every operator, so each reader's drafts are laid over its page with one BatchGet. */
+async function withDrafts(actor: OperatorActor, rows: TicketRow[]): Promise<TicketRow[]> {
+  const drafts = await draftsOf(
+    actor.operatorId,
+    rows.map((row) => row.ticketId),
+  );
+  return rows.map((row) => {
+    const draft = drafts.get(row.ticketId);
+    return draft ? { ...row, draft } : row;
+  });
 }

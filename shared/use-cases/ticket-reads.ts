@@ -6,6 +6,7 @@ import type { OperatorActor } from '../domain/actors';
 import { authorizeTicket } from '../domain/policy';
 import type { Ticket } from '../domain/ticket-rules';
 import { getClient } from '../store/clients';
+import { getDraft } from '../store/drafts';
 import { keys } from '../store/keys';
 import { type HistoryEntry, historyPage, type Message, messagesAfter } from '../store/messages';
 import type { Page } from '../store/pagination';
@@ -14,8 +15,9 @@ import { getOperatorCounters, getTicket, type OperatorCounters } from '../store/
 export async function viewTicket(actor: OperatorActor, ticketId: string) {
   const ticket = await getTicket(ticketId);
   authorizeTicket(actor, 'ticket.view', ticket);
-  const client = await getClient(ticket.clientId);
-  return { ticket, client };
+  // M10: the caller's own draft comes with the ticket, read beside the client.
+  const [client, draft] = await Promise.all([getClient(ticket.clientId), getDraft(actor.operatorId, ticketId)]);
+  return { ticket, client, draft: draft ?? null };
 }
 
 export async function ticketHistory(

@@ -33,6 +33,12 @@
 // | given-up timer    | TIMERS_FAILED                    | <failedAt>#<kind>#<id> | —                             | OP3: reason; TTL 30 days   |
 // | file link key     | SECRET#file-links                | SECRET             | —                                 | M9: HMAC key of download links; made on first use |
 // | search postings   | SEARCH#<m|c>#<scope>#<letter>    | <bucket>#<writtenAt>#<batch> | —                        | M8: built by the stream projector (below) |
+// | quick reply       | TEMPLATES#<owner>                | TEMPLATE#<templateId> | TEMPLATES#<owner> / <command>#<templateId> | Q1–Q4; owner = `global` or an operator id |
+// | quick reply count | TEMPLATES#<owner>                | COUNT              | —                                 | bounds an owner's templates |
+// | draft             | DRAFT#<operatorId>               | TICKET#<ticketId>  | —                                 | M10: one per operator and ticket; TTL |
+// | client note       | CLIENT#<clientId>                | NOTE#<noteId>      | —                                 | C4: time-ordered ids; beside the client, outside its '#' head |
+// | tag               | TAGS                             | TAG#<tag key>      | —                                 | M7: display name, exact count (ADD in the tagging transaction) |
+// | tagged message    | TAGGED#<tag key>                 | <messageId>        | —                                 | M7: → clientId, ticket number; time-ordered |
 //
 // Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first 3 letters (the
 // bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
@@ -46,7 +52,8 @@
 // Q#CLOSED is carried only by a client's latest ticket, so a newer ticket takes the client off that Closed list.
 //
 // Audiences of a connection: its principal (`operator#<id>`, `visitor#<clientId>`), `staff` (supervisors and admins),
-// `group#<groupId>` per group of the operator, `ungrouped` (operators in no group see every unassigned ticket).
+// `group#<groupId>` per group of the operator, `ungrouped` (operators in no group see every unassigned ticket),
+// `watchers#<clientId>` per client the operator watches (C9; the operator item lists them in `watchedClientIds`).
 //
 // Ticket numbers (T2) have no gaps from races: an opening reads the counter and takes `lastNumber + 1` in the same
 // transaction that writes the ticket, conditioned on the counter it read, so a lost first-message race, a duplicate
@@ -90,6 +97,14 @@
 // | search one client's history (M8)                 | the same Query with scope client#<clientId>                   |
 // | check search hits against their tickets (X1)     | BatchGet of the hits' tickets                                 |
 // | file link signing key (transcripts, GET /files)  | GetItem pk=SECRET#file-links; conditional Put when missing    |
+// | quick replies by command prefix (Q4)             | Query gsi1 TEMPLATES#global and TEMPLATES#<me>, begins_with <prefix> |
+// | quick replies by text / category / language (Q4) | Query pk=TEMPLATES#global and TEMPLATES#<me> (bounded per owner), filtered |
+// | a draft; drafts of a list page (M10)             | GetItem / BatchGet DRAFT#<me> + TICKET#<ticketId>             |
+// | a client's notes, newest first (C4)              | Query pk=CLIENT#id, sk begins_with NOTE#, descending          |
+// | a client's tickets, newest first (C8)            | Query pk=CLIENT#id, sk begins_with #TICKET#                   |
+// | tag list with counts (M7)                        | Query pk=TAGS                                                 |
+// | messages by tag, newest first (M7)               | Query pk=TAGGED#<tag key>, descending; BatchGet tickets + messages |
+// | watchers of a client's tickets (C9 fan-out)      | Query pk=AUDIENCE#watchers#<clientId>                         |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -126,7 +141,7 @@ export interface ItemKey {
 
 /** A principal is whoever holds a connection: an operator or a widget visitor (by client). */
 export type PrincipalKey = `operator#${string}` | `visitor#${string}`;
-export type Audience = PrincipalKey | 'staff' | 'ungrouped' | `group#${string}`;
+export type Audience = PrincipalKey | 'staff' | 'ungrouped' | `group#${string}` | `watchers#${string}`;
 
 export type SearchKind = 'm' | 'c';
 
@@ -238,4 +253,26 @@ export const keys = {
     sk: `${failedAt.toISOString()}#${kind}#${id}`,
   }),
   failedTimers: () => ({ pk: 'TIMERS_FAILED' }),
+  template: (owner: string, templateId: string): ItemKey => ({
+    pk: `TEMPLATES#${owner}`,
+    sk: `TEMPLATE#${templateId}`,
+  }),
+  templateCount: (owner: string): ItemKey => ({ pk: `TEMPLATES#${owner}`, sk: 'COUNT' }),
+  templatesOf: (owner: string) => ({ pk: `TEMPLATES#${owner}`, skPrefix: 'TEMPLATE#' }),
+  templateListing: (owner: string, command: string, templateId: string) => ({
+    gsi1pk: `TEMPLATES#${owner}`,
+    gsi1sk: `${command}#${templateId}`,
+  }),
+  templateCommands: (owner: string, commandPrefix: string) => ({
+    gsi1pk: `TEMPLATES#${owner}`,
+    gsi1skPrefix: commandPrefix,
+  }),
+  draft: (operatorId: string, ticketId: string): ItemKey => ({ pk: `DRAFT#${operatorId}`, sk: `TICKET#${ticketId}` }),
+  clientNote: (clientId: string, noteId: string): ItemKey => ({ pk: `CLIENT#${clientId}`, sk: `NOTE#${noteId}` }),
+  clientNotesPrefix: () => 'NOTE#',
+  clientTicketsPrefix: () => '#TICKET#',
+  tag: (tagKey: string): ItemKey => ({ pk: 'TAGS', sk: `TAG#${tagKey}` }),
+  tags: () => ({ pk: 'TAGS', skPrefix: 'TAG#' }),
+  taggedMessage: (tagKey: string, messageId: string): ItemKey => ({ pk: `TAGGED#${tagKey}`, sk: messageId }),
+  taggedMessages: (tagKey: string) => ({ pk: `TAGGED#${tagKey}` }),
 };

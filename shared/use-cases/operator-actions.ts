@@ -7,10 +7,31 @@ import { allCategories } from '../store/categories';
 import { MAX_PAGE_SIZE } from '../store/pagination';
 import { createOperatorUploadSlot, uploadRequest } from './attachments';
 import { blacklistClient, unblockClient } from './blacklist';
+import {
+  addClientNote,
+  deleteClientNote,
+  editClientNote,
+  listClientNotes,
+  noteAddSchema,
+  noteDeleteSchema,
+  noteEditSchema,
+} from './client-notes';
+import { clientPageSchema, clientTickets, clientUpdateSchema, updateClient, viewClient } from './client-profile';
+import { clearDraft, draftSaveSchema, readDraft, saveDraft } from './drafts';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
 import { searchClientHistory, searchClients, searchMessages } from './search';
+import {
+  createTemplate,
+  lookupTemplates,
+  removeTemplate,
+  renderTemplateForTicket,
+  templateCreateSchema,
+  templateLookupSchema,
+  templateUpdateSchema,
+  updateTemplate,
+} from './templates';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listQuerySchema, listTickets } from './ticket-lists';
 import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
@@ -22,6 +43,7 @@ const clientId = z.string().min(1).max(100);
 // M8: the query's length rule (3 letters of one word) is checked after folding, with its own reason code.
 const searchQuery = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const uploadKey = z.string().min(1).max(1024, 'is not an upload key');
+const templateId = z.string().min(1).max(200);
 const pageOf = {
   limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
   cursor: z.string().min(1).max(2048).optional(),
@@ -113,6 +135,23 @@ export const operatorActions = {
   'client.search': action(z.strictObject({ clientId, query: searchQuery, ...pageOf }), (actor, input) =>
     searchClientHistory(actor, input.clientId, input),
   ),
+  'client.get': action(z.strictObject({ clientId }), (actor, input) => viewClient(actor, input.clientId)),
+  'client.update': action(clientUpdateSchema, (actor, input, now) => updateClient(actor, input, now)),
+  'client.tickets': action(clientPageSchema, (actor, input) => clientTickets(actor, input)),
+  'client.notes': action(clientPageSchema, (actor, input) => listClientNotes(actor, input)),
+  'note.add': action(noteAddSchema, (actor, input, now) => addClientNote(actor, input, now)),
+  'note.edit': action(noteEditSchema, (actor, input, now) => editClientNote(actor, input, now)),
+  'note.delete': action(noteDeleteSchema, (actor, input) => deleteClientNote(actor, input)),
+  'template.create': action(templateCreateSchema, (actor, input, now) => createTemplate(actor, input, now)),
+  'template.update': action(templateUpdateSchema, (actor, input, now) => updateTemplate(actor, input, now)),
+  'template.delete': action(z.strictObject({ templateId }), (actor, input) => removeTemplate(actor, input.templateId)),
+  'template.lookup': action(templateLookupSchema, (actor, input) => lookupTemplates(actor, input)),
+  'template.render': action(z.strictObject({ templateId, ticketId }), (actor, input) =>
+    renderTemplateForTicket(actor, input),
+  ),
+  'draft.save': action(draftSaveSchema, (actor, input, now) => saveDraft(actor, input, now)),
+  'draft.get': action(onTicket, (actor, { ticketId }) => readDraft(actor, ticketId)),
+  'draft.clear': action(onTicket, (actor, { ticketId }) => clearDraft(actor, ticketId)),
   counters: action(z.strictObject({}), (actor) => countersOf(actor)),
   categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
 } satisfies Record<string, OperatorAction<z.ZodType>>;

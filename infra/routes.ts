@@ -101,6 +101,10 @@ export const operatorHttpActions = {
   'PATCH /templates/{templateId}': ['template.update', 'body'],
   'DELETE /templates/{templateId}': ['template.delete', 'none'],
   'GET /templates/{templateId}/render': ['template.render', 'query'],
+  'POST /tickets/{ticketId}/tags': ['tag', 'body'],
+  // M7: tags are never renamed or deleted, so /tags has no PATCH or DELETE.
+  'GET /tags': ['tags', 'query'],
+  'GET /tags/{tag}/messages': ['tag.messages', 'query'],
   'GET /tickets/{ticketId}/draft': ['draft.get', 'none'],
   'PUT /tickets/{ticketId}/draft': ['draft.save', 'body'],
   'DELETE /tickets/{ticketId}/draft': ['draft.clear', 'none'],

@@ -97,6 +97,8 @@ export interface Message {
   failureReason?: string;
   /** M3 for a reply sent as several channel messages: each part's status by its channel id; `status` is the least. */
   partStatuses?: Record<string, DeliveryStatus>;
+  /** M7: tags operators put on the message (operators only). */
+  tags?: string[];
   /** System messages: the structured timeline entry. */
   note?: SystemNote;
   location?: SharedLocation;

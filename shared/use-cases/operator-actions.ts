@@ -22,6 +22,7 @@ import { markRead, operatorTyping, sendOperatorMessage } from './operator-replie
 import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
 import { searchClientHistory, searchClients, searchMessages } from './search';
+import { listTags, taggedMessages, taggedMessagesSchema, tagListSchema, tagMessages, tagMessagesSchema } from './tags';
 import {
   createTemplate,
   lookupTemplates,
@@ -149,6 +150,9 @@ export const operatorActions = {
   'template.render': action(z.strictObject({ templateId, ticketId }), (actor, input) =>
     renderTemplateForTicket(actor, input),
   ),
+  tag: action(tagMessagesSchema, (actor, input, now) => tagMessages(actor, input, now)),
+  tags: action(tagListSchema, (actor, input) => listTags(actor, input)),
+  'tag.messages': action(taggedMessagesSchema, (actor, input) => taggedMessages(actor, input)),
   'draft.save': action(draftSaveSchema, (actor, input, now) => saveDraft(actor, input, now)),
   'draft.get': action(onTicket, (actor, { ticketId }) => readDraft(actor, ticketId)),
   'draft.clear': action(onTicket, (actor, { ticketId }) => clearDraft(actor, ticketId)),

@@ -98,6 +98,89 @@ export async function removeConnection(
   return connection;
 }
 
+/**
+ * Adds an audience to a live connection (C9: watching a client): its audience entry, and the audience on the
+ * connection record so that closing the connection removes the entry too. No-op if the connection is gone or in it.
+ */
+export async function joinAudience(connectionId: string, audience: Audience): Promise<void> {
+  const { tableName } = readConfig();
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
+  );
+  if (!Item) return;
+  const connection = toConnection(Item);
+  if (connection.audiences.includes(audience)) return;
+  try {
+    await dynamo().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.connection(connectionId),
+              UpdateExpression: 'SET audiences = list_append(audiences, :audience)',
+              ConditionExpression: 'attribute_exists(pk) AND NOT contains(audiences, :one)',
+              ExpressionAttributeValues: { ':audience': [audience], ':one': audience },
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...keys.audienceMember(audience, connectionId),
+                type: 'audienceMember',
+                connectionId,
+                principal: connection.principal,
+                connectedAt: connection.connectedAt,
+                expiresAt: connection.expiresAt,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    // Closed or joined meanwhile: either way there is nothing left to do.
+    if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+  }
+}
+
+/** Takes an audience off a live connection (C9: unwatching); the entry goes even if the record is already gone. */
+export async function leaveAudience(connectionId: string, audience: Audience): Promise<void> {
+  const { tableName } = readConfig();
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
+  );
+  const index = Item ? toConnection(Item).audiences.indexOf(audience) : -1;
+  const member = { Delete: { TableName: tableName, Key: keys.audienceMember(audience, connectionId) } };
+  if (index < 0) {
+    await dynamo().send(new TransactWriteCommand({ TransactItems: [member] }));
+    return;
+  }
+  try {
+    await dynamo().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          member,
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.connection(connectionId),
+              UpdateExpression: `REMOVE audiences[${index}]`,
+              ConditionExpression: `audiences[${index}] = :audience`,
+              ExpressionAttributeValues: { ':audience': audience },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+    // The list moved meanwhile: the entry must still go, so nothing reaches this connection as a watcher any more.
+    await dynamo().send(new TransactWriteCommand({ TransactItems: [member] }));
+  }
+}
+
 /** Live connection ids of one audience (expired entries that TTL has not yet deleted are left out). */
 export async function connectionIdsOf(audience: Audience): Promise<string[]> {
   return (await audienceMembersOf(audience)).map((member) => member.connectionId);

@@ -27,14 +27,16 @@ export interface PresenceFrame {
 
 /**
  * Everyone a connection listens as (R2): its principal; for an operator also `staff` (supervisors, admins), a
- * `group#<id>` per group, or `ungrouped` when it has none (such operators see every group's unassigned tickets).
+ * `group#<id>` per group, or `ungrouped` when it has none (such operators see every group's unassigned tickets), and
+ * `watchers#<clientId>` per client it watches (C9).
  */
 export function audiencesOf(actor: Actor): Audience[] {
   if (actor.kind === 'visitor') return [`visitor#${actor.clientId}`];
   const groups: Audience[] = actor.groupIds.length
     ? actor.groupIds.map((groupId): Audience => `group#${groupId}`)
     : ['ungrouped'];
-  return [`operator#${actor.operatorId}`, ...(isStaff(actor) ? (['staff'] as const) : []), ...groups];
+  const watched = (actor.watchedClientIds ?? []).map((clientId): Audience => `watchers#${clientId}`);
+  return [`operator#${actor.operatorId}`, ...(isStaff(actor) ? (['staff'] as const) : []), ...groups, ...watched];
 }
 
 /** Who hears an operator's presence: supervisors and admins, and the members of its groups. */

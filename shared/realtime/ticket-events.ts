@@ -13,10 +13,13 @@ export interface EventFrame<T = unknown> {
   data: T;
 }
 
-/** L1 as audiences: the group (and operators in no group) while unassigned, the assignee, the closer, staff. */
+/**
+ * L1 as audiences: the group (and operators in no group) while unassigned, the assignee, the closer, staff, and the
+ * operators watching the client (C9).
+ */
 export function ticketAudiences(ticket: Ticket | undefined): Audience[] {
   if (!ticket) return [];
-  const audiences: Audience[] = ['staff'];
+  const audiences: Audience[] = ['staff', `watchers#${ticket.clientId}`];
   if (ticket.status === 'unassigned') audiences.push(`group#${ticket.groupId}`, 'ungrouped');
   if (ticket.assigneeId) audiences.push(`operator#${ticket.assigneeId}`);
   if (ticket.closedBy) audiences.push(`operator#${ticket.closedBy}`);

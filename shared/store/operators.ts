@@ -23,6 +23,8 @@ export interface Operator {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  /** C9: clients this operator watches (shared/store/favourites.ts keeps the list). */
+  watchedClientIds?: string[];
 }
 
 export async function getOperator(operatorId: string): Promise<Operator | undefined> {
@@ -43,11 +45,20 @@ export function toOperator(item: Record<string, unknown>): Operator {
     enabled: item.enabled as boolean,
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
+    ...(Array.isArray(item.watchedClientIds) && item.watchedClientIds.length
+      ? { watchedClientIds: item.watchedClientIds as string[] }
+      : {}),
   };
 }
 
 export function actorOf(operator: Operator): OperatorActor {
-  return { kind: 'operator', operatorId: operator.operatorId, role: operator.role, groupIds: operator.groupIds };
+  const actor: OperatorActor = {
+    kind: 'operator',
+    operatorId: operator.operatorId,
+    role: operator.role,
+    groupIds: operator.groupIds,
+  };
+  return operator.watchedClientIds ? { ...actor, watchedClientIds: operator.watchedClientIds } : actor;
 }
 
 /** The operator behind a verified token, as it is now: a disabled or deleted operator is refused. */

@@ -18,6 +18,7 @@ import {
 } from './client-notes';
 import { clientPageSchema, clientTickets, clientUpdateSchema, updateClient, viewClient } from './client-profile';
 import { clearDraft, draftSaveSchema, readDraft, saveDraft } from './drafts';
+import { listFavourites, unwatchClient, watchClient } from './favourites';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
@@ -138,6 +139,9 @@ export const operatorActions = {
   ),
   'client.get': action(z.strictObject({ clientId }), (actor, input) => viewClient(actor, input.clientId)),
   'client.update': action(clientUpdateSchema, (actor, input, now) => updateClient(actor, input, now)),
+  'client.watch': action(z.strictObject({ clientId }), (actor, input) => watchClient(actor, input.clientId)),
+  'client.unwatch': action(z.strictObject({ clientId }), (actor, input) => unwatchClient(actor, input.clientId)),
+  favourites: action(z.strictObject({}), (actor) => listFavourites(actor)),
   'client.tickets': action(clientPageSchema, (actor, input) => clientTickets(actor, input)),
   'client.notes': action(clientPageSchema, (actor, input) => listClientNotes(actor, input)),
   'note.add': action(noteAddSchema, (actor, input, now) => addClientNote(actor, input, now)),

@@ -64,7 +64,7 @@ beforeAll(async () => {
 afterAll(() => management.restore());
 
 describe('R2 fan-out cost follows recipients, not connected operators', () => {
-  it('an unassigned ticket event in a 3-operator group reaches 5 connections with one Query per audience', async () => {
+  it('R2/C9: an unassigned ticket event in a 3-operator group reaches 5 connections with one Query per audience', async () => {
     const queries: string[] = [];
     const client = dynamo();
     client.middlewareStack.add(
@@ -86,7 +86,8 @@ describe('R2 fan-out cost follows recipients, not connected operators', () => {
     const posted = management.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId);
     expect(new Set(posted)).toEqual(new Set(['small-0', 'small-1', 'small-2', 'staff-0', 'staff-1']));
     expect(posted.some((id) => id?.startsWith('busy-'))).toBe(false);
-    // staff, group#g-small, ungrouped: three audiences, three Queries, none of the 200 busy connections read.
-    expect(queries).toHaveLength(3);
+    // staff, group#g-small, ungrouped and the client's watchers (C9): four audiences, four Queries, none of the 200
+    // busy connections read.
+    expect(queries).toHaveLength(4);
   });
 });

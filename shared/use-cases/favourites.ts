@@ -1,0 +1,67 @@
+// Favourites (C9): an operator watches a client it may see, and from then on its connections are in the client's
+// `watchers#<clientId>` audience, so they receive every event of that client's tickets; watching lets it read those
+// tickets, never change them (policy.ts). Unwatching takes the audience off its live connections.
+import type { OperatorActor } from '../domain/actors';
+import { connectionIdsOf, joinAudience, leaveAudience } from '../realtime/connections';
+import { batchGet } from '../store/batch-get';
+import { toClientProfile } from '../store/clients';
+import { addWatchedClient, removeWatchedClient } from '../store/favourites';
+import { keys } from '../store/keys';
+import { getOperator } from '../store/operators';
+import { clientInView } from './client-profile';
+
+export interface Favourite {
+  clientId: string;
+  name: string;
+  originalName: string;
+  channelId: string;
+  vip: boolean;
+}
+
+export async function watchClient(
+  actor: OperatorActor,
+  clientId: string,
+): Promise<{ clientId: string; watched: true }> {
+  await clientInView(actor, clientId, 'client.watch');
+  await addWatchedClient(actor.operatorId, clientId);
+  // Connections opened from now on join at $connect (presence.ts); the live ones join here.
+  const connections = await connectionIdsOf(`operator#${actor.operatorId}`);
+  await Promise.all(connections.map((connectionId) => joinAudience(connectionId, `watchers#${clientId}`)));
+  return { clientId, watched: true };
+}
+
+/** Unwatching needs no visibility: an operator may always drop a client from its own favourites. */
+export async function unwatchClient(
+  actor: OperatorActor,
+  clientId: string,
+): Promise<{ clientId: string; watched: false }> {
+  await removeWatchedClient(actor.operatorId, clientId);
+  const connections = await connectionIdsOf(`operator#${actor.operatorId}`);
+  await Promise.all(connections.map((connectionId) => leaveAudience(connectionId, `watchers#${clientId}`)));
+  return { clientId, watched: false };
+}
+
+/** The caller's favourites with the clients' names: one GetItem and one BatchGet. */
+export async function listFavourites(actor: OperatorActor): Promise<{ items: Favourite[] }> {
+  const watched = (await getOperator(actor.operatorId))?.watchedClientIds ?? [];
+  const clients = new Map(
+    (await batchGet(watched.map((clientId) => keys.client(clientId)))).map((item) => [
+      item.clientId as string,
+      toClientProfile(item),
+    ]),
+  );
+  const items = watched.flatMap((clientId) => {
+    const client = clients.get(clientId);
+    if (!client) return [];
+    return [
+      {
+        clientId,
+        name: client.name,
+        originalName: client.originalName,
+        channelId: client.channelId,
+        vip: client.vip === true,
+      },
+    ];
+  });
+  return { items };
+}

@@ -1,0 +1,180 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { resetClients } from '../../shared/platform/aws-clients';
+import { connectionIdsOf, findConnection } from '../../shared/realtime/connections';
+import { closeConnection, openConnection } from '../../shared/realtime/presence';
+import { createChannel } from '../../shared/store/channels';
+import { createGroup } from '../../shared/store/groups';
+import { insertOperator, type Operator, resolveOperatorActor } from '../../shared/store/operators';
+import { getTicket } from '../../shared/store/tickets';
+import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { runOperatorAction } from '../../shared/use-cases/operator-actions';
+import { useTestTable } from '../support/table';
+
+const management = mockClient(ApiGatewayManagementApiClient);
+const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
+let channelId: string;
+let anna: Operator;
+let olga: Operator;
+let tick = 0;
+
+const inbound = (user: string, text: string): InboundMessage => ({
+  channelId,
+  externalUserId: user,
+  name: user,
+  clientType: 'channel',
+  kind: 'text',
+  text,
+  receivedAt: new Date(Date.now() + ++tick),
+});
+
+/** Runs an action as the operator is now (its favourites are read with it, as the adapters do). */
+const run = async (operator: Operator, name: Parameters<typeof runOperatorAction>[1], input: Record<string, unknown>) =>
+  runOperatorAction(
+    await resolveOperatorActor(operator.operatorId),
+    name,
+    input,
+    new Date(Date.now() + ++tick),
+  ) as Promise<Record<string, unknown>>;
+
+const framesTo = (connectionId: string) =>
+  management
+    .commandCalls(PostToConnectionCommand)
+    .filter((call) => call.args[0].input.ConnectionId === connectionId)
+    .map(
+      (call) =>
+        JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')) as {
+          event: string;
+          data: Record<string, unknown>;
+        },
+    );
+
+beforeAll(async () => {
+  await useTestTable();
+  process.env.WS_MANAGEMENT_ENDPOINT = 'http://127.0.0.1:9/local';
+  resetClients();
+  management.on(PostToConnectionCommand).resolves({});
+  const front = await createGroup(admin, { name: 'Front', strategy: 'manual' });
+  const back = await createGroup(admin, { name: 'Back', strategy: 'manual' });
+  channelId = (
+    await createChannel(admin, {
+      kind: 'api',
+      name: 'CRM',
+      defaultGroupId: front.groupId,
+      enabled: true,
+      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
+      overrides: {},
+    })
+  ).channelId;
+  const person = (name: string, groupIds: string[]) =>
+    insertOperator({ name, email: `${name}@fav.example.com`, role: 'operator', groupIds, capacity: 5, enabled: true });
+  anna = await person('anna', [front.groupId]);
+  olga = await person('olga', [back.groupId]);
+});
+
+beforeEach(() => management.resetHistory());
+afterAll(() => management.restore());
+
+describe('C9 favourites', () => {
+  it("C9/X1: a watcher receives the events of a watched client's ticket outside its groups, may read it but not change it, and stops after unwatching", async () => {
+    // Olga (Back) handles the client's first ticket, which she closes: she may see the client and watches it.
+    const first = await ingestClientMessage(inbound('vip-client', 'hello'));
+    await run(anna, 'transfer', { ticketId: first.ticket?.ticketId, groupId: olga.groupIds[0] });
+    await run(olga, 'take', { ticketId: first.ticket?.ticketId });
+    await run(olga, 'client.watch', { clientId: first.clientId });
+    await run(olga, 'close', { ticketId: first.ticket?.ticketId });
+    expect(await run(olga, 'favourites', {})).toEqual({
+      items: [{ clientId: first.clientId, name: 'vip-client', originalName: 'vip-client', channelId, vip: false }],
+    });
+
+    // A socket opened after watching joins the client's watchers at $connect.
+    await openConnection({
+      connectionId: 'olga-socket',
+      principal: { kind: 'operator', operatorId: olga.operatorId },
+      connectedAt: new Date(),
+    });
+    expect(await connectionIdsOf(`watchers#${first.clientId}`)).toEqual(['olga-socket']);
+    management.resetHistory();
+
+    // The client's new ticket lands in Front, not Olga's group: she still hears every event of it.
+    const second = await ingestClientMessage(inbound('vip-client', 'me again'));
+    const ticketId = second.ticket?.ticketId as string;
+    await run(anna, 'take', { ticketId });
+    await run(anna, 'message.send', { ticketId, text: 'Hi, Anna here' });
+    const events = framesTo('olga-socket').map((frame) => frame.event);
+    expect(events).toContain('ticket.created');
+    expect(events.filter((event) => event === 'message.created').length).toBeGreaterThanOrEqual(3);
+    expect(events).toContain('ticket.updated');
+
+    // Read-only: ticket.get, history and sync work; take, reply, close, mark read, typing, tag are refused.
+    expect(await run(olga, 'ticket.get', { ticketId })).toMatchObject({ ticket: { ticketId } });
+    expect(((await run(olga, 'history', { ticketId })).items as unknown[]).length).toBeGreaterThan(0);
+    expect(await run(olga, 'sync', { ticketId, afterSeq: 0 })).toMatchObject({ ticket: { ticketId } });
+    const before = await getTicket(ticketId);
+    for (const [action, input] of [
+      ['take', { ticketId }],
+      ['message.send', { ticketId, text: 'sneaky' }],
+      ['close', { ticketId }],
+      ['transfer', { ticketId, groupId: olga.groupIds[0] }],
+      ['markRead', { ticketId }],
+      ['typing', { ticketId }],
+      ['setCategory', { ticketId, categoryId: null }],
+      ['tag', { ticketId, messageIds: ['x'], tag: 'mine' }],
+      ['client.update', { clientId: second.clientId, vip: true }],
+      ['note.add', { clientId: second.clientId, text: 'watching you' }],
+    ] as const) {
+      await expect(run(olga, action, input), action).rejects.toMatchObject({
+        code: 'forbidden',
+        details: { reason: 'watch_read_only' },
+      });
+    }
+    expect(await getTicket(ticketId)).toEqual(before);
+    expect(await run(olga, 'client.get', { clientId: second.clientId })).toMatchObject({ watched: true });
+
+    // Unwatching takes the live socket out: nothing more arrives, and reading is refused again.
+    await run(olga, 'client.unwatch', { clientId: first.clientId });
+    expect(await connectionIdsOf(`watchers#${first.clientId}`)).toEqual([]);
+    expect((await findConnection('olga-socket'))?.audiences).not.toContain(`watchers#${first.clientId}`);
+    management.resetHistory();
+    await ingestClientMessage(inbound('vip-client', 'anyone?'));
+    await run(anna, 'message.send', { ticketId, text: 'Still here' });
+    expect(framesTo('olga-socket')).toEqual([]);
+    await expect(run(olga, 'ticket.get', { ticketId })).rejects.toMatchObject({
+      code: 'forbidden',
+      details: { reason: 'not_visible' },
+    });
+    expect(await run(olga, 'favourites', {})).toEqual({ items: [] });
+    await closeConnection('olga-socket', { kind: 'operator', operatorId: olga.operatorId }, new Date());
+  });
+
+  it('C9: watching reaches sockets already open; closing the socket removes its watcher entry', async () => {
+    const { clientId, ticket } = await ingestClientMessage(inbound('watched-live', 'hi'));
+    await openConnection({
+      connectionId: 'anna-socket',
+      principal: { kind: 'operator', operatorId: anna.operatorId },
+      connectedAt: new Date(),
+    });
+    await run(anna, 'client.watch', { clientId });
+    expect(await connectionIdsOf(`watchers#${clientId}`)).toEqual(['anna-socket']);
+    await expect(run(anna, 'client.watch', { clientId })).rejects.toMatchObject({ code: 'conflict' });
+    management.resetHistory();
+    await run(anna, 'take', { ticketId: ticket?.ticketId });
+    // One frame per event, though the socket hears the ticket both as its assignee and as a watcher.
+    expect(framesTo('anna-socket').filter((frame) => frame.event === 'ticket.updated')).toHaveLength(1);
+    await closeConnection('anna-socket', { kind: 'operator', operatorId: anna.operatorId }, new Date());
+    expect(await connectionIdsOf(`watchers#${clientId}`)).toEqual([]);
+  });
+
+  it('X1/C9: an operator may not watch a client it cannot see; unwatching a client not watched is a conflict', async () => {
+    const { clientId } = await ingestClientMessage(inbound('not-for-olga', 'hello'));
+    await expect(run(olga, 'client.watch', { clientId })).rejects.toMatchObject({
+      code: 'forbidden',
+      details: { reason: 'not_visible' },
+    });
+    expect(await run(olga, 'favourites', {})).toEqual({ items: [] });
+    await expect(run(olga, 'client.unwatch', { clientId })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(run(olga, 'client.watch', { clientId: 'cl_nobody' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

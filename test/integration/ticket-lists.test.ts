@@ -327,10 +327,12 @@ describe('L1/L3 tabs: each tab lists exactly the right tickets, latest message f
     expect(rowOf(t.u1 as Ticket)).toMatchObject({ assigneeId: null, sla: null, status: 'unassigned' });
   });
 
-  it('L2 lists are served by queries only, never a Scan', () => {
+  it("L2/M10 lists are served by queries (and a BatchGet of the reader's drafts) only, never a Scan", () => {
     expect(sent.length).toBeGreaterThan(0);
     // The document client's commands reach the middleware as the low-level ones they wrap.
-    expect(new Set(sent.map((entry) => entry.command))).toEqual(new Set(['PutItemCommand', 'QueryCommand']));
+    expect(new Set(sent.map((entry) => entry.command))).toEqual(
+      new Set(['PutItemCommand', 'QueryCommand', 'BatchGetItemCommand']),
+    );
   });
 });
 

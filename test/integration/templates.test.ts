@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { createChannel } from '../../shared/store/channels';
-import { createGroup } from '../../shared/store/groups';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
+import { createChannel } from '../../shared/use-cases/admin/channels';
+import { createGroup } from '../../shared/use-cases/admin/groups';
 import { updateClient } from '../../shared/use-cases/client-profile';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';

@@ -9,6 +9,7 @@ import { insertOperator } from '../../shared/store/operators';
 import { createCategory } from '../../shared/use-cases/admin/categories';
 import { createChannel, updateChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
+import { createTemplate } from '../../shared/use-cases/templates';
 
 export interface DemoTenant {
   groups: { firstLine: string; secondLine: string };
@@ -73,6 +74,18 @@ export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promi
   });
   await createCategory(seeder, { name: 'Billing' });
   await createCategory(seeder, { name: 'Technical issue' });
+  // Q1–Q4: a global greeting, so typing "/hel" in a ticket finds it and renders it with the client's name.
+  await createTemplate(
+    { ...seeder, operatorId: admin.operatorId },
+    {
+      scope: 'global',
+      title: 'Greeting',
+      category: 'Openers',
+      command: 'hello',
+      language: 'en',
+      text: 'Hello {{client.name}}! My name is {{operator.name}}; how can I help?',
+    },
+  );
 
   const tenant: DemoTenant = {
     groups: { firstLine: firstLine.groupId, secondLine: secondLine.groupId },

@@ -94,12 +94,13 @@ describe('Bench counts (L2, M5, T1)', () => {
   it('T1 a text message to an open unassigned ticket takes 3 sequential DynamoDB round trips in the ingest use case', async () => {
     const { recording } = await meter.measure(() => ingestClientMessage(inbound('u0')));
     const totals = totalsOf(recording);
-    // Client head Query → one transaction → the audiences' Queries side by side. Through the webhook the channel's
-    // GetItem comes first (bench: 4).
+    // Client head Query → one transaction → the audiences' Queries side by side (staff, the group, operators in no
+    // group, the client's watchers (C9)). Through the webhook the channel's GetItem comes first (bench: 4).
     expect(totals.roundTrips).toBe(3);
     expect(recording.calls.map((call) => call.operation)).toEqual([
       'Query',
       'TransactWriteItems',
+      'Query',
       'Query',
       'Query',
       'Query',

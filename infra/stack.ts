@@ -230,13 +230,25 @@ export class SwitchboardStack extends Stack {
     const operatorAuthorizer = new HttpJwtAuthorizer('OperatorJwt', this.operatorPool.issuer, {
       jwtAudience: [this.operatorPool.client.userPoolClientId],
     });
+    // One integration and one API-scoped invoke permission per function, whatever its number of routes: a route per
+    // operator action would otherwise cost three resources each and push the stack past CloudFormation's 500.
+    const httpIntegrations = new Map<string, HttpLambdaIntegration>();
+    const httpIntegrationOf = (entry: string) => {
+      let integration = httpIntegrations.get(entry);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${functionIdOf(entry)}Http`, functionOf(entry), {
+          scopePermissionToRoute: false,
+        });
+        httpIntegrations.set(entry, integration);
+      }
+      return integration;
+    };
     for (const route of httpRoutes) {
-      const id = `${functionIdOf(route.entry)}Http${route.method}`;
       const operator = route.auth === 'operator';
       const created = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(id, functionOf(route.entry)),
+        integration: httpIntegrationOf(route.entry),
         ...(operator ? { authorizer: operatorAuthorizer, authorizationScopes: [OPERATOR_TOKEN_SCOPE] } : {}),
       });
       if (operator) continue;

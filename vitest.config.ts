@@ -17,6 +17,8 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'local',
       // Node 20 runs the tests; the deployed functions run on Node 24 (see README).
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Function logs stay out of the test output; tests that read them capture them (shared/platform/log.ts).
+      SWITCHBOARD_LOG: 'off',
     },
   },
 });

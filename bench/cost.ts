@@ -1,4 +1,6 @@
 // The cost model: $ per million client messages (two operators receiving each) and $ per month for an idle tenant.
+
+import { ALARM_METRICS_READ } from '../infra/constructs/monitoring';
 import type { RecordingTotals } from './meter';
 import { type Prices, prices } from './prices';
 
@@ -118,6 +120,14 @@ export function costModel(inputs: CostInputs, p: Prices = prices): CostResult {
     line('DynamoDB point-in-time recovery', gb, p.dynamoDb.pitrPerGbMonth, 'same size', false),
     line('WebSocket connection minutes', 0, p.apiGateway.webSocketPerConnectionMinute, 'nobody connected', false),
     line('S3 storage', 0, p.s3.standardPerGbMonth, 'no attachments', false),
+    line(
+      'CloudWatch alarms',
+      ALARM_METRICS_READ,
+      p.cloudWatch.perAlarmMetricMonth,
+      `${ALARM_METRICS_READ} metrics read by the stack's alarms (+1 per change-stream consumer)`,
+      false,
+    ),
+    line('Custom metrics', 0, p.cloudWatch.perCustomMetricMonth, 'none published while nothing happens', false),
   ];
   return {
     pricesTakenOn: p.takenOn,

@@ -6,6 +6,7 @@
  *   https://aws.amazon.com/api-gateway/pricing/          (HTTP APIs; WebSocket APIs)
  *   https://aws.amazon.com/lambda/pricing/               (Arm, first pricing tier)
  *   https://aws.amazon.com/s3/pricing/                   (S3 Standard)
+ *   https://aws.amazon.com/cloudwatch/pricing/           (standard-resolution alarms, custom metrics, dashboards)
  * The list prices as last known when written down on `takenOn`; the bench does not fetch them. Free tiers are
  * ignored and the first (most expensive) volume tier is used throughout.
  */
@@ -37,6 +38,14 @@ export const prices = {
     standardPerGbMonth: 0.023,
     perPutRequest: 0.005 / 1000,
     perGetRequest: 0.0004 / 1000,
+  },
+  cloudWatch: {
+    /** Standard-resolution alarm, per metric it reads, per month (a math alarm pays for each metric). */
+    perAlarmMetricMonth: 0.1,
+    /** Custom metric (name + dimensions) per month, prorated by the hour it receives data. */
+    perCustomMetricMonth: 0.3,
+    /** Beyond the three free dashboards of an account. */
+    perDashboardMonth: 3,
   },
 } as const;
 

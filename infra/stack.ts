@@ -36,8 +36,10 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { ENV } from '../shared/platform/config';
 import { LOGIN_ENV } from '../shared/platform/logins';
+import { TENANT_ENV } from '../shared/platform/metrics';
 import { TOKEN_ENV } from '../shared/realtime/operator-tokens';
 import { tableDefinition } from '../shared/store/keys';
+import { TenantMonitoring } from './constructs/monitoring';
 import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
 import {
@@ -88,6 +90,12 @@ export function createTenantStack(app: Construct): SwitchboardStack {
         'not e-mailed. Pass -c sesIdentity=<verified domain or address>.',
     );
   }
+  if (!settings.alarmEmail) {
+    Annotations.of(stack).addWarningV2(
+      'switchboard:alarmEmail',
+      'No alarmEmail set: alarms notify an SNS topic nobody is subscribed to. Pass -c alarmEmail=<address>.',
+    );
+  }
   return stack;
 }
 
@@ -105,6 +113,7 @@ export class SwitchboardStack extends Stack {
   readonly streamFailures: Queue;
   /** Keyed by route-table entry. */
   readonly functions: ReadonlyMap<string, SwitchboardFunction>;
+  readonly monitoring: TenantMonitoring;
 
   constructor(scope: Construct, id: string, props: SwitchboardStackProps) {
     super(scope, id, props);
@@ -137,6 +146,8 @@ export class SwitchboardStack extends Stack {
       [ENV.bucketName]: this.attachments.bucketName,
       [ENV.wsManagementEndpoint]: this.webSocketStage.callbackUrl,
       [ENV.sesFrom]: props.sesFrom,
+      // The metrics' Tenant dimension (shared/platform/metrics.ts).
+      [TENANT_ENV]: props.tenant,
       [TOKEN_ENV.issuer]: this.operatorPool.issuer,
       [TOKEN_ENV.clientId]: this.operatorPool.client.userPoolClientId,
       [LOGIN_ENV.userPoolId]: this.operatorPool.userPool.userPoolId,
@@ -287,6 +298,14 @@ export class SwitchboardStack extends Stack {
 
     // Links that outlive a request (transcript file links, M9) name the HTTP API, known only once its stage exists.
     for (const fn of functions.values()) fn.addEnvironment(ENV.publicHttpUrl, this.httpStage.url);
+    this.monitoring = new TenantMonitoring(this, 'Monitoring', {
+      tenant: props.tenant,
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStage: this.webSocketStage,
+      alarmEmail: props.alarmEmail,
+      dashboard: props.dashboard,
+    });
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url });
     new CfnOutput(this, 'WebSocketManagementUrl', { value: this.webSocketStage.callbackUrl });
@@ -296,6 +315,7 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.operatorPool.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.operatorPool.client.userPoolClientId });
     new CfnOutput(this, 'TokenIssuer', { value: this.operatorPool.issuer });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 
   // Table rather than TableV2: a tenant lives in one region, and AWS::DynamoDB::Table keeps PITR, deletion protection

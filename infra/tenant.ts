@@ -12,6 +12,10 @@ export interface TenantSettings {
   readonly sesFrom: string;
   /** Origins allowed to upload and download attachments with presigned URLs. */
   readonly corsOrigins: readonly string[];
+  /** Where alarm notifications are e-mailed (OP2); unset: the alarm topic has no subscriber yet. */
+  readonly alarmEmail: string | undefined;
+  /** Whether to create the tenant's CloudWatch dashboard (three per account are free, then $3 a month each). */
+  readonly dashboard: boolean;
 }
 
 /** A deployment setting is missing or malformed; the message alone tells the operator what to pass. */
@@ -80,7 +84,23 @@ export function validateCorsOrigins(value: unknown): string[] {
   return trimmed;
 }
 
-/** Reads `tenant`, `sesIdentity`, `sesFrom` and `corsOrigins` from the app's context. */
+export function validateAlarmEmail(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !ADDRESS_PATTERN.test(value) || !value.includes('.')) {
+    throw new TenantSettingsError(
+      `Invalid alarmEmail '${String(value)}': expected an e-mail address such as ops@example.org.`,
+    );
+  }
+  return value;
+}
+
+export function validateDashboard(value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new TenantSettingsError(`Invalid dashboard '${String(value)}': expected true or false.`);
+}
+
+/** Reads `tenant`, `sesIdentity`, `sesFrom`, `corsOrigins`, `alarmEmail` and `dashboard` from the app's context. */
 export function readTenantSettings(node: Node): TenantSettings {
   const tenant = validateTenant(node.tryGetContext('tenant'));
   // cdk.json carries empty strings as documentation of the keys, so empty means unset.
@@ -103,5 +123,7 @@ export function readTenantSettings(node: Node): TenantSettings {
     sesIdentityIsPlaceholder: identityContext === undefined,
     sesFrom,
     corsOrigins: validateCorsOrigins(contextValue('corsOrigins') ?? '*'),
+    alarmEmail: validateAlarmEmail(contextValue('alarmEmail')),
+    dashboard: validateDashboard(contextValue('dashboard')),
   };
 }

@@ -2,6 +2,7 @@
 // its path parameters, so a resource's routes share one entry without a hand-written router.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { invalid, notFound, toErrorBody } from '../../shared/domain/errors';
+import { observe } from './observe';
 
 export type RouteHandler = (
   event: APIGatewayProxyEventV2,
@@ -9,7 +10,7 @@ export type RouteHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export function byRouteKey(routes: Readonly<Record<string, RouteHandler>>): RouteHandler {
-  return async (event, context) => {
+  return observe(async (event, context) => {
     const route = routes[event.routeKey];
     if (route) return route(event, context);
     // Only a route table that disagrees with this module gets here.
@@ -19,7 +20,7 @@ export function byRouteKey(routes: Readonly<Record<string, RouteHandler>>): Rout
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ error: body }),
     };
-  };
+  });
 }
 
 /** Ids are short; a longer value names nothing and, in a key, is refused by DynamoDB (a 500 instead of a 400). */

@@ -5,7 +5,9 @@ import * as z from 'zod';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { describeIssues, invalid, toErrorBody } from '../../shared/domain/errors';
 import { requireAdmin } from '../../shared/domain/policy';
+import { errorFields, log, noteOutcome } from '../../shared/platform/log';
 import { resolveOperatorActor } from '../../shared/store/operators';
+import { observe } from './observe';
 
 export interface HttpRequest<B> {
   body: B;
@@ -68,7 +70,7 @@ function buildRoute<S extends z.ZodType>(
   run: (request: HttpRequest<z.infer<S>>) => Promise<HttpResult>,
   options: HttpRouteOptions,
 ) {
-  return middy<JwtEvent, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+  const handler = middy<JwtEvent, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
     try {
       const actor =
         options.auth === 'operator'
@@ -93,6 +95,7 @@ function buildRoute<S extends z.ZodType>(
       return errorResult(error);
     }
   });
+  return observe(handler);
 }
 
 export interface RawHttpResult {
@@ -106,7 +109,7 @@ export interface RawHttpResult {
  * nothing is parsed before the use case has checked them. Errors map like every other route's.
  */
 export function rawHttpRoute(run: (event: APIGatewayProxyEventV2) => Promise<RawHttpResult>) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
     try {
       const result = await run(event);
       return {
@@ -118,11 +121,13 @@ export function rawHttpRoute(run: (event: APIGatewayProxyEventV2) => Promise<Raw
       return errorResult(error);
     }
   });
+  return observe(handler);
 }
 
 function errorResult(error: unknown): APIGatewayProxyStructuredResultV2 {
   const { status, body } = toErrorBody(error);
-  if (status >= 500) console.error('request failed', error);
+  noteOutcome({ errorCode: body.code });
+  if (status >= 500) log.error('request failed', errorFields(error));
   return { statusCode: status, headers: jsonHeaders, body: JSON.stringify({ error: body }) };
 }
 

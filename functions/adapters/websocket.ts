@@ -5,8 +5,10 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'a
 import * as z from 'zod';
 import type { Actor } from '../../shared/domain/actors';
 import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/domain/errors';
+import { addLogContext, errorFields, log, noteOutcome } from '../../shared/platform/log';
 import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/realtime/connection-auth';
 import type { PrincipalKey } from '../../shared/store/keys';
+import { observe } from './observe';
 
 export interface ActionContext {
   connectionId: string;
@@ -37,7 +39,8 @@ export type ReplyFrame =
 
 export function errorFrame(requestId: string | null, error: unknown): ReplyFrame {
   const { status, body } = toErrorBody(error);
-  if (status >= 500) console.error('action failed', error);
+  noteOutcome({ outcome: status >= 500 ? 'error' : 'refused', errorCode: body.code, status });
+  if (status >= 500) log.error('action failed', errorFields(error));
   return { type: 'reply', requestId, ok: false, error: body };
 }
 
@@ -74,10 +77,12 @@ export function webSocketAction<S extends z.ZodType, R>(
   schema: S,
   run: (input: z.infer<S>, context: ActionContext, event: AuthorizedWebSocketEvent) => Promise<R>,
 ) {
-  return middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {
+  const handler = middy<AuthorizedWebSocketEvent, APIGatewayProxyResultV2>().handler(async (event) => {
     const requestId = requestIdOf(event.body);
     try {
       const input = parseFrame(event.body, schema);
+      const ticketId = (input as { ticketId?: unknown }).ticketId;
+      if (typeof ticketId === 'string') addLogContext({ ticketId });
       const principal = principalFromContext(event.requestContext.authorizer);
       // Only a deployment without the $connect authorizer gets here without a principal.
       if (!principal) throw unauthorized('This connection was opened without credentials; reconnect with a token.');
@@ -94,6 +99,7 @@ export function webSocketAction<S extends z.ZodType, R>(
       return reply(errorFrame(requestId, error));
     }
   });
+  return observe(handler);
 }
 
 export function reply(frame: ReplyFrame): APIGatewayProxyResultV2 {

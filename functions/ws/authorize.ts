@@ -3,7 +3,9 @@
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { DomainError } from '../../shared/domain/errors';
+import { noteOutcome } from '../../shared/platform/log';
 import { authenticateConnection, connectionContextOf, principalKeyOf } from '../../shared/realtime/connection-auth';
+import { observe } from '../adapters/observe';
 
 /** The fields of API Gateway's WebSocket REQUEST authorizer event that this authorizer reads. */
 export interface ConnectAuthorizerEvent {
@@ -27,21 +29,23 @@ function policy(principalId: string, effect: 'Allow' | 'Deny', methodArn: string
   };
 }
 
-export const handler = middy<ConnectAuthorizerEvent, APIGatewayAuthorizerResult>().handler(async (event) => {
-  const token = event.queryStringParameters?.token;
-  if (!token) throw new Error(UNAUTHORIZED);
-  try {
-    const principal = await authenticateConnection(token, new Date(event.requestContext.requestTimeEpoch), {
-      sourceIp: event.requestContext.identity?.sourceIp,
-      origin: event.headers?.origin ?? event.headers?.Origin,
-    });
-    const principalId = principalKeyOf(principal);
-    return { ...policy(principalId, 'Allow', event.methodArn), context: connectionContextOf(principal) };
-  } catch (error) {
-    if (!(error instanceof DomainError) || (error.code !== 'forbidden' && error.code !== 'unauthorized')) throw error;
-    // The client only sees the status; the reason goes to the function's log.
-    console.info(`$connect refused (${error.code}): ${error.message}`);
-    if (error.code === 'forbidden') return policy('denied', 'Deny', event.methodArn);
-    throw new Error(UNAUTHORIZED);
-  }
-});
+export const handler = observe(
+  middy<ConnectAuthorizerEvent, APIGatewayAuthorizerResult>().handler(async (event) => {
+    const token = event.queryStringParameters?.token;
+    if (!token) throw new Error(UNAUTHORIZED);
+    try {
+      const principal = await authenticateConnection(token, new Date(event.requestContext.requestTimeEpoch), {
+        sourceIp: event.requestContext.identity?.sourceIp,
+        origin: event.headers?.origin ?? event.headers?.Origin,
+      });
+      const principalId = principalKeyOf(principal);
+      return { ...policy(principalId, 'Allow', event.methodArn), context: connectionContextOf(principal) };
+    } catch (error) {
+      if (!(error instanceof DomainError) || (error.code !== 'forbidden' && error.code !== 'unauthorized')) throw error;
+      // The client only sees the status; the reason goes on the request's log line (the message names no token).
+      noteOutcome({ errorCode: error.code, reason: error.message });
+      if (error.code === 'forbidden') return policy('denied', 'Deny', event.methodArn);
+      throw new Error(UNAUTHORIZED);
+    }
+  }),
+);

@@ -2,15 +2,18 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { invalid } from '../../shared/domain/errors';
+import { observe } from '../adapters/observe';
 import { errorFrame, reply, requestIdOf } from '../adapters/websocket';
 
-export const handler = middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {
-  const action = actionOf(event.body);
-  const problem = action
-    ? invalid(`Unknown action '${action}'.`, { action })
-    : invalid('Every frame is a JSON object with an action and a requestId.');
-  return reply(errorFrame(requestIdOf(event.body), problem));
-});
+export const handler = observe(
+  middy<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>().handler(async (event) => {
+    const action = actionOf(event.body);
+    const problem = action
+      ? invalid(`Unknown action '${action}'.`, { action })
+      : invalid('Every frame is a JSON object with an action and a requestId.');
+    return reply(errorFrame(requestIdOf(event.body), problem));
+  }),
+);
 
 function actionOf(body: string | undefined): string | undefined {
   try {

@@ -2,7 +2,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -64,6 +71,11 @@ export class SwitchboardFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      // OP1: JSON lines throughout — the runtime's own (start, report with init and duration, uncaught errors) and
+      // ours (shared/platform/log.ts), both filtered by level.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.INFO,
       // A sibling rather than a child: the log group must exist before the function it is passed to.
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
     });

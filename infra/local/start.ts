@@ -1,6 +1,10 @@
 // `npm start`: brings the local stack up with demo data, prints its URLs and demo tokens, and stops it all on Ctrl-C.
 
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { setLogSink } from '../../shared/platform/log';
 import { clientMessageCommands } from './channel-curls';
+import { repoRoot } from './lambda-runtime';
 import { type LocalStack, startLocalStack } from './local-stack';
 import { LocalStackError } from './local-stack-error';
 import type { DemoTenant } from './seed';
@@ -30,6 +34,10 @@ async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  // The functions' JSON log lines (OP1) go to a file, as CloudWatch Logs would keep them, not over the console.
+  mkdirSync(path.dirname(FUNCTION_LOG), { recursive: true });
+  const functionLog = createWriteStream(FUNCTION_LOG, { flags: 'a' });
+  setLogSink((line) => functionLog.write(`${line}\n`));
   const stack = await startLocalStack({ ...options, log: (line) => console.log(`  ${line}`) });
   let stopping = false;
   const shutdown = async () => {
@@ -52,6 +60,7 @@ Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', 
   S3 (s3rver)      ${urls.s3}   (bucket ${stack.bucketName})
   SES mailbox      ${urls.mailbox}
   Fake channels    ${urls.channels}   (Telegram, WhatsApp and api callbacks land here)
+  Function logs    ${path.relative(process.cwd(), FUNCTION_LOG)}   (JSON lines; tail -f it)
 
 ${demo ? await demoSection(stack, demo) : ''}
 Press Ctrl-C to stop.
@@ -59,6 +68,7 @@ Press Ctrl-C to stop.
 }
 
 const TOKEN_HOURS = 12;
+const FUNCTION_LOG = path.join(repoRoot, '.local-data', 'functions.log');
 
 async function demoSection(stack: LocalStack, demo: DemoTenant): Promise<string> {
   const { urls } = stack;

@@ -5,6 +5,8 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { log } from '../platform/log';
+import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { getChannel } from '../store/channels';
@@ -52,6 +54,8 @@ export async function deliverOperatorMessage(
   const requireAssignee = attempt.requireAssignee ?? (author !== undefined && isAssignedTo(ticket, author));
   let outcome: DeliveryOutcome;
   let uncertain = false;
+  /** The channel kind when the driver was called: only its answer counts in the delivery metrics. */
+  let reachedChannel: string | undefined;
   if (!channel || !head.client) {
     outcome = { status: 'failed', reason: 'The client or its channel no longer exists.' };
   } else if (author && requireAssignee && !(current && isAssignedTo(current, author))) {
@@ -59,6 +63,7 @@ export async function deliverOperatorMessage(
   } else if (!driver) {
     outcome = { status: 'queued' };
   } else {
+    reachedChannel = channel.kind;
     try {
       outcome = await driver.deliver({ message, ticket: current ?? ticket, client: head.client, channel });
     } catch (error) {
@@ -80,6 +85,10 @@ export async function deliverOperatorMessage(
     if (!final) return 'queued';
     outcome = { status: 'failed', reason: final.failed };
   }
+  if (reachedChannel && outcome.status === 'failed') {
+    countMetric(METRIC.deliveryFailures, 1, reachedChannel);
+    log.warn('delivery failed', { ticketId: ticket.ticketId, messageId: message.messageId });
+  } else if (reachedChannel) countMetric(METRIC.messagesOut, 1, reachedChannel);
   await recordDeliveryStatus(current ?? ticket, message.messageId, outcome, author ? [`operator#${author}`] : []);
   return outcome.status;
 }

@@ -2,6 +2,8 @@
 // Query per audience, a post per connection), never the number of connected operators; a connection that has gone
 // away is removed and nothing else fails because of it.
 
+import { errorFields, log } from '../platform/log';
+import { countMetric, METRIC } from '../platform/metrics';
 import type { Audience } from '../store/keys';
 import { connectionIdsOf, pushFrame } from './connections';
 
@@ -53,10 +55,13 @@ export async function pushToConnections(
         result[await pushFrame(connectionId, frame)]++;
       } catch (error) {
         result.failed++;
-        console.error(`push to ${connectionId} failed`, error);
+        log.warn('push failed', { connectionId, ...errorFields(error) });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, connectionIds.length) }, worker));
+  if (result.recipients) countMetric(METRIC.fanOutPosts, result.recipients);
+  if (result.gone) countMetric(METRIC.goneConnections, result.gone);
+  if (result.failed) countMetric(METRIC.fanOutFailures, result.failed);
   return result;
 }

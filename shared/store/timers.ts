@@ -13,6 +13,8 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { errorFields, log } from '../platform/log';
+import { countMetric, durationMetric, METRIC } from '../platform/metrics';
 import { type TimerWakeUp, wakeAt } from '../platform/timer-queue';
 import { keys } from './keys';
 import { queryAll } from './query';
@@ -80,7 +82,7 @@ export async function wakeIfSoon(timers: readonly DueTimer[], now: Date = new Da
   try {
     await wakeAt(soon.map(wakeUpOf), now);
   } catch (error) {
-    console.error(JSON.stringify({ message: 'timer wake-up failed; the sweep fires it', error: String(error) }));
+    log.error('timer wake-up failed; the sweep fires it', errorFields(error));
   }
 }
 
@@ -131,6 +133,11 @@ export async function fireDueTimers(now: Date, jobs: Readonly<Record<string, Tim
     result.woken = await wakeAt(upcoming.map(wakeUpOf), now);
   }
   await moveWatermark(now.toISOString(), wakeUntil.toISOString());
+  if (result.fired) countMetric(METRIC.timersFired, result.fired);
+  if (result.failed) countMetric(METRIC.timersFailed, result.failed);
+  // A timer given up after its attempts will never fire: work that cannot complete by itself.
+  if (result.givenUp) countMetric(METRIC.undeliverableWork, result.givenUp);
+  if (result.fired || result.failed || result.givenUp) durationMetric(METRIC.timerLag, result.lagSeconds * 1000);
   return result;
 }
 
@@ -175,16 +182,13 @@ export async function fireTimer(
   try {
     await job(timer, now);
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        message: 'timer job failed; it will be retried',
-        kind: timer.kind,
-        id: timer.id,
-        attempt: attempts + 1,
-        retryAt: retry.due,
-        error: String(error),
-      }),
-    );
+    log.error('timer job failed; it will be retried', {
+      timerKind: timer.kind,
+      timerId: timer.id,
+      attempt: attempts + 1,
+      retryAt: retry.due,
+      ...errorFields(error),
+    });
     return 'failed';
   }
   await cancelTimer(retry);
@@ -201,9 +205,7 @@ async function giveUp(timer: DueTimer, reason: string, now: Date): Promise<boole
     expiresAt: Math.floor(now.getTime() / 1000) + FAILED_RECORD_DAYS * 86_400,
   });
   if (moved) {
-    console.error(
-      JSON.stringify({ message: 'timer given up', kind: timer.kind, id: timer.id, due: timer.due, reason }),
-    );
+    log.error('timer given up', { timerKind: timer.kind, timerId: timer.id, due: timer.due, reason });
   }
   return moved;
 }

@@ -11,6 +11,8 @@ import { reactionText } from '../domain/message-content';
 import { boundClientText, previewOf } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { addLogContext, log } from '../platform/log';
+import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { type Channel, getChannel } from '../store/channels';
@@ -60,7 +62,14 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     if (webhook.handshake) return webhook.handshake(request, channel);
     throw new DomainError('method_not_allowed', 'This webhook takes POST requests.');
   }
-  webhook.verify(request, channel);
+  addLogContext({ channelId: channel.channelId });
+  try {
+    webhook.verify(request, channel);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'unauthorized')
+      countMetric(METRIC.signaturesRefused, 1, channel.kind);
+    throw error;
+  }
   const events = webhook.parse(request, channel);
   const counts: WebhookCounts = {
     messages: 0,
@@ -103,9 +112,9 @@ async function handleEvent(channel: Channel, driver: ChannelDriver, event: Inbou
         status: event.status,
         ...(event.reason ? { reason: event.reason } : {}),
       });
-      if (result === 'unknown') {
-        console.info(`webhook ${channel.channelId}: status for unknown message ${event.externalMessageId}`);
-      }
+      if (result === 'unknown')
+        log.info('status for an unknown message', { externalMessageId: event.externalMessageId });
+      if (result === 'recorded' && event.status === 'failed') countMetric(METRIC.deliveryFailures, 1, channel.kind);
       counts[result === 'recorded' ? 'statuses' : 'staleStatuses']++;
       return;
     }
@@ -115,7 +124,7 @@ async function handleEvent(channel: Channel, driver: ChannelDriver, event: Inbou
       return;
     }
     case 'ignored': {
-      console.info(`webhook ${channel.channelId}: update ignored: ${event.reason}`);
+      log.info('update ignored', { reason: event.reason });
       counts.ignored++;
       return;
     }
@@ -139,7 +148,7 @@ async function ingestEvent(
       attachments.push(await storeInboundMedia(clientId, media));
     } catch (error) {
       if (!(error instanceof MediaNotStored)) throw error;
-      console.warn(`webhook ${channel.channelId}: media not stored: ${error.message}`);
+      log.warn('media not stored', { reason: error.reason });
       skippedAttachments.push({ name: error.fileName, reason: error.reason });
     }
   }
@@ -164,6 +173,8 @@ async function ingestEvent(
     // Read once for this request: verification needed it, routing and auto-close periods use it again.
     { channel },
   );
+  if (!result.duplicate) countMetric(METRIC.messagesIn, 1, channel.kind);
+  addLogContext({ clientId: result.clientId, ticketId: result.ticket?.ticketId });
   return !result.duplicate;
 }
 

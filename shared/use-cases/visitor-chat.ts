@@ -5,6 +5,8 @@ import { withDownloadUrls } from '../channels/media';
 import type { VisitorActor } from '../domain/actors';
 import { describeIssues, invalid, notFound } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
+import { addLogContext } from '../platform/log';
+import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences, visitorView } from '../realtime/ticket-events';
 import { getClient } from '../store/clients';
@@ -71,6 +73,8 @@ export async function runVisitorAction(
         await discardAttachments(attachments);
         throw error;
       });
+      if (!result.duplicate) countMetric(METRIC.messagesIn, 1, 'widget');
+      addLogContext({ ticketId: result.ticket?.ticketId });
       if (!result.message) return { duplicate: true };
       const [message] = await withDownloadUrls([visitorView(result.message)], now);
       return message;

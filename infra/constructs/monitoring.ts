@@ -1,0 +1,232 @@
+// A tenant's alarms (OP2), the SNS topic they notify and, behind a deploy option, its CloudWatch dashboard. Alarms
+// read one metric each where possible, because CloudWatch bills every metric an alarm reads ($0.10 a month each).
+import { Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
+import type { HttpApi, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct, type IConstruct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, type MetricName } from '../../shared/platform/metrics';
+
+/** Every alarm of the stack, its threshold and what it reads; docs/runbook.md says what to do when one fires. */
+export const ALARMS = {
+  functionErrors: { id: 'FunctionErrors', threshold: 1 },
+  throttles: { id: 'Throttles', threshold: 1 },
+  api5xx: { id: 'Api5xx', threshold: 1 },
+  deliveryFailures: { id: 'DeliveryFailures', threshold: 1 },
+  /** Over two minutes late (milliseconds). */
+  timerLag: { id: 'TimerLag', threshold: 120_000 },
+  undeliverableWork: { id: 'UndeliverableWork', threshold: 1 },
+  /** Over five minutes behind the table's change stream (milliseconds), per stream consumer. */
+  streamIteratorAge: { id: 'StreamIteratorAge', threshold: 300_000 },
+} as const;
+
+/** Metrics the stack's alarms read without a stream consumer (API 5xx reads two): the idle cost is $0.10 each. */
+export const ALARM_METRICS_READ = 7;
+
+export interface MonitoringProps {
+  readonly tenant: string;
+  readonly httpApi: HttpApi;
+  readonly webSocketApi: WebSocketApi;
+  readonly webSocketStage: WebSocketStage;
+  /** Where alarm notifications go; without one the topic exists and can be subscribed to later. */
+  readonly alarmEmail: string | undefined;
+  /** A CloudWatch dashboard: three per account are free, each further one costs $3 a month. */
+  readonly dashboard: boolean;
+}
+
+export class TenantMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  private readonly tenant: string;
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.tenant = props.tenant;
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Switchboard ${props.tenant} alarms`,
+      enforceSSL: true,
+    });
+    NagSuppressions.addResourceSuppressions(this.topic, [
+      {
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry alarm names and figures, no customer data; CloudWatch cannot publish to a topic ' +
+          'under the AWS-managed SNS key, and a customer-managed key would cost $1 a month, the whole idle budget.',
+      },
+    ]);
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.action = new SnsAction(this.topic);
+
+    this.alarm(ALARMS.functionErrors, this.custom(METRIC.functionErrors, 'Sum'), {
+      description: 'A request ended in an unexpected error (a 5xx answer or a thrown handler); see the function logs.',
+    });
+    // Lambda throttles at the account's concurrency limit, which every function and tenant of the account shares.
+    this.alarm(
+      ALARMS.throttles,
+      new Metric({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: 'Sum', period: minutes(5) }),
+      { description: 'Lambda refused invocations in this account and region: the concurrency limit was reached.' },
+    );
+    this.alarm(
+      ALARMS.api5xx,
+      new MathExpression({
+        expression: 'http + ws',
+        usingMetrics: {
+          http: props.httpApi.metricServerError({ statistic: 'Sum', period: minutes(5) }),
+          ws: new Metric({
+            namespace: 'AWS/ApiGateway',
+            metricName: 'ExecutionError',
+            dimensionsMap: { ApiId: props.webSocketApi.apiId, Stage: props.webSocketStage.stageName },
+            statistic: 'Sum',
+            period: minutes(5),
+          }),
+        },
+        label: 'HTTP 5xx + WebSocket execution errors',
+        period: minutes(5),
+      }),
+      { description: 'The HTTP API answered 5xx or the WebSocket API failed to run a route.' },
+    );
+    this.alarm(ALARMS.deliveryFailures, this.custom(METRIC.deliveryFailures, 'Sum'), {
+      description: 'A channel refused an operator reply or stayed unreachable; the reply is marked failed.',
+    });
+    this.alarm(ALARMS.timerLag, this.custom(METRIC.timerLag, 'Maximum'), {
+      description: 'Timers (auto-close, SLA marks) fire more than 2 minutes after they fall due.',
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.alarm(ALARMS.undeliverableWork, this.custom(METRIC.undeliverableWork, 'Sum'), {
+      description: 'Deferred work that cannot complete by itself: a timer of an unknown kind.',
+    });
+
+    // Stream consumers may be added anywhere in the stack; each gets its iterator-age alarm when the stack is done.
+    Aspects.of(Stack.of(this)).add(new StreamConsumerAlarms(this));
+
+    if (props.dashboard) this.createDashboard(props);
+  }
+
+  /** The iterator-age alarm of one change-stream consumer (an event source mapping with a starting position). */
+  alarmStreamConsumer(mapping: CfnEventSourceMapping): void {
+    const functionName = mapping.functionName;
+    this.alarm(
+      ALARMS.streamIteratorAge,
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'IteratorAge',
+        dimensionsMap: { FunctionName: functionName },
+        statistic: 'Maximum',
+        period: minutes(5),
+      }),
+      {
+        description: 'A change-stream consumer is more than 5 minutes behind the table.',
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        idSuffix: this.alarms.filter((a) => a.node.id.startsWith(ALARMS.streamIteratorAge.id)).length.toString(),
+      },
+    );
+  }
+
+  private custom(name: MetricName, statistic: 'Sum' | 'Maximum'): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { Tenant: this.tenant },
+      statistic,
+      period: minutes(5),
+    });
+  }
+
+  private alarm(
+    spec: { id: string; threshold: number },
+    metric: Metric | MathExpression,
+    options: { description: string; comparison?: ComparisonOperator; idSuffix?: string },
+  ): Alarm {
+    const id = `${spec.id}${options.idSuffix && options.idSuffix !== '0' ? options.idSuffix : ''}`;
+    const alarm = new Alarm(this, id, {
+      alarmName: `switchboard-${this.tenant}-${id}`,
+      alarmDescription: `${options.description} Runbook: docs/runbook.md#${spec.id.toLowerCase()}`,
+      metric,
+      threshold: spec.threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data is the idle state: custom metrics are published only when something happened.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private createDashboard(props: MonitoringProps): void {
+    const byKind = (name: MetricName) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},Tenant,ChannelKind} MetricName="${name}" Tenant="${this.tenant}"', 'Sum', 300)`,
+        label: name,
+        period: minutes(5),
+      });
+    new Dashboard(this, 'Dashboard', {
+      dashboardName: `switchboard-${props.tenant}`,
+      widgets: [
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 })],
+        [
+          new GraphWidget({ title: 'Messages in per channel kind', left: [byKind(METRIC.messagesIn)], width: 8 }),
+          new GraphWidget({ title: 'Messages out per channel kind', left: [byKind(METRIC.messagesOut)], width: 8 }),
+          new GraphWidget({
+            title: 'Delivery failures per channel kind',
+            left: [byKind(METRIC.deliveryFailures)],
+            width: 8,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Fan-out',
+            left: [this.custom(METRIC.fanOutPosts, 'Sum'), this.custom(METRIC.goneConnections, 'Sum')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Timers',
+            left: [this.custom(METRIC.timerLag, 'Maximum')],
+            right: [this.custom(METRIC.timersFired, 'Sum'), this.custom(METRIC.timersFailed, 'Sum')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Errors',
+            left: [
+              this.custom(METRIC.functionErrors, 'Sum'),
+              this.custom(METRIC.signaturesRefused, 'Sum'),
+              props.httpApi.metricServerError({ statistic: 'Sum', period: minutes(5) }),
+            ],
+            width: 8,
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+/** Adds an iterator-age alarm for each change-stream consumer the stack declares. */
+class StreamConsumerAlarms implements IAspect {
+  private readonly seen = new Set<CfnEventSourceMapping>();
+  constructor(private readonly monitoring: TenantMonitoring) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnEventSourceMapping) || this.seen.has(node)) return;
+    // Streams (DynamoDB, Kinesis) need a starting position; queues have none and no iterator age.
+    if (!node.startingPosition) return;
+    this.seen.add(node);
+    this.monitoring.alarmStreamConsumer(node);
+  }
+}
+
+const minutes = (n: number) => Duration.minutes(n);

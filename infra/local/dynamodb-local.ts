@@ -71,9 +71,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return { endpoint, port: options.port, stop: () => stopChild(child) };
 }
 
+const READY_TIMEOUT_MS = 90_000;
+
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
   const client = localDynamoClient(endpoint);
-  const deadline = Date.now() + 30_000;
+  // A JVM on a loaded two-core machine (CI, parallel test runs) can take over 20 s to answer.
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) {
@@ -86,7 +89,7 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     }
-    throw new LocalStackError(`DynamoDB Local did not answer at ${endpoint} within 30 s.`);
+    throw new LocalStackError(`DynamoDB Local did not answer at ${endpoint} within ${READY_TIMEOUT_MS / 1000} s.`);
   } finally {
     client.destroy();
   }

@@ -129,7 +129,11 @@ describe('Log hygiene through a full flow', () => {
       lambdaContext('functions/scheduled/timers.ts'),
     );
     socket.close();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // $disconnect runs once the gateway sees the socket close.
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+      if (raw.some((line) => line.includes('"route":"$disconnect"'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 
     const lines = raw.map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = lines.filter((line) => line.message === 'request');

@@ -65,7 +65,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   const raw = template.toJSON().Resources as Record<string, Omit<Resource, 'Properties'> & { Properties?: Json }>;
   resources = Object.fromEntries(Object.entries(raw).map(([id, r]) => [id, { ...r, Properties: r.Properties ?? {} }]));
-}, 120_000);
+}, 300_000); // bundling every function takes minutes on a loaded two-core machine
 
 const logicalIdOf = (element: unknown): string => stack.getLogicalId(element as CfnElement);
 

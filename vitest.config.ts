@@ -1,7 +1,8 @@
 // Test runner configuration: one DynamoDB Local for the whole run, started by the global setup.
 import { defineConfig } from 'vitest/config';
 
-// Set before the workers fork so every one inherits it: Node 20 runs the tests, Node 24 the deployed functions.
+// Set before the workers fork so every one inherits it: the SDK warns on Node 20, which runs the tests first (npm run
+// test:node24 runs them again on Node 24, the deployed functions' runtime).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
@@ -15,7 +16,7 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      // Node 20 runs the tests; the deployed functions run on Node 24 (see README).
+      // Node 20 and then Node 24 run the tests; the deployed functions run on Node 24 (see README).
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Function logs stay out of the test output; tests that read them capture them (shared/platform/log.ts).
       SWITCHBOARD_LOG: 'off',

@@ -32,3 +32,15 @@ export function pathParameter(parameters: Record<string, string | undefined>, na
   if (value.length > MAX_PATH_ID_LENGTH) throw invalid(`${name}: is not an id`);
   return value;
 }
+
+/**
+ * The URL this request reached the HTTP API at (scheme, host, stage): what a provider must call back. Behind API
+ * Gateway it is https and the `$default` stage has no path; the local gateway says http and keeps the port in Host.
+ */
+export function apiBaseUrlOf(event: APIGatewayProxyEventV2): string {
+  const headers = event.headers ?? {};
+  const proto = headers['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  const host = headers.host ?? event.requestContext.domainName;
+  const stage = event.requestContext.stage;
+  return `${proto}://${host}${stage && stage !== '$default' ? `/${stage}` : ''}`;
+}

@@ -5,8 +5,10 @@
 //   Telegram   POST|GET /bot<token>/<method>      sendMessage, sendPhoto, sendDocument, sendVideo, sendAudio,
 //                                                 sendVoice (the file in its field, ≤ 1024-character caption;
 //                                                 uploads recorded as FakeFile) → {ok:true,result:{message_id,…}}; getFile (file_id = a
-//                                                 media id) → {ok:true,result:{file_path:'media/<id>'}}; setWebhook,
-//                                                 getMe; other methods → 404 {ok:false,…}
+//                                                 media id) → {ok:true,result:{file_path:'media/<id>'}}; setWebhook
+//                                                 (checks the URL and secret_token as Telegram does) and
+//                                                 getWebhookInfo (the URL last set), getMe; other methods → 404
+//   WhatsApp   GET|POST /<version>/<wabaId>/subscribed_apps   the app's subscription (empty until POSTed)
 //              GET /file/bot<token>/media/<id>   the bytes of media <id>
 //   WhatsApp   POST /<version>/<phoneNumberId>/messages → {messaging_product:'whatsapp',contacts,messages:[{id:'wamid.…'}]}
 //                                                 (media messages checked: one of id/link, no caption on audio)
@@ -111,6 +113,9 @@ export async function startFakeChannels(options: { port?: number; host?: string 
   const calls: FakeCall[] = [];
   const failures: Failure[] = [];
   const media = new Map<string, FakeMedia>();
+  /** Telegram: the webhook URL set per bot token. WhatsApp: business accounts the app is subscribed to. */
+  const webhooks = new Map<string, string>();
+  const subscribedAccounts = new Set<string>();
   let nextMessageId = 1000;
   let lastSeq = 0;
   let url = '';
@@ -175,7 +180,27 @@ export async function startFakeChannels(options: { port?: number; host?: string 
         return { status: 200, body: { ok: true, result } };
       }
       if (methodName === 'setWebhook' || methodName === 'deleteWebhook') {
-        return { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+        // Telegram's rules: an https URL (plain http to a loopback host is let through, for the local stack), and a
+        // secret_token of 1-256 characters from A-Z, a-z, 0-9, _ and -.
+        const webhookUrl = methodName === 'deleteWebhook' ? '' : String(params.url ?? '');
+        const secret = params.secret_token;
+        if (webhookUrl && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(webhookUrl)) {
+          return telegramError(400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
+        }
+        if (secret !== undefined && !/^[\w-]{1,256}$/.test(String(secret))) {
+          return telegramError(400, 'Bad Request: secret token contains unallowed characters');
+        }
+        webhooks.set(bot[1] ?? '', webhookUrl);
+        const description = webhookUrl ? 'Webhook was set' : 'Webhook was deleted';
+        return { status: 200, body: { ok: true, result: true, description } };
+      }
+      if (methodName === 'getWebhookInfo') {
+        const result = {
+          url: webhooks.get(bot[1] ?? '') ?? '',
+          has_custom_certificate: false,
+          pending_update_count: 0,
+        };
+        return { status: 200, body: { ok: true, result } };
       }
       if (methodName === 'getMe') {
         return { status: 200, body: { ok: true, result: { id: 123456789, is_bot: true, username: 'local_bot' } } };
@@ -217,6 +242,18 @@ export async function startFakeChannels(options: { port?: number; host?: string 
           messages: [{ id: `wamid.${randomBytes(12).toString('hex').toUpperCase()}` }],
         },
       };
+    }
+    const waApps = /^\/v\d+\.\d+\/(\d+)\/subscribed_apps$/.exec(path);
+    if (waApps) {
+      const account = waApps[1] ?? '';
+      if (method === 'POST') {
+        subscribedAccounts.add(account);
+        return { status: 200, body: { success: true } };
+      }
+      const data = subscribedAccounts.has(account)
+        ? [{ whatsapp_business_api_data: { id: '300000000000003', name: 'Switchboard local app' } }]
+        : [];
+      return { status: 200, body: { data } };
     }
     const waMedia = /^\/v\d+\.\d+\/([^/]+)$/.exec(path);
     if (waMedia && method === 'GET') {

@@ -24,6 +24,7 @@ export const DEMO_WHATSAPP_SETTINGS = {
   accessToken: 'local-access-token',
   appSecret: 'local-app-secret',
   verifyToken: 'local-verify-token',
+  businessAccountId: '200000000000002',
 } as const;
 
 /** Seeding needs an admin before one exists; this actor only ever passes the policy's admin check. */

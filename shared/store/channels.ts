@@ -39,6 +39,8 @@ export const whatsappSettingsSchema = z.strictObject({
   appSecret: required,
   /** Echoed by Meta when the webhook is verified; chosen by the admin. */
   verifyToken: required,
+  /** The WhatsApp Business Account the number belongs to: `npm run channel:register` checks its app subscription. */
+  businessAccountId: requiredString().regex(/^\d+$/, 'must be the numeric WhatsApp Business Account id').optional(),
 });
 
 export const apiSettingsSchema = z.strictObject({

@@ -1,5 +1,6 @@
-// Admin API for channels (CH1, O4): list (optionally by kind), create, show, update, and rotate the webhook secret.
-
+// Admin API for channels (CH1, O4, OP4): list (optionally by kind), create, show, update, and rotate the webhook secret.
+// Every channel in an answer carries `webhookUrl`, the address to register with its provider (none for a widget).
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { pageRequestOf } from '../../../shared/store/pagination';
 import {
   channelCreateSchema,
@@ -10,24 +11,42 @@ import {
   showChannel,
   updateChannel,
 } from '../../../shared/use-cases/admin/channels';
+import { hasWebhook, webhookUrlOf } from '../../../shared/use-cases/channel-registration';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { apiBaseUrlOf, byRouteKey, pathParameter } from '../../adapters/http-resource';
+
+type ChannelAnswer = { channelId: string; kind?: string };
+
+/** Adds the channel's webhook URL, as reached through this API, to one channel or to each of a page's items. */
+function withWebhookUrl<T>(body: T, event: APIGatewayProxyEventV2): T {
+  const base = apiBaseUrlOf(event);
+  const one = (channel: ChannelAnswer) =>
+    channel.kind === undefined || hasWebhook(channel.kind as Parameters<typeof hasWebhook>[0])
+      ? { ...channel, webhookUrl: webhookUrlOf(base, channel.channelId) }
+      : channel;
+  const page = body as { items?: ChannelAnswer[] };
+  if (Array.isArray(page.items)) return { ...page, items: page.items.map(one) } as T;
+  return one(body as ChannelAnswer) as T;
+}
 
 export const handler = byRouteKey({
-  'GET /admin/channels': adminRoute(noBody, async ({ actor, query }) => ({
-    body: await listChannels(actor, pageRequestOf(query), query.kind),
+  'GET /admin/channels': adminRoute(noBody, async ({ actor, query, event }) => ({
+    body: withWebhookUrl(await listChannels(actor, pageRequestOf(query), query.kind), event),
   })),
-  'POST /admin/channels': adminRoute(channelCreateSchema, async ({ actor, body }) => ({
+  'POST /admin/channels': adminRoute(channelCreateSchema, async ({ actor, body, event }) => ({
     status: 201,
-    body: await createChannel(actor, body),
+    body: withWebhookUrl(await createChannel(actor, body), event),
   })),
-  'GET /admin/channels/{channelId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
-    body: await showChannel(actor, pathParameter(pathParameters, 'channelId')),
+  'GET /admin/channels/{channelId}': adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
+    body: withWebhookUrl(await showChannel(actor, pathParameter(pathParameters, 'channelId')), event),
   })),
-  'PATCH /admin/channels/{channelId}': adminRoute(channelUpdateSchema, async ({ actor, pathParameters, body }) => ({
-    body: await updateChannel(actor, pathParameter(pathParameters, 'channelId'), body),
-  })),
-  'POST /admin/channels/{channelId}/secret': adminRoute(noBody, async ({ actor, pathParameters }) => ({
-    body: await rotateChannelSecret(actor, pathParameter(pathParameters, 'channelId')),
+  'PATCH /admin/channels/{channelId}': adminRoute(
+    channelUpdateSchema,
+    async ({ actor, pathParameters, body, event }) => ({
+      body: withWebhookUrl(await updateChannel(actor, pathParameter(pathParameters, 'channelId'), body), event),
+    }),
+  ),
+  'POST /admin/channels/{channelId}/secret': adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
+    body: withWebhookUrl(await rotateChannelSecret(actor, pathParameter(pathParameters, 'channelId')), event),
   })),
 });

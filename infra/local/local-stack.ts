@@ -69,6 +69,33 @@ export interface LocalStack {
 }
 
 export const DEMO_FILE = path.join(repoRoot, '.local-data', 'demo.json');
+/** Written by `npm start` once it is up, removed when it stops: what the local commands connect to. */
+export const STACK_FILE = path.join(repoRoot, '.local-data', 'stack.json');
+
+export interface LocalStackFile {
+  urls: LocalStack['urls'];
+  /** The environment the handlers run with (table, endpoints, channel API bases): for commands run beside it. */
+  env: Record<string, string>;
+  /** Demo operators' access tokens by short name (anna, boris, supervisor, admin). */
+  tokens: Record<string, string>;
+}
+
+/** The variables of the local stack's environment a command beside it needs to reach the same table and fakes. */
+export const LOCAL_STACK_ENV_KEYS = [
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  'TABLE_NAME',
+  'BUCKET_NAME',
+  'SES_FROM',
+  'DYNAMODB_ENDPOINT',
+  'S3_ENDPOINT',
+  'SES_ENDPOINT',
+  'WS_MANAGEMENT_ENDPOINT',
+  'TELEGRAM_API_BASE',
+  'WHATSAPP_API_BASE',
+] as const;
 export const LOCAL_TABLE = 'switchboard-local';
 export const LOCAL_BUCKET = 'switchboard-local-attachments';
 export const LOCAL_SES_FROM = 'support@switchboard.local';

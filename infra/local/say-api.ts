@@ -1,13 +1,12 @@
 // `npm run say:api -- "text"`: a client of the demo `api` channel writes one message to the running local stack, the
 // way a CRM would — a JSON webhook signed with the channel's secret, timestamped now.
 import { apiSignatureHeaders } from '../../shared/channels/api';
-import { readDemoTenant, runCommand } from './demo-commands';
+import { readDemoTenant, readLocalStackFile, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
 
-const portBase = Number(process.env.PORT_BASE ?? 4000);
-const httpUrl = `http://127.0.0.1:${portBase}`;
-
 async function main() {
+  // The running stack's own URLs: its ports follow whatever --port-base it was started with.
+  const httpUrl = (await readLocalStackFile()).urls.http;
   const text = process.argv.slice(2).join(' ').trim();
   if (!text) throw new LocalStackError('Usage: npm run say:api -- "message text"  [env USER_ID, USER_NAME]');
   const demo = await readDemoTenant();

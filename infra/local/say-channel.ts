@@ -1,14 +1,14 @@
 // `npm run say:telegram -- "text"` / `npm run say:whatsapp -- "text"`: a client of the running local stack's demo
 // Telegram or WhatsApp channel writes one message — the channel's own webhook, authenticated as the channel does it.
 import { channelSampleRequest, type SampleChannel } from './channel-samples';
-import { readDemoTenant, runCommand } from './demo-commands';
+import { readDemoTenant, readLocalStackFile, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
 
-const portBase = Number(process.env.PORT_BASE ?? 4000);
-const httpUrl = `http://127.0.0.1:${portBase}`;
 const KINDS: readonly SampleChannel[] = ['telegram', 'whatsapp'];
 
 async function main() {
+  // The running stack's own URLs: its ports follow whatever --port-base it was started with.
+  const httpUrl = (await readLocalStackFile()).urls.http;
   const [kind, ...words] = process.argv.slice(2);
   const text = words.join(' ').trim();
   const channel = KINDS.find((known) => known === kind);

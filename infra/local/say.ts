@@ -1,16 +1,16 @@
 // `npm run say -- "text"`: a website visitor of the running local stack's demo widget writes one message, the way the
 // widget would — a visitor session over HTTP, then `chat.send` over the WebSocket API.
 import WebSocket from 'ws';
-import { readDemoTenant, runCommand } from './demo-commands';
+import { readDemoTenant, readLocalStackFile, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
-
-const portBase = Number(process.env.PORT_BASE ?? 4000);
-const httpUrl = `http://127.0.0.1:${portBase}`;
-const wsUrl = `ws://127.0.0.1:${portBase + 1}/local`;
 
 async function main() {
   const text = process.argv.slice(2).join(' ').trim();
   if (!text) throw new LocalStackError('Usage: npm run say -- "message text"  [env VISITOR_NAME, CHANNEL_ID]');
+  // The running stack's own URLs: its ports follow whatever --port-base it was started with.
+  const { urls } = await readLocalStackFile();
+  const httpUrl = urls.http;
+  const wsUrl = urls.webSocket;
   const channelId = process.env.CHANNEL_ID ?? (await readDemoTenant()).channels.widget;
   const session = await fetch(`${httpUrl}/widget/${channelId}/session`, {
     method: 'POST',

@@ -1,11 +1,14 @@
-// `npm start`: brings the local stack up with demo data, prints its URLs and demo tokens, and stops it all on Ctrl-C.
+// `npm start`: brings the local stack up with demo data, prints its URLs, demo tokens as export lines and commands that
+// work as pasted, and stops it all on Ctrl-C, SIGTERM, or when whatever started it exits.
 
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setLogSink } from '../../shared/platform/log';
 import { clientMessageCommands } from './channel-curls';
 import { repoRoot } from './lambda-runtime';
-import { type LocalStack, startLocalStack } from './local-stack';
+import { stopWhenAsked } from './lifetime';
+import { LOCAL_STACK_ENV_KEYS, type LocalStack, type LocalStackFile, STACK_FILE, startLocalStack } from './local-stack';
 import { LocalStackError } from './local-stack-error';
 import type { DemoTenant } from './seed';
 
@@ -40,16 +43,23 @@ async function main() {
   setLogSink((line) => functionLog.write(`${line}\n`));
   const stack = await startLocalStack({ ...options, log: (line) => console.log(`  ${line}`) });
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log('\nStopping the local stack…');
+    console.log(`\nStopping the local stack (${reason})…`);
+    // Should a server hang on close, exit anyway: DynamoDB Local's watchdog stops Java when our pipe to it closes.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    await rm(STACK_FILE, { force: true });
     await stack.stop();
     process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stopWhenAsked((reason) => void shutdown(reason));
   const { urls, demo } = stack;
+  const tokens = demo ? await mintDemoTokens(stack, demo) : {};
+  const env = Object.fromEntries(
+    LOCAL_STACK_ENV_KEYS.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
+  );
+  await writeFile(STACK_FILE, JSON.stringify({ urls, env, tokens } satisfies LocalStackFile, null, 2));
   console.log(`
 Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', data kept in .local-data/' : ', in memory'})
 
@@ -62,37 +72,49 @@ Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', 
   Fake channels    ${urls.channels}   (Telegram, WhatsApp and api callbacks land here)
   Function logs    ${path.relative(process.cwd(), FUNCTION_LOG)}   (JSON lines; tail -f it)
 
-${demo ? await demoSection(stack, demo) : ''}
-Press Ctrl-C to stop.
+${demo ? demoSection(stack, demo, tokens) : ''}
+Press Ctrl-C to stop (SIGTERM to this process, or its parent exiting, stops it too).
 `);
 }
 
 const TOKEN_HOURS = 12;
 const FUNCTION_LOG = path.join(repoRoot, '.local-data', 'functions.log');
 
-async function demoSection(stack: LocalStack, demo: DemoTenant): Promise<string> {
-  const { urls } = stack;
-  const people: Array<[string, string, string]> = [
-    ['admin', 'Ada Admin', demo.operators.admin],
-    ['supervisor', 'Sam Supervisor', demo.operators.supervisor],
-    ['operator', 'Anna (First line)', demo.operators.anna],
-    ['operator', 'Boris (Second line)', demo.operators.boris],
-  ];
-  const tokens = await Promise.all(
-    people.map(([, , id]) => stack.tokens.mintAccessToken(id, { expiresInSeconds: TOKEN_HOURS * 3600 })),
+const PEOPLE = [
+  ['admin', 'admin', 'Ada Admin'],
+  ['supervisor', 'supervisor', 'Sam Supervisor'],
+  ['anna', 'operator', 'Anna (First line)'],
+  ['boris', 'operator', 'Boris (Second line)'],
+] as const;
+
+async function mintDemoTokens(stack: LocalStack, demo: DemoTenant): Promise<Record<string, string>> {
+  const minted = await Promise.all(
+    PEOPLE.map(([key]) => stack.tokens.mintAccessToken(demo.operators[key], { expiresInSeconds: TOKEN_HOURS * 3600 })),
   );
-  const rows = people.map(([role, name, id], i) => `  ${role.padEnd(11)}${name.padEnd(21)}${id}\n    ${tokens[i]}`);
+  return Object.fromEntries(PEOPLE.map(([key], i) => [key, minted[i] as string]));
+}
+
+function demoSection(stack: LocalStack, demo: DemoTenant, tokens: Record<string, string>): string {
+  const { urls } = stack;
+  const rows = PEOPLE.map(
+    ([key, role, name]) => `  ${role.padEnd(11)}${name.padEnd(21)}${demo.operators[key]}   $TOKEN_${key.toUpperCase()}`,
+  );
+  const exports = PEOPLE.map(([key]) => `export TOKEN_${key.toUpperCase()}='${tokens[key]}'`);
   return `Demo tenant (access tokens valid ${TOKEN_HOURS} h; Authorization: Bearer <token>, or ?token=<token> on the WebSocket)
 ${rows.join('\n')}
 
   groups     First line ${demo.groups.firstLine}, Second line ${demo.groups.secondLine}
   channels   widget ${demo.channels.widget}, telegram ${demo.channels.telegram}, whatsapp ${demo.channels.whatsapp}, api ${demo.channels.api}
 
+Paste these into the shell you try it from:
+${exports.join('\n')}
+
 Try it:
   curl ${urls.http}/health
-  curl -H "Authorization: Bearer $TOKEN" ${urls.http}/tickets?tab=unassigned
-  npx wscat -c "${urls.webSocket}?token=$TOKEN"     then  {"action":"list","requestId":"1","tab":"unassigned"}
+  curl -H "Authorization: Bearer $TOKEN_ANNA" '${urls.http}/tickets?tab=unassigned'
+  npm run watch -- anna                   (prints every frame Anna's socket receives, live; also boris, supervisor, admin)
   npm run say -- "Hello, I need help"     (a website visitor writes through the widget channel)
+  npm run channel:register -- ${demo.channels.telegram}   (registers the demo Telegram bot's webhook with the fake Telegram)
 
 A client writes through a channel webhook:
 ${clientMessageCommands(urls.http, demo)

@@ -1,6 +1,7 @@
 // The cost model: $ per million client messages (two operators receiving each) and $ per month for an idle tenant.
 
-import { ALARM_METRICS_READ } from '../infra/constructs/monitoring';
+import { ALARM_METRICS_BASE } from '../infra/constructs/monitoring';
+import { streamConsumers } from '../infra/routes';
 import type { RecordingTotals } from './meter';
 import { type Prices, prices } from './prices';
 
@@ -122,9 +123,9 @@ export function costModel(inputs: CostInputs, p: Prices = prices): CostResult {
     line('S3 storage', 0, p.s3.standardPerGbMonth, 'no attachments', false),
     line(
       'CloudWatch alarms',
-      ALARM_METRICS_READ,
+      ALARM_METRICS_BASE + streamConsumers.length,
       p.cloudWatch.perAlarmMetricMonth,
-      `${ALARM_METRICS_READ} metrics read by the stack's alarms (+1 per change-stream consumer)`,
+      `metrics read by the stack's alarms: ${ALARM_METRICS_BASE} + 1 per change-stream consumer`,
       false,
     ),
     line('Custom metrics', 0, p.cloudWatch.perCustomMetricMonth, 'none published while nothing happens', false),

@@ -304,6 +304,7 @@ export class SwitchboardStack extends Stack {
       webSocketApi: this.webSocketApi,
       webSocketStage: this.webSocketStage,
       alarmEmail: props.alarmEmail,
+      failureQueues: [this.streamFailures],
       dashboard: props.dashboard,
     });
 

@@ -18,15 +18,16 @@ type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 /** Marks a handler as observed, so a test can check every entry of the route table is. */
 export const OBSERVED = Symbol.for('switchboard.observed');
 
-export function observe<E, R>(handler: Handler<E, R>): Handler<E, R> {
-  const observed: Handler<E, R> = (event, context) =>
+/** The observed handler; the context is optional so a local caller (the stream poller, a bench) may leave it out. */
+export function observe<E, R>(handler: Handler<E, R>): (event: E, context?: Context) => Promise<R> {
+  const observed = (event: E, context?: Context): Promise<R> =>
     inRequestScope()
-      ? handler(event, context)
+      ? handler(event, context as Context)
       : runInRequestScope({ requestId: context?.awsRequestId, ...contextOf(event) }, async () => {
           const started = Date.now();
           try {
-            const result = await handler(event, context);
-            const fields = { ...outcomeOf(result), ...currentOutcome() };
+            const result = await handler(event, context as Context);
+            const fields = { ...outcomeOf(result, event as { Records?: unknown[] }), ...currentOutcome() };
             if (fields.outcome === 'error') countMetric(METRIC.functionErrors);
             log.info('request', { ...fields, durationMs: Date.now() - started });
             return result;
@@ -57,6 +58,7 @@ interface EventShape {
   source?: string;
   'detail-type'?: string;
   resources?: string[];
+  Records?: Array<{ eventSource?: string }>;
   pathParameters?: Record<string, string | undefined> | null;
   requestContext?: {
     requestId?: string;
@@ -89,6 +91,7 @@ function contextOf(event: unknown): LogContext {
   else if (typeof e.routeKey === 'string') context.route = e.routeKey;
   else if (rc.routeKey) context.route = rc.routeKey;
   else if (e.source === 'aws.events' || e['detail-type'] === 'Scheduled Event') context.route = 'schedule';
+  else if (e.Records?.[0]?.eventSource === 'aws:dynamodb') context.route = 'stream';
   return context;
 }
 
@@ -99,13 +102,14 @@ interface ResultShape {
   failed?: number;
 }
 
-function outcomeOf(result: unknown): LogFields {
+function outcomeOf(result: unknown, event?: { Records?: unknown[] }): LogFields {
   const r = (result ?? {}) as ResultShape;
   if (typeof r.statusCode === 'number') {
     const status = r.statusCode;
     return { outcome: status >= 500 ? 'error' : status >= 400 ? 'refused' : 'ok', status };
   }
   const effect = r.policyDocument?.Statement?.[0]?.Effect;
+  if (Array.isArray(event?.Records)) return { outcome: 'ok', records: event.Records.length };
   if (effect) return { outcome: effect === 'Allow' ? 'allowed' : 'denied' };
   if (typeof r.fired === 'number') return { outcome: 'ok', ...(r as LogFields) };
   return { outcome: 'ok' };

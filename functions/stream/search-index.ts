@@ -3,5 +3,6 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { projectChanges } from '../../shared/use-cases/change-projector';
 import { searchIndexOutput } from '../../shared/use-cases/search-indexing';
+import { observe } from '../adapters/observe';
 
-export const handler = async (event: DynamoDBStreamEvent) => projectChanges(searchIndexOutput, event);
+export const handler = observe(async (event: DynamoDBStreamEvent) => projectChanges(searchIndexOutput, event));

@@ -16,6 +16,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, type IConstruct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, type MetricName } from '../../shared/platform/metrics';
@@ -33,8 +34,11 @@ export const ALARMS = {
   streamIteratorAge: { id: 'StreamIteratorAge', threshold: 300_000 },
 } as const;
 
-/** Metrics the stack's alarms read without a stream consumer (API 5xx reads two): the idle cost is $0.10 each. */
-export const ALARM_METRICS_READ = 7;
+/**
+ * Metrics the stack's alarms read besides one iterator age per stream consumer (API 5xx and undeliverable work read
+ * two each): CloudWatch bills $0.10 a month for each.
+ */
+export const ALARM_METRICS_BASE = 8;
 
 export interface MonitoringProps {
   readonly tenant: string;
@@ -43,6 +47,8 @@ export interface MonitoringProps {
   readonly webSocketStage: WebSocketStage;
   /** Where alarm notifications go; without one the topic exists and can be subscribed to later. */
   readonly alarmEmail: string | undefined;
+  /** Queues that hold work given up after its retries (the stream consumers' failure destination). */
+  readonly failureQueues: readonly IQueue[];
   /** A CloudWatch dashboard: three per account are free, each further one costs $3 a month. */
   readonly dashboard: boolean;
 }
@@ -106,9 +112,28 @@ export class TenantMonitoring extends Construct {
       description: 'Timers (auto-close, SLA marks) fire more than 2 minutes after they fall due.',
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    this.alarm(ALARMS.undeliverableWork, this.custom(METRIC.undeliverableWork, 'Sum'), {
-      description: 'Deferred work that cannot complete by itself: a timer of an unknown kind.',
-    });
+    this.alarm(
+      ALARMS.undeliverableWork,
+      new MathExpression({
+        expression: ['timers', ...props.failureQueues.map((_, i) => `queue${i}`)].join(' + '),
+        usingMetrics: {
+          timers: this.custom(METRIC.undeliverableWork, 'Sum'),
+          ...Object.fromEntries(
+            props.failureQueues.map((queue, i) => [
+              `queue${i}`,
+              queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: minutes(5) }),
+            ]),
+          ),
+        },
+        label: 'Timers of no known kind + batches given up to a failure queue',
+        period: minutes(5),
+      }),
+      {
+        description:
+          'Work that cannot complete by itself: a timer of an unknown kind, or a stream batch given up after its ' +
+          'retries and waiting in the failure queue.',
+      },
+    );
 
     // Stream consumers may be added anywhere in the stack; each gets its iterator-age alarm when the stack is done.
     Aspects.of(Stack.of(this)).add(new StreamConsumerAlarms(this));

@@ -405,6 +405,7 @@ describe('Foundation: outputs and tags', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
+        'AlarmTopicArn',
         'AttachmentsBucket',
         'HttpApiUrl',
         'TableName',

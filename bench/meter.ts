@@ -19,7 +19,7 @@ import type {
   InitializeMiddleware,
 } from '@smithy/types';
 import { localDynamoClient } from '../infra/local/table';
-import { type TableDefinition, tableDefinition } from '../shared/store/keys';
+import { allIndexes, type TableDefinition, tableDefinition } from '../shared/store/keys';
 
 type Item = Record<string, AttributeValue>;
 type Loose = Record<string, unknown>;
@@ -29,7 +29,7 @@ export interface WriteUnits {
   items: number;
   /** Base table: ⌈larger of before/after image ÷ 1 KB⌉ per item, ×2 inside a transaction. */
   table: number;
-  /** GSIs: one write per index entry added, removed or changed; a changed index key is a delete plus a put. */
+  /** Indexes (GSIs and the LSI): one write per entry added, removed or changed; a changed key is a delete plus a put. */
   indexes: number;
   transactional: boolean;
 }
@@ -285,7 +285,7 @@ export class Meter {
       const size = Math.max(old ? itemSize(old) : 0, now ? itemSize(now) : 0);
       units.table += unitsOf(size, KB) * (transactional ? 2 : 1);
       if (target.kind === 'check') return;
-      for (const index of this.definition.indexes) {
+      for (const index of allIndexes(this.definition)) {
         const had = old && inIndex(old, index.partitionKey, index.sortKey);
         const has = now && inIndex(now, index.partitionKey, index.sortKey);
         if (had && has) {

@@ -6,7 +6,7 @@ import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { scheduledEvent } from '../infra/local/scheduler';
 import { localDynamoClient } from '../infra/local/table';
 import { schedules } from '../infra/routes';
-import { tableDefinition } from '../shared/store/keys';
+import { allIndexes, tableDefinition } from '../shared/store/keys';
 import { measureBundles } from './bundles';
 import { benchChart } from './chart';
 import { costModel } from './cost';
@@ -139,7 +139,7 @@ async function tableBytes(bench: Bench): Promise<number> {
       );
       for (const item of page.Items ?? []) {
         const copies =
-          1 + tableDefinition.indexes.filter((index) => item[index.partitionKey] && item[index.sortKey]).length;
+          1 + allIndexes(tableDefinition).filter((index) => item[index.partitionKey] && item[index.sortKey]).length;
         bytes += copies * (itemSize(item) + 100);
       }
       startKey = page.LastEvaluatedKey;

@@ -365,6 +365,14 @@ export class SwitchboardStack extends Stack {
         projectionType: ProjectionType.ALL,
       });
     }
+    // A local index can only be created with the table: an existing table is replaced (exported and re-imported).
+    for (const index of tableDefinition.localIndexes) {
+      table.addLocalSecondaryIndex({
+        indexName: index.name,
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
     return table;
   }
 

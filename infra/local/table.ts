@@ -24,6 +24,7 @@ export function createTableInput(tableName: string, definition: TableDefinition 
     definition.partitionKey,
     definition.sortKey,
     ...definition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ...definition.localIndexes.map((index) => index.sortKey),
   ]);
   return {
     TableName: tableName,
@@ -37,6 +38,14 @@ export function createTableInput(tableName: string, definition: TableDefinition 
       IndexName: index.name,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+    LocalSecondaryIndexes: definition.localIndexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: definition.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },

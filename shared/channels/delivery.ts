@@ -2,6 +2,7 @@
 // interface; the outcome moves the message's status forward (never backwards) and is pushed to operators. The
 // channel's later delivery reports find the message again through an index written with its external id.
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { nextSeq } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -10,10 +11,10 @@ import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { getChannel } from '../store/channels';
-import { type Audience, keys } from '../store/keys';
+import { type Audience, keys, SEQ_INDEX } from '../store/keys';
 import { DELIVERY_STATUSES, type DeliveryStatus, type Message } from '../store/messages';
-import { getTicket, readClientHead, ticketIdOf } from '../store/tickets';
-import { isConditionFailure, transactWrite } from '../store/transactions';
+import { advanceTicketSeq, getTicket, readClientHead, ticketIdOf } from '../store/tickets';
+import { isConditionFailure, stale, type TransactStep, transactWrite, withFreshRead } from '../store/transactions';
 import { scheduleRetry } from './delivery-retries';
 import type { DeliveryOutcome } from './driver';
 import { channelDrivers } from './drivers';
@@ -163,7 +164,8 @@ const rank = (status: DeliveryStatus) => (status === 'failed' ? 99 : DELIVERY_ST
 
 /**
  * Moves a message's status forward: reports may arrive out of order and twice, so the write is conditioned on the
- * stored status being earlier; a stale or repeated report changes nothing and pushes nothing.
+ * stored status being earlier; a stale or repeated report changes nothing and pushes nothing. A status that moves is
+ * a change of its ticket (R2): the ticket takes the next seq and the message carries it, so `sync` returns it.
  */
 export async function recordDeliveryStatus(
   ticket: Pick<
@@ -175,55 +177,68 @@ export async function recordDeliveryStatus(
   alsoNotify: readonly Audience[] = [],
 ): Promise<boolean> {
   const earlier = DELIVERY_STATUSES.filter((status) => rank(status) < rank(outcome.status));
-  const values: Record<string, unknown> = { ':status': outcome.status };
-  earlier.forEach((status, index) => {
-    values[`:e${index}`] = status;
-  });
-  const sets = ['#status = :status'];
-  if (outcome.status === 'failed' && outcome.reason) {
-    sets.push('failureReason = :reason');
-    values[':reason'] = outcome.reason;
-  }
-  if (outcome.externalId) {
-    sets.push('externalId = :externalId');
-    values[':externalId'] = outcome.externalId;
-  }
-  const partIds = outcome.partIds && outcome.partIds.length > 1 ? outcome.partIds : [];
-  if (partIds.length > 0) {
-    sets.push('partStatuses = :parts');
-    values[':parts'] = Object.fromEntries(partIds.map((id) => [id, outcome.status]));
-  }
-  const update = {
-    TableName: readConfig().tableName,
-    Key: keys.message(ticket.clientId, ticket.number, messageId),
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: `attribute_exists(pk) AND #status IN (${earlier.map((_, i) => `:e${i}`).join(', ')})`,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
-  };
+  let written: { current: Ticket; seq: number };
   try {
-    if (outcome.externalId) {
-      // One transaction: the index never points at a message that does not carry this external id.
-      const indexed = partIds.length > 0 ? partIds : [outcome.externalId];
-      await transactWrite([
+    written = await withFreshRead(async () => {
+      const current = await getTicket(ticket.ticketId);
+      const seq = nextSeq(current);
+      const values: Record<string, unknown> = {
+        ':status': outcome.status,
+        ':seq': seq,
+        ':bySeq': keys.messageChange(current.number, seq),
+      };
+      earlier.forEach((status, index) => {
+        values[`:e${index}`] = status;
+      });
+      const sets = ['#status = :status', 'seq = :seq', `${SEQ_INDEX.sortKey} = :bySeq`];
+      if (outcome.status === 'failed' && outcome.reason) {
+        sets.push('failureReason = :reason');
+        values[':reason'] = outcome.reason;
+      }
+      if (outcome.externalId) {
+        sets.push('externalId = :externalId');
+        values[':externalId'] = outcome.externalId;
+      }
+      const partIds = outcome.partIds && outcome.partIds.length > 1 ? outcome.partIds : [];
+      if (partIds.length > 0) {
+        sets.push('partStatuses = :parts');
+        values[':parts'] = Object.fromEntries(partIds.map((id) => [id, outcome.status]));
+      }
+      const update = {
+        TableName: readConfig().tableName,
+        Key: keys.message(current.clientId, current.number, messageId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `attribute_exists(pk) AND #status IN (${earlier.map((_, i) => `:e${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      };
+      const steps: TransactStep[] = [
         { item: { Update: update }, onConditionFailed: () => new NotForward() },
-        ...indexed.map((id) => ({ item: { Put: outboundIndexItem(ticket, messageId, id, partIds.length > 0) } })),
-      ]);
-    } else {
-      await dynamo().send(new UpdateCommand(update));
-    }
+        stale(advanceTicketSeq(current, seq)),
+      ];
+      // One transaction: the index never points at a message that does not carry this external id.
+      if (outcome.externalId) {
+        const indexed = partIds.length > 0 ? partIds : [outcome.externalId];
+        steps.push(
+          ...indexed.map((id) => ({ item: { Put: outboundIndexItem(current, messageId, id, partIds.length > 0) } })),
+        );
+      }
+      await transactWrite(steps);
+      return { current, seq };
+    });
   } catch (error) {
-    if (error instanceof NotForward || isConditionFailure(error)) return false;
+    if (error instanceof NotForward) return false;
     throw error;
   }
   const data = {
     ticketId: ticket.ticketId,
+    seq: written.seq,
     messageId,
     status: outcome.status,
     ...(outcome.status === 'failed' && outcome.reason ? { reason: outcome.reason } : {}),
   };
-  const audiences = [...ticketAudiences(ticket as Ticket), ...alsoNotify];
-  await pushToAudiences(audiences, { type: 'event', event: 'message.status', data });
+  const audiences = [...ticketAudiences(written.current), ...ticketAudiences(ticket as Ticket), ...alsoNotify];
+  await pushToAudiences([...new Set(audiences)], { type: 'event', event: 'message.status', data });
   return true;
 }
 

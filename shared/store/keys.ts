@@ -1,7 +1,10 @@
 // The single-table key design: the table's shape (used by CDK, the local stack and tests) and every key builder.
 //
 // Table: pk (S), sk (S); TTL attribute `expiresAt` (epoch seconds). GSIs are sparse: an item carries gsiNpk/gsiNsk
-// only while it belongs to that index, so it enters and leaves lists as its state changes.
+// only while it belongs to that index, so it enters and leaves lists as its state changes. One local index, lsi1
+// (pk, lsi1sk), is carried by messages only: their ticket and the ticket seq of their latest change, so `sync` (R2)
+// reads exactly what changed after a seq with a consistent Query. A local index bounds each client partition to
+// 10 GB (millions of messages) and can only be created with the table.
 //
 // | entity            | pk                               | sk                 | gsi1pk / gsi1sk                   | notes                      |
 // |-------------------|----------------------------------|--------------------|-----------------------------------|----------------------------|
@@ -17,7 +20,7 @@
 // | client, blocked   | CLIENT#<clientId>                | #CLIENT            | BLACKLIST / <blacklistedAt>#<clientId> | C6: the client item while blacklisted |
 // | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1..gsi4 list rows (below) | beside its client: one Query reads both |
 // | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |
-// | message           | CLIENT#<clientId>                | M#<ticket number>#<messageId> | —                      | time-ordered ids; client history = M# |
+// | message           | CLIENT#<clientId>                | M#<ticket number>#<messageId> | lsi1sk S#<number>#<seq> | time-ordered ids; client history = M#; lsi1: by seq (R2) |
 // | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | T2: lastNumber; moved inside the opening transaction (see below) |
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
@@ -78,6 +81,8 @@
 // | connection by id (disconnect, every frame)       | GetItem / TransactWrite delete of its items                   |
 // | next ticket number (T2)                          | GetItem COUNTER#ticket (consistent), then in the opening      |
 // |                                                  | transaction: Update lastNumber = n+1 if lastNumber = n        |
+// | what changed in a ticket after seq n (sync, R2)  | Query lsi1 pk=CLIENT#id, lsi1sk BETWEEN S#<number>#<n+1> AND   |
+// |                                                  | S#<number>#<max>, ascending, consistent, paged under 128 KB   |
 // | client + its latest ticket (ingest, T1)          | Query pk=CLIENT#id, sk begins_with '#', Limit 2               |
 // | ticket by id / by number                         | GetItem (id encodes client and number) / GetItem TICKETNO#n   |
 // | ticket history, newest first (M5)                | Query pk=CLIENT#id, sk begins_with M#<number>#, descending    |
@@ -114,11 +119,26 @@ export interface IndexDefinition {
   readonly sortKey: string;
 }
 
+/** A local index: the table's partition key with another sort key; reads on it may be strongly consistent. */
+export interface LocalIndexDefinition {
+  readonly name: string;
+  readonly sortKey: string;
+}
+
 export interface TableDefinition {
   readonly partitionKey: string;
   readonly sortKey: string;
   readonly ttlAttribute: string;
   readonly indexes: readonly IndexDefinition[];
+  readonly localIndexes: readonly LocalIndexDefinition[];
+}
+
+/** Every index as partition and sort key names, local ones included (for cost models and item counts). */
+export function allIndexes(definition: TableDefinition): IndexDefinition[] {
+  return [
+    ...definition.indexes,
+    ...definition.localIndexes.map((index) => ({ ...index, partitionKey: definition.partitionKey })),
+  ];
 }
 
 /** The one definition of the table; CDK and the local stack both translate it. All keys are strings. */
@@ -132,7 +152,11 @@ export const tableDefinition: TableDefinition = {
     { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
   ],
+  localIndexes: [{ name: 'lsi1', sortKey: 'lsi1sk' }],
 };
+
+/** R2: the local index that orders a client's messages by the ticket seq of their latest change (sync). */
+export const SEQ_INDEX = { name: 'lsi1', sortKey: 'lsi1sk' } as const;
 
 export interface ItemKey {
   pk: string;
@@ -193,6 +217,9 @@ export const keys = {
     sk: `M#${String(ticketNumber).padStart(12, '0')}#${messageId}`,
   }),
   ticketMessagesPrefix: (ticketNumber: number) => `M#${String(ticketNumber).padStart(12, '0')}#`,
+  /** R2: lsi1sk of a message: its ticket, then the ticket seq of its latest change (written, or its status moved). */
+  messageChange: (ticketNumber: number, seq: number) =>
+    `S#${String(ticketNumber).padStart(12, '0')}#${String(seq).padStart(12, '0')}`,
   clientMessagesPrefix: () => 'M#',
   ticketCounter: (): ItemKey => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
   operatorCounters: (operatorId: string): ItemKey => ({ pk: `OPERATOR#${operatorId}`, sk: 'COUNTERS' }),

@@ -4,9 +4,8 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys } from './keys';
+import { keys, SEQ_INDEX } from './keys';
 import { decodeCursor, type Page, pageOf } from './pagination';
-import { queryItems } from './query';
 
 export {
   type Attachment,
@@ -23,7 +22,12 @@ export {
 } from '../domain/messages';
 
 export function messageItem(message: Message): Record<string, unknown> {
-  return { ...keys.message(message.clientId, message.ticketNumber, message.messageId), type: 'message', ...message };
+  return {
+    ...keys.message(message.clientId, message.ticketNumber, message.messageId),
+    type: 'message',
+    ...message,
+    [SEQ_INDEX.sortKey]: keys.messageChange(message.ticketNumber, message.seq),
+  };
 }
 
 /** A transaction part: a new message (ids are unique, so an existing item means a bug, not a retry). */
@@ -38,7 +42,7 @@ export function putMessage(message: Message) {
 }
 
 export function toMessage(item: Record<string, unknown>): Message {
-  const { pk: _pk, sk: _sk, type: _type, ...message } = item;
+  const { pk: _pk, sk: _sk, type: _type, [SEQ_INDEX.sortKey]: _bySeq, ...message } = item;
   return message as unknown as Message;
 }
 
@@ -96,22 +100,6 @@ export async function historyPage(
   return pageOf(entries, more ? { pk: last.pk as string, sk: last.sk as string } : undefined);
 }
 
-/** The messages of one ticket written after sequence number `afterSeq` (sync), oldest first. */
-export async function messagesAfter(clientId: string, ticketNumber: number, afterSeq: number): Promise<Message[]> {
-  const found: Message[] = [];
-  const newestFirst = queryItems({
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': keys.client(clientId).pk, ':prefix': keys.ticketMessagesPrefix(ticketNumber) },
-    ScanIndexForward: false,
-  });
-  for await (const item of newestFirst) {
-    const message = toMessage(item);
-    if (message.seq <= afterSeq) break;
-    found.push(message);
-  }
-  return found.reverse();
-}
-
 /** How many of a client's latest messages a search by the channel's id reads at most (one Query page). */
 const CHANNEL_ID_SEARCH_DEPTH = 200;
 
@@ -156,3 +144,58 @@ export async function findMessageByChannelId(
   const found = Items[0];
   return found ? toMessage(found) : undefined;
 }
+
+/** R5: a sync reply stays well under API Gateway's 128 KB frame limit, leaving room for the ticket and the envelope. */
+export const SYNC_PAGE_BYTES = 96 * 1024;
+const SYNC_QUERY_LIMIT = 100;
+
+export interface ChangesAfter {
+  /** Oldest first; each carries the seq of its latest change, so the last one's seq is where the next page starts. */
+  messages: Message[];
+  /** More changed after the last message returned: ask again from its seq. */
+  more: boolean;
+}
+
+/**
+ * R2: every message and note of one ticket whose latest change (written, or its delivery status moved) came after
+ * `afterSeq`, oldest first, whatever their timestamps. A bounded Query on the seq index, strongly consistent, and cut
+ * at SYNC_PAGE_BYTES of JSON (at least one message per page) so every reply fits a frame (R5).
+ */
+export async function changesAfter(
+  clientId: string,
+  ticketNumber: number,
+  afterSeq: number,
+  budget = SYNC_PAGE_BYTES,
+): Promise<ChangesAfter> {
+  const messages: Message[] = [];
+  let bytes = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const { Items = [], LastEvaluatedKey } = await dynamo().send(
+      new QueryCommand({
+        TableName: readConfig().tableName,
+        IndexName: SEQ_INDEX.name,
+        KeyConditionExpression: `pk = :pk AND ${SEQ_INDEX.sortKey} BETWEEN :from AND :to`,
+        ExpressionAttributeValues: {
+          ':pk': keys.client(clientId).pk,
+          ':from': keys.messageChange(ticketNumber, afterSeq + 1),
+          ':to': keys.messageChange(ticketNumber, MAX_SEQ),
+        },
+        ConsistentRead: true,
+        Limit: SYNC_QUERY_LIMIT,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of Items) {
+      const message = toMessage(item);
+      const size = Buffer.byteLength(JSON.stringify(message));
+      if (messages.length > 0 && bytes + size > budget) return { messages, more: true };
+      messages.push(message);
+      bytes += size;
+    }
+    startKey = LastEvaluatedKey;
+  } while (startKey);
+  return { messages, more: false };
+}
+
+const MAX_SEQ = 999_999_999_999;

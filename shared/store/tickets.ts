@@ -167,6 +167,22 @@ export function putTicketIfUnchanged(ticket: Ticket, expectedSeq: number | undef
   };
 }
 
+/**
+ * R2: a transaction part for a change that touches only a message of the ticket (its delivery status): the ticket
+ * takes the seq the change was decided with, only if nobody changed it since it was read.
+ */
+export function advanceTicketSeq(ticket: Pick<Ticket, 'clientId' | 'number' | 'seq'>, seq: number) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.ticket(ticket.clientId, ticket.number),
+      UpdateExpression: 'SET seq = :next',
+      ConditionExpression: 'seq = :seq',
+      ExpressionAttributeValues: { ':next': seq, ':seq': ticket.seq },
+    },
+  };
+}
+
 /** T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. */
 export function markClientOpenTicket(clientId: string, number: number) {
   return {

@@ -8,7 +8,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { getClient } from '../store/clients';
 import { getDraft } from '../store/drafts';
 import { keys } from '../store/keys';
-import { type HistoryEntry, historyPage, type Message, messagesAfter } from '../store/messages';
+import { changesAfter, type HistoryEntry, historyPage, type Message, SYNC_PAGE_BYTES } from '../store/messages';
 import type { Page } from '../store/pagination';
 import { getOperatorCounters, getTicket, type OperatorCounters } from '../store/tickets';
 
@@ -34,16 +34,34 @@ export async function ticketHistory(
   return { ...history, items: await withDownloadUrls(history.items) };
 }
 
-/** Everything a front end missed on one ticket: the ticket as it is now and every message after `afterSeq`. */
+/**
+ * R2: everything a front end missed on one ticket — the ticket as it is now and every message or note that changed
+ * after `afterSeq`, oldest first, whatever their timestamps. R5: a reply stays under 128 KB; when `more` is true,
+ * ask again with `afterSeq` = the last message's `seq` (`nextAfterSeq`).
+ */
 export async function syncTicket(
   actor: OperatorActor,
   ticketId: string,
   afterSeq: number,
-): Promise<{ ticket: Ticket; messages: Message[] }> {
+): Promise<{ ticket: Ticket; messages: Message[]; more: boolean; nextAfterSeq?: number }> {
   const ticket = await getTicket(ticketId);
   authorizeTicket(actor, 'ticket.view', ticket);
-  if (afterSeq >= ticket.seq) return { ticket, messages: [] };
-  return { ticket, messages: await withDownloadUrls(await messagesAfter(ticket.clientId, ticket.number, afterSeq)) };
+  if (afterSeq >= ticket.seq) return { ticket, messages: [], more: false };
+  const page = await changesAfter(ticket.clientId, ticket.number, afterSeq);
+  // Download links are added after the store cut its page by size, so the page is cut again with them (R5).
+  const { messages, more } = fitPage(await withDownloadUrls(page.messages), page.more);
+  const last = messages.at(-1);
+  return { ticket, messages, more, ...(more && last ? { nextAfterSeq: last.seq } : {}) };
+}
+
+/** Keeps the longest prefix (at least one message) within SYNC_PAGE_BYTES of JSON; whatever is cut comes next page. */
+function fitPage(messages: Message[], more: boolean): { messages: Message[]; more: boolean } {
+  let bytes = 0;
+  for (const [index, message] of messages.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(message));
+    if (index > 0 && bytes > SYNC_PAGE_BYTES) return { messages: messages.slice(0, index), more: true };
+  }
+  return { messages, more };
 }
 
 export function countersOf(actor: OperatorActor): Promise<OperatorCounters> {

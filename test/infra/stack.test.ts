@@ -102,6 +102,7 @@ describe('Foundation: table', () => {
       tableDefinition.partitionKey,
       tableDefinition.sortKey,
       ...tableDefinition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+      ...tableDefinition.localIndexes.map((index) => index.sortKey),
     ];
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'switchboard-acme',
@@ -117,6 +118,14 @@ describe('Foundation: table', () => {
         IndexName: index.name,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      LocalSecondaryIndexes: tableDefinition.localIndexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },

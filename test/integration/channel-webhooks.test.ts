@@ -389,7 +389,9 @@ describe('CH3/M3: replies to api clients', () => {
     const stored = (await history('out-ok')).find((m) => m.messageId === reply.messageId);
     expect(stored).toMatchObject({ status: 'sent', externalId: reply.messageId });
     expect(pushed('message.status')).toContainEqual(
-      expect.objectContaining({ data: { ticketId, messageId: reply.messageId, status: 'sent' } }),
+      expect.objectContaining({
+        data: { ticketId, seq: stored?.seq, messageId: reply.messageId, status: 'sent' },
+      }),
     );
   });
 
@@ -443,7 +445,13 @@ describe('CH3/M3: replies to api clients', () => {
     expect(stored).toMatchObject({ status: 'failed', failureReason: '400: Unknown user out-400', text: 'Hello?' });
     expect(pushed('message.status')).toContainEqual(
       expect.objectContaining({
-        data: { ticketId, messageId: reply.messageId, status: 'failed', reason: '400: Unknown user out-400' },
+        data: {
+          ticketId,
+          seq: stored?.seq,
+          messageId: reply.messageId,
+          status: 'failed',
+          reason: '400: Unknown user out-400',
+        },
       }),
     );
   });

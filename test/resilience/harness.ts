@@ -324,7 +324,7 @@ export async function invariantViolations(options: InvariantOptions = {}): Promi
     if (item.type === 'operatorCounters') counters.set(item.operatorId as string, item);
     if (item.type === 'timer') timers.push(item);
   }
-  // C6: a blacklisted client's messages are kept in its latest (closed) ticket by design, reusing its seq.
+  // C6: a blacklisted client's messages are kept in its latest (closed) ticket by design, after it closed.
   const blacklisted = new Set(
     messages
       .filter((message) => (message.note as { code?: string } | undefined)?.code === 'blacklisted')
@@ -405,7 +405,7 @@ export async function invariantViolations(options: InvariantOptions = {}): Promi
   }
   for (const [ticketId, seqs] of seqsOfTicket) {
     const ticket = tickets.get(ticketId) as Item;
-    if (blacklisted.has(ticket.clientId as string)) continue;
+    // R2: a blacklisted client's kept messages take seqs of their own too.
     if (new Set(seqs).size !== seqs.length) violations.push(`ticket ${ticketId}: messages share a seq (${seqs})`);
     if (Math.max(...seqs) > num(ticket.seq))
       violations.push(`ticket ${ticketId}: a message is ahead of the ticket seq`);

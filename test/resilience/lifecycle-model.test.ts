@@ -16,6 +16,7 @@ import { receiveWebhook } from '../../shared/use-cases/channel-webhook';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { markRead } from '../../shared/use-cases/operator-replies';
 import { type CommandRequest, runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
+import { syncTicket } from '../../shared/use-cases/ticket-reads';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
 import { type AuthGateway, seedOperator, startAuthGateway } from '../support/operator-auth';
 import {
@@ -628,6 +629,59 @@ async function eventGaps(world: World): Promise<string[]> {
   }
 }
 
+/**
+ * R2: every message and note of a ticket has a seq of its own, none ahead of the ticket's, and later changes take
+ * larger seqs (the timeline's notes, written on the model's clock, come in seq order).
+ */
+async function seqViolations(): Promise<string[]> {
+  const items = await scanTable();
+  const violations: string[] = [];
+  for (const ticket of items.filter((item) => item.type === 'ticket')) {
+    const own = items
+      .filter((item) => item.type === 'message' && item.ticketId === ticket.ticketId)
+      .sort((a, b) => (a.seq as number) - (b.seq as number));
+    const seqs = own.map((message) => message.seq as number);
+    if (new Set(seqs).size !== seqs.length) violations.push(`ticket ${ticket.ticketId}: seqs repeat (${seqs})`);
+    if (seqs.some((seq) => seq < 1 || seq > (ticket.seq as number))) {
+      violations.push(`ticket ${ticket.ticketId}: seqs ${seqs} outside 1..${ticket.seq}`);
+    }
+    const notes = own.filter((message) => message.kind === 'system').map((message) => message.createdAt as string);
+    if (notes.some((at, index) => index > 0 && at < (notes[index - 1] as string))) {
+      violations.push(`ticket ${ticket.ticketId}: a later note has an earlier seq (${notes})`);
+    }
+  }
+  return violations;
+}
+
+/** R2: `sync` from any seq of any ticket returns exactly the messages and notes changed after it, in seq order. */
+async function syncViolations(world: World): Promise<string[]> {
+  const items = await scanTable();
+  const violations: string[] = [];
+  const staff = actor(world, 'sue');
+  for (const ticket of items.filter((item) => item.type === 'ticket')) {
+    const ticketId = ticket.ticketId as string;
+    const own = items.filter((item) => item.type === 'message' && item.ticketId === ticketId);
+    for (let afterSeq = 0; afterSeq <= (ticket.seq as number); afterSeq++) {
+      const expected = own
+        .filter((message) => (message.seq as number) > afterSeq)
+        .sort((a, b) => (a.seq as number) - (b.seq as number))
+        .map((message) => message.messageId);
+      const got: string[] = [];
+      let after = afterSeq;
+      for (;;) {
+        const reply = await syncTicket(staff, ticketId, after);
+        got.push(...reply.messages.map((message) => message.messageId));
+        if (!reply.more || reply.nextAfterSeq === undefined) break;
+        after = reply.nextAfterSeq;
+      }
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        violations.push(`ticket ${ticketId}: sync after ${afterSeq} gave ${got.length}, expected ${expected.length}`);
+      }
+    }
+  }
+  return violations;
+}
+
 async function clientMessageCounts(world: World): Promise<number[]> {
   const items = await scanTable();
   return USERS.map(
@@ -680,7 +734,7 @@ describe('T1–T12 lifecycle against a model', () => {
   });
 
   it(
-    'T1/T4/T8/T11/T12/CH2/R2: generated command sequences keep the model and every invariant',
+    'T1/T4/T8/T11/T12/CH2/R2: generated command sequences keep the model and every invariant (seq unique and increasing per ticket; sync from any seq returns exactly the rest)',
     async () => {
       await fc.assert(
         fc.asyncProperty(commands, async (sequence) => {
@@ -700,6 +754,8 @@ describe('T1–T12 lifecycle against a model', () => {
             expect(await counterRecountViolations(OPERATORS.map((who) => world.operators[who].operatorId))).toEqual([]);
             expect(await clientMessageCounts(world)).toEqual(model.clients.map((client) => client.clientMessages));
             expect(await eventGaps(world)).toEqual([]);
+            expect(await seqViolations(), 'R2: seq unique and increasing per ticket').toEqual([]);
+            expect(await syncViolations(world), 'R2: sync from any seq returns exactly the rest').toEqual([]);
           } finally {
             await world.supervisor.close();
             // Its $disconnect has run (the close waited for it); nothing else uses the run's table.

@@ -6,6 +6,7 @@ import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { keys, SEQ_INDEX } from './keys';
 import { decodeCursor, type Page, pageOf } from './pagination';
+import { queryAll } from './query';
 
 export {
   type Attachment,
@@ -143,6 +144,15 @@ export async function findMessageByChannelId(
   );
   const found = Items[0];
   return found ? toMessage(found) : undefined;
+}
+
+/** Every message and note of one ticket, in history order (oldest first): for consumers that file a whole ticket. */
+export async function ticketMessages(clientId: string, ticketNumber: number): Promise<Message[]> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.client(clientId).pk, ':prefix': keys.ticketMessagesPrefix(ticketNumber) },
+  });
+  return items.map(toMessage);
 }
 
 /** R5: a sync reply stays well under API Gateway's 128 KB frame limit, leaving room for the ticket and the envelope. */

@@ -14,7 +14,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import type { Change } from '../store/change-stream';
 import { keys, type SearchKind } from '../store/keys';
-import { type Message, messagesAfter } from '../store/messages';
+import { type Message, ticketMessages } from '../store/messages';
 import { type Posting, type PostingsItem, writePostings } from '../store/search-index';
 import { parseTicketId, toTicket } from '../store/tickets';
 import type { ChangeOutput, ProjectionBatch } from './change-projector';
@@ -125,7 +125,7 @@ export async function indexBatch(batch: ProjectionBatch): Promise<IndexingResult
   // scope, so its new readers find them in their own scopes; the old postings stay and are filtered at read time.
   const newInBatch = new Set(messages.map((message) => message.messageId));
   for (const ticket of moved.values()) {
-    const history = await messagesAfter(ticket.clientId, ticket.number, 0);
+    const history = await ticketMessages(ticket.clientId, ticket.number);
     for (const message of history) {
       if (!indexable(message) || newInBatch.has(message.messageId)) continue;
       collector.add('m', [ticketScopeOf(ticket)], wordsOf(message.text ?? ''), {

@@ -1,23 +1,24 @@
 // Durable outbound delivery (CH3, M3, OP3): a reply the channel could not take now (429, 5xx, no answer) stays
 // `queued` with its attempt count and is retried by a durable timer with backoff for up to 24 hours; it becomes
-// `failed` only on a permanent error or after the last attempt, with the reason. Every change is pushed as
-// `message.status`.
+// `failed` only on a permanent error or after the last attempt, with the reason. Every change takes a new ticket `seq`
+// (so `sync` returns it) and is pushed as `message.status`.
 //
 // Never sent twice by two workers: each retry claims its attempt with a conditional write on the message's attempt
 // count. After a timeout the outcome is unknown (the channel may have delivered it) and Telegram and WhatsApp take no
 // idempotency key, so the rule is: a timed-out attempt is retried once, and the message is marked `possibleDuplicate`
 // so operators see it may have arrived twice; a second timeout fails it, saying it may have arrived.
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { nextSeq } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
-import { keys } from '../store/keys';
+import { keys, SEQ_INDEX } from '../store/keys';
 import type { Message } from '../store/messages';
-import { getTicket, ticketIdOf } from '../store/tickets';
+import { advanceTicketSeq, getTicket, ticketIdOf } from '../store/tickets';
 import { type DueTimer, type TimerJob, timerItem, timerToWrite, wakeIfSoon } from '../store/timers';
-import { isConditionFailure, transactWrite } from '../store/transactions';
+import { isConditionFailure, stale, transactWrite, withFreshRead } from '../store/transactions';
 
 export const DELIVERY_RETRY_TIMER = 'delivery.retry';
 /** CH3/OP3: how long a reply keeps being retried after it was written. */
@@ -92,36 +93,48 @@ export async function scheduleRetry(
   );
   const tableName = readConfig().tableName;
   const duplicate = failure.uncertain || message.possibleDuplicate === true;
-  await transactWrite([
-    {
-      item: {
-        Update: {
-          TableName: tableName,
-          Key: keys.message(message.clientId, message.ticketNumber, message.messageId),
-          UpdateExpression: `SET deliveryAttempts = :attempt, nextAttemptAt = :next, lastDeliveryError = :reason${
-            duplicate ? ', possibleDuplicate = :true' : ''
-          }`,
-          ConditionExpression: '#status = :queued',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':attempt': attempt,
-            ':next': timer.due,
-            ':reason': failure.reason,
-            ':queued': 'queued',
-            ...(duplicate ? { ':true': true } : {}),
+  // R2: a reply kept queued for a retry is a change of its ticket: the ticket takes the next seq and the message
+  // carries it (and its seq-index key), so `sync` returns the retry state as it is pushed.
+  const written = await withFreshRead(async () => {
+    const current = await getTicket(ticket.ticketId);
+    const seq = nextSeq(current);
+    await transactWrite([
+      {
+        item: {
+          Update: {
+            TableName: tableName,
+            Key: keys.message(message.clientId, message.ticketNumber, message.messageId),
+            UpdateExpression: `SET deliveryAttempts = :attempt, nextAttemptAt = :next, lastDeliveryError = :reason, seq = :seq, ${
+              SEQ_INDEX.sortKey
+            } = :bySeq${duplicate ? ', possibleDuplicate = :true' : ''}`,
+            ConditionExpression: '#status = :queued',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':attempt': attempt,
+              ':next': timer.due,
+              ':reason': failure.reason,
+              ':queued': 'queued',
+              ':seq': seq,
+              ':bySeq': keys.messageChange(message.ticketNumber, seq),
+              ...(duplicate ? { ':true': true } : {}),
+            },
           },
         },
       },
-    },
-    { item: { Put: { TableName: tableName, Item: timerItem(timer) } } },
-  ]);
+      stale(advanceTicketSeq(current, seq)),
+      { item: { Put: { TableName: tableName, Item: timerItem(timer) } } },
+    ]);
+    return { current, seq };
+  });
   await wakeIfSoon([timer], now);
   const author = message.author.kind === 'operator' ? [`operator#${message.author.operatorId}` as const] : [];
-  await pushToAudiences([...ticketAudiences(ticket as Ticket), ...author], {
+  const audiences = [...ticketAudiences(written.current), ...ticketAudiences(ticket as Ticket), ...author];
+  await pushToAudiences([...new Set(audiences)], {
     type: 'event',
     event: 'message.status',
     data: {
       ticketId: ticket.ticketId,
+      seq: written.seq,
       messageId: message.messageId,
       status: 'queued',
       attempts: attempt,

@@ -12,7 +12,7 @@ import { readConfig } from '../platform/config';
 import { sendEmail } from '../platform/mail';
 import { getClient } from '../store/clients';
 import { FILE_LINK_DAYS, fileLinkToken } from '../store/file-links';
-import { type Message, messagesAfter } from '../store/messages';
+import { type Message, ticketMessages } from '../store/messages';
 import { getOperator } from '../store/operators';
 import { getTicket } from '../store/tickets';
 import { changeTicket } from './ticket-change';
@@ -48,7 +48,7 @@ export async function sendTranscript(
   authorizeTicket(actor, 'ticket.view', ticket);
   const { sesFrom } = readConfig();
   if (!sesFrom) throw new DomainError('conflict', 'No sender address is configured for e-mail (SES_FROM).');
-  const all = await messagesAfter(ticket.clientId, ticket.number, 0);
+  const all = await ticketMessages(ticket.clientId, ticket.number);
   const chosen = selected(all, request.messageIds).filter((message) => message.kind !== 'system');
   if (chosen.length === 0) throw invalid('messageIds: the transcript would be empty (system notes are left out).');
   const [client, names] = await Promise.all([getClient(ticket.clientId), operatorNames(chosen)]);

@@ -4,6 +4,7 @@
 import type { OperatorActor } from './actors';
 import { type CounterDelta, counterDeltas } from './counters';
 import { type Message, type MessageDraft, placeMessage, timelineEntry } from './messages';
+import { nextMarkAt, type SlaClock } from './sla';
 import type { Decision, Ticket } from './ticket-rules';
 
 export interface TicketChange {
@@ -18,7 +19,20 @@ export interface TicketChange {
   restartsAutoClose: boolean;
   /** T8: the ticket closes now, so its client has no open ticket any more. */
   closes: boolean;
+  /** S3/S4: the SLA timer this change sets (the clock's next mark) and the one it replaces. */
+  slaTimer: { put?: SlaTimer; remove?: SlaTimer };
 }
+
+/** The timer kind that carries a ticket's next SLA mark; `since` names the clock it was set for. */
+export const SLA_TIMER = 'ticket.sla';
+
+export interface SlaTimer {
+  due: string;
+  since: string;
+}
+
+/** S2: an operator's reply answers the client (a note, a system message or a bot's message does not). */
+const answersClient = (draft: MessageDraft) => draft.author.kind === 'operator' && draft.kind !== 'system';
 
 /**
  * Builds a change from the next state of the ticket and the messages it adds. The sequence rule lives here and only
@@ -32,6 +46,8 @@ export function ticketChange(
 ): TicketChange {
   const base = before?.seq ?? next.seq;
   const after: Ticket = { ...next, seq: base + Math.max(1, drafts.length) };
+  // S2: a reply stops the clock and clears its mark; so does closing the ticket.
+  if (after.status === 'closed' || drafts.some(answersClient)) delete after.sla;
   const opensOrMoves = before === undefined || before.status !== after.status || before.assigneeId !== after.assigneeId;
   return {
     before,
@@ -40,6 +56,18 @@ export function ticketChange(
     counters: counterDeltas(before, after),
     restartsAutoClose: after.status !== 'closed' && opensOrMoves,
     closes: after.status === 'closed' && before !== undefined && before.status !== 'closed',
+    slaTimer: slaTimerMove(before?.sla, after.sla),
+  };
+}
+
+/** S4: the clock's timer follows its next mark; a change that leaves the clock as it was leaves the timer too. */
+function slaTimerMove(previous: SlaClock | undefined, next: SlaClock | undefined): TicketChange['slaTimer'] {
+  const was = nextMarkAt(previous);
+  const will = nextMarkAt(next);
+  if (was === will && previous?.since === next?.since) return {};
+  return {
+    ...(was && previous ? { remove: { due: was, since: previous.since } } : {}),
+    ...(will && next ? { put: { due: will, since: next.since } } : {}),
   };
 }
 

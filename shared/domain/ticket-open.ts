@@ -1,10 +1,12 @@
 // Opening a ticket: by a client's message (T1, routed by T3/C5) or by an operator's outbound start (T9). Pure: the
 // routing decision, the client and the allocated number come in; the new ticket and its first timeline come out.
+
 import type { OperatorActor } from './actors';
 import { conflict, forbidden } from './errors';
 import { type MessageDraft, newMessageId, timelineEntry } from './messages';
 import { canSeeTicket } from './policy';
 import type { RoutingDecision } from './routing';
+import { clockOnClientMessage, type SlaThresholds } from './sla';
 import { type TicketChange, ticketChange } from './ticket-change';
 import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
 
@@ -19,6 +21,8 @@ export interface Opening {
   message: MessageDraft;
   /** P1: messages already stored under the reserved number before the client agreed (its first one, the request). */
   earlier?: { messages: number; unread: number; lastSeq: number };
+  /** S1: the channel's SLA thresholds now (absent when SLA is off); the ticket keeps them for its lifetime. */
+  sla?: SlaThresholds | undefined;
   now: Date;
 }
 
@@ -45,6 +49,10 @@ export function decideOpen(opening: Opening): TicketChange {
     clientTicketCount: (client.ticketCount ?? 0) + 1,
     seq: earlier?.lastSeq ?? 0,
   };
+  // S2: the client's first message waits for an answer from the moment it was written.
+  const sla = clockOnClientMessage(undefined, opening.sla, opening.message.createdAt);
+  if (opening.sla) ticket.slaPolicy = opening.sla;
+  if (sla) ticket.sla = sla;
   const opened = timelineEntry(openedNote(routing), undefined, now);
   // Ids are time-ordered: the client's message takes its id after the note's, so history lists the note first.
   return ticketChange(undefined, ticket, [opened, { ...opening.message, messageId: newMessageId(now) }]);
@@ -58,6 +66,8 @@ export interface OutboundStart {
   /** The group the new ticket lives in: the latest ticket's, else the channel's default group. */
   groupId: string;
   number: number;
+  /** S1: the channel's SLA thresholds, for the client's answers to come. */
+  sla?: SlaThresholds | undefined;
   now: Date;
 }
 
@@ -93,6 +103,7 @@ export function decideStart(start: OutboundStart): TicketChange {
     messageCount: 0,
     clientTicketCount: (start.client.ticketCount ?? 0) + 1,
     seq: 0,
+    ...(start.sla ? { slaPolicy: start.sla } : {}),
   };
   const note: SystemNote = {
     code: 'started',

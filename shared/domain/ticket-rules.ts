@@ -2,9 +2,11 @@
 // ticket, a command, the actor and the time, it returns the changes to write and the timeline entry to record, or
 // throws a typed error. No I/O here. The other changes have modules of their own beside it: ticket-open (T1, T3,
 // T9), client-message (T1, C6), operator-reply (M2, M6), blacklist (C6), pin (C5), auto-close (T11).
+
 import type { OperatorActor } from './actors';
 import { conflict, invalid } from './errors';
 import { authorizeAssignTarget, authorizeTicket, type TicketStatus } from './policy';
+import type { SlaClock, SlaThresholds } from './sla';
 import { changeOf, nextSeq, type TicketChange } from './ticket-change';
 
 export { AUTO_CLOSE_TIMER, type AutoClosePeriods, autoCloseDue, decideAutoClose } from './auto-close';
@@ -37,6 +39,10 @@ export interface Ticket {
    * (every open ticket and Closed-tab row), an older ticket keeps its place in the client's order.
    */
   clientTicketCount?: number;
+  /** S1: the SLA thresholds of the ticket's channel when it opened; absent when SLA timing was off. */
+  slaPolicy?: SlaThresholds;
+  /** S2–S4: the running SLA clock while the client waits for an answer (its mark, warning and deadline moments). */
+  sla?: SlaClock;
   /**
    * R2: bumped by every change, by one per message or note it adds; events carry it so front ends detect gaps and
    * `sync` returns everything after the last one they saw.
@@ -61,7 +67,9 @@ export interface SystemNote {
     | 'unblocked'
     | 'pinned'
     | 'unpinned'
-    | 'transcript_sent';
+    | 'transcript_sent'
+    | 'sla_warning'
+    | 'sla_breached';
   text: string;
   params: Record<string, string>;
 }

@@ -1,14 +1,16 @@
 // The one write path for ticket changes: a decided change (shared/domain/ticket-change.ts) becomes one transaction —
 // the ticket conditioned on the `seq` it was decided from, its messages and notes, the client item, counter moves
-// (T12), the auto-close timer (T11) and, for a new ticket, its number — so either all of it is stored or none.
+// (T12), the auto-close timer (T11), the SLA timer (S4) and, for a new ticket, its number — so either all of it is
+// stored or none.
 import { AUTO_CLOSE_TIMER, type AutoClosePeriods, autoCloseTimerDue } from '../domain/auto-close';
-import type { TicketChange } from '../domain/ticket-change';
+import { SLA_TIMER, type TicketChange } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
 import { readConfig } from '../platform/config';
+import { keys } from './keys';
 import { putMessage } from './messages';
 import { claimTicketNumber } from './ticket-numbers';
 import { clearOpenTicket, counterUpdates, putTicketIfUnchanged } from './tickets';
-import { timerItem } from './timers';
+import { type DueTimer, timerItem, timerToWrite, wakeIfSoon } from './timers';
 import { stale, type TransactItem, type TransactStep, transactWrite } from './transactions';
 
 export interface CommitExtras {
@@ -57,10 +59,42 @@ export function commitSteps(change: TicketChange, extras: CommitExtras = {}): Tr
       },
     });
   }
+  const sla = slaTimerOf(change, slaClampOf(extras));
+  if (sla.put) steps.push({ item: { Put: { TableName: readConfig().tableName, Item: timerItem(sla.put) } } });
+  if (sla.remove) {
+    steps.push({
+      item: {
+        Delete: {
+          TableName: readConfig().tableName,
+          Key: keys.timer(new Date(sla.remove.due), sla.remove.kind, sla.remove.id),
+        },
+      },
+    });
+  }
   return steps;
+}
+
+/**
+ * A mark already due (a message the channel delivered late) fires at once: its timer is written at the later of the
+ * decision's time and this clock, never into a past the sweeps have moved beyond.
+ */
+const slaClampOf = (extras: CommitExtras) => new Date(Math.max(Date.now(), extras.now?.getTime() ?? 0));
+
+/** S3/S4: the change's SLA timers as timer items (a put at the same key as the removal is just the put). */
+function slaTimerOf(change: TicketChange, now: Date): { put?: DueTimer; remove?: DueTimer } {
+  const { put, remove } = change.slaTimer;
+  const id = change.after.ticketId;
+  const putTimer = put
+    ? timerToWrite({ kind: SLA_TIMER, id, due: put.due, payload: { since: put.since } }, now)
+    : undefined;
+  const removeTimer = remove && remove.due !== putTimer?.due ? { kind: SLA_TIMER, id, due: remove.due } : undefined;
+  return { ...(putTimer ? { put: putTimer } : {}), ...(removeTimer ? { remove: removeTimer } : {}) };
 }
 
 /** Writes a decided change in one transaction; throws StaleRecord when the ticket moved since it was read. */
 export async function commitTicketChange(change: TicketChange, extras: CommitExtras = {}): Promise<void> {
   await transactWrite(commitSteps(change, extras));
+  // S4: an SLA mark due before the next sweep is woken at its second (store/timers.ts).
+  const { put } = slaTimerOf(change, slaClampOf(extras));
+  if (put) await wakeIfSoon([put], new Date());
 }

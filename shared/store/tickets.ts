@@ -84,6 +84,8 @@ const TICKET_FIELDS = [
   'unreadCount',
   'messageCount',
   'clientTicketCount',
+  'slaPolicy',
+  'sla',
   'seq',
 ] as const satisfies ReadonlyArray<keyof Ticket>;
 

@@ -24,7 +24,7 @@ import {
   type SkippedAttachment,
 } from '../store/messages';
 import { getOperator } from '../store/operators';
-import { consentRequiredFor, readSettings, type Settings } from '../store/settings';
+import { consentRequiredFor, readSettings, type Settings, slaThresholdsFor } from '../store/settings';
 import { counterMove, nextTicketNumber } from '../store/ticket-numbers';
 import {
   type ClientRecord,
@@ -184,6 +184,7 @@ async function decideIngest(
     message: draft,
     // Before consent the client wrote once and was answered by the consent request: both are in this ticket.
     ...(pending !== undefined ? { earlier: { messages: 2, unread: 1, lastSeq: CONSENT_SEQS } } : {}),
+    sla: slaThresholdsFor(await reads.settings(), input.channelId),
     now: input.receivedAt,
   });
   const routed = routing.status === 'in_progress' && routing.reason !== 'pinned' ? routing : undefined;

@@ -8,6 +8,7 @@ import { getCategory } from '../store/categories';
 import { type Channel, getChannel } from '../store/channels';
 import { getGroup } from '../store/groups';
 import { getOperator } from '../store/operators';
+import { readSettings, slaThresholdsFor } from '../store/settings';
 import { nextTicketNumber } from '../store/ticket-numbers';
 import { getTicket, markClientOpenTicket, readClientHead } from '../store/tickets';
 import { periodsFor } from './auto-close';
@@ -54,19 +55,21 @@ export async function startOutbound(
     if (!head.client) throw notFound(`Client ${clientId} does not exist.`);
     const { client, latest } = head;
     authorizeStart(actor, latest);
-    const [channel, next] = await Promise.all([
+    const [channel, next, settings] = await Promise.all([
       known?.channelId === client.channelId ? known : getChannel(client.channelId),
       nextTicketNumber(),
+      readSettings(),
     ]);
     const groupId = latest?.groupId ?? channel?.defaultGroupId;
     if (!groupId) throw notFound('The client’s channel no longer exists.');
-    const change = decideStart({ actor, client, latest, groupId, number: next.number, now });
+    const sla = slaThresholdsFor(settings, client.channelId);
+    const change = decideStart({ actor, client, latest, groupId, number: next.number, sla, now });
     return {
       change,
       extras: {
         client: markClientOpenTicket(clientId, next.number),
         numberedFrom: next.from,
-        autoClose: await periodsFor(change.after, undefined, channel),
+        autoClose: await periodsFor(change.after, settings, channel),
         ...(latest ? { previous: latest } : {}),
         now,
       },

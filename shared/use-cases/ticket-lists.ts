@@ -1,4 +1,5 @@
 // The operator's tabs (L1–L3): which sparse-index partitions a tab reads, a newest-first merge of them, and list rows.
+
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -6,6 +7,7 @@ import type { OperatorActor } from '../domain/actors';
 import { isStaff } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
 import { authorizeTab, forbiddenBecause, type TicketStatus } from '../domain/policy';
+import type { SlaMark } from '../domain/sla';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -53,8 +55,8 @@ export function parseListQuery(input: unknown): ListQuery {
   return parsed.data;
 }
 
-/** S3: the SLA mark a ticket carries while a client waits past a threshold. */
-export type SlaMark = 'warning' | 'breached';
+/** S3/L3: a row's SLA state: `ok` while the client waits within its thresholds, then `warning`, then `breached`. */
+export type SlaState = 'ok' | SlaMark;
 
 /** L3: one row of a ticket tab. */
 export interface TicketRow {
@@ -72,7 +74,11 @@ export interface TicketRow {
   unreadCount: number;
   /** T12: the client's number of tickets (see Ticket.clientTicketCount); null on tickets older than the field. */
   clientTicketCount: number | null;
-  sla: SlaMark | null;
+  /** S3: null when no SLA clock runs (nobody waits for an answer, or SLA is off). */
+  sla: SlaState | null;
+  /** S4: when the warning and the deadline fall, for countdowns; null without a running clock. */
+  slaWarnAt: string | null;
+  slaDueAt: string | null;
   /** M10: the reading operator's own draft for this ticket, if it has one. */
   draft?: Draft;
 }
@@ -89,7 +95,7 @@ export interface BlacklistedClientRow {
 
 export type ListRow = TicketRow | BlacklistedClientRow;
 
-export function rowOf(ticket: Ticket & { sla?: SlaMark }): TicketRow {
+export function rowOf(ticket: Ticket): TicketRow {
   return {
     ticketId: ticket.ticketId,
     number: ticket.number,
@@ -104,16 +110,14 @@ export function rowOf(ticket: Ticket & { sla?: SlaMark }): TicketRow {
     lastMessageFromOperator: ticket.lastMessageFromOperator,
     unreadCount: ticket.unreadCount,
     clientTicketCount: ticket.clientTicketCount ?? null,
-    sla: ticket.sla ?? null,
+    sla: ticket.sla ? (ticket.sla.mark ?? 'ok') : null,
+    slaWarnAt: ticket.sla?.warnAt ?? null,
+    slaDueAt: ticket.sla?.dueAt ?? null,
   };
 }
 
-const slaOf = (value: unknown): SlaMark | undefined =>
-  value === 'warning' || value === 'breached' ? value : undefined;
-
 function ticketRowOfItem(item: Record<string, unknown>): TicketRow {
-  const sla = slaOf(item.sla);
-  return rowOf(sla ? { ...toTicket(item), sla } : toTicket(item));
+  return rowOf(toTicket(item));
 }
 
 // The blacklist action (C6) puts `blacklistedAt`, `blacklistedBy` and keys.blacklistListing on the client item.

@@ -4,6 +4,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorActor, Role } from '../../shared/domain/actors';
 import type { TicketStatus } from '../../shared/domain/policy';
+import type { SlaClock } from '../../shared/domain/sla';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
@@ -15,7 +16,6 @@ import {
   listQuerySchema,
   listTickets,
   rowOf,
-  type SlaMark,
   type TicketTab,
 } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
@@ -172,7 +172,10 @@ describe('L1/L3 tabs: each tab lists exactly the right tickets, latest message f
     // Client x's newer ticket, in progress with bob (in g1, where he may still hold a ticket assigned to him).
     t.m3 = await writeTicket({ client: 'x', minute: 7, status: 'in_progress', groupId: 'g1', assigneeId: 'bob' });
     const m2 = t.m2 as Ticket;
-    await put({ ...ticketItem(m2), sla: 'warning' satisfies SlaMark });
+    await put({
+      ...ticketItem(m2),
+      sla: { since: at(4), warnAt: at(5), dueAt: at(6), mark: 'warning' } satisfies SlaClock,
+    });
     await Promise.all(
       [
         ['b1', at(20), 'sue'],
@@ -322,9 +325,11 @@ describe('L1/L3 tabs: each tab lists exactly the right tickets, latest message f
       unreadCount: 1,
       clientTicketCount: null,
       sla: 'warning',
+      slaWarnAt: at(5),
+      slaDueAt: at(6),
     });
     expect(page.items[0]).toMatchObject({ ticketId: (t.m3 as Ticket).ticketId, sla: null });
-    expect(rowOf(t.u1 as Ticket)).toMatchObject({ assigneeId: null, sla: null, status: 'unassigned' });
+    expect(rowOf(t.u1 as Ticket)).toMatchObject({ assigneeId: null, sla: null, slaDueAt: null, status: 'unassigned' });
   });
 
   it("L2/M10 lists are served by queries (and a BatchGet of the reader's drafts) only, never a Scan", () => {

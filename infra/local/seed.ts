@@ -1,14 +1,17 @@
 // The demo tenant of the local stack: an admin, a supervisor, two operators in two groups, one channel of each kind
 // and two categories. Seeding is idempotent: a persisted database keeps its ids and is not seeded twice.
+
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
 import { keys } from '../../shared/store/keys';
 import { insertOperator } from '../../shared/store/operators';
+import { settingsSchema } from '../../shared/store/settings';
 import { createCategory } from '../../shared/use-cases/admin/categories';
 import { createChannel, updateChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
+import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { createTemplate } from '../../shared/use-cases/templates';
 
 export interface DemoTenant {
@@ -73,6 +76,11 @@ export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promi
     name: 'CRM',
     settings: { callbackUrl: options.apiCallbackUrl },
   });
+  // S1: short demo thresholds, so an unanswered message turns warning and breached within a minute on `npm start`.
+  await replaceSettings(
+    seeder,
+    settingsSchema.parse({ sla: { enabled: true, default: { warningSeconds: 30, deadlineSeconds: 60 } } }),
+  );
   await createCategory(seeder, { name: 'Billing' });
   await createCategory(seeder, { name: 'Technical issue' });
   // Q1–Q4: a global greeting, so typing "/hel" in a ticket finds it and renders it with the client's name.

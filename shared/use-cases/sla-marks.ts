@@ -4,6 +4,7 @@
 // deadline, `sla.breached` at it.
 import { decideSlaMark } from '../domain/sla-marks';
 import type { Ticket } from '../domain/ticket-rules';
+import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import type { Audience } from '../store/keys';
 import { getTicket } from '../store/tickets';
@@ -19,6 +20,7 @@ export const slaMarkJob: TimerJob = async (timer, now) => {
     const change = decideSlaMark(ticket, since, now);
     return change ? { change, extras: { now }, result: change.after } : { result: undefined };
   });
+  if (marked?.sla?.mark === 'breached') countMetric(METRIC.slaBreaches);
   if (marked?.sla?.mark) await notify(marked);
 };
 

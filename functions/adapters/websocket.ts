@@ -6,7 +6,7 @@ import * as z from 'zod';
 import type { Actor } from '../../shared/domain/actors';
 import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/domain/errors';
 import { addLogContext, errorFields, log, noteOutcome } from '../../shared/platform/log';
-import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/realtime/connection-auth';
+import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/realtime/connection-principal';
 import type { PrincipalKey } from '../../shared/store/keys';
 import { observe } from './observe';
 

@@ -4,7 +4,8 @@ import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { DomainError } from '../../shared/domain/errors';
 import { noteOutcome } from '../../shared/platform/log';
-import { authenticateConnection, connectionContextOf, principalKeyOf } from '../../shared/realtime/connection-auth';
+import { authenticateConnection } from '../../shared/realtime/connection-auth';
+import { connectionContextOf, principalKeyOf } from '../../shared/realtime/connection-principal';
 import { observe } from '../adapters/observe';
 
 /** The fields of API Gateway's WebSocket REQUEST authorizer event that this authorizer reads. */

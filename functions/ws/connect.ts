@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DomainError } from '../../shared/domain/errors';
-import { principalFromContext } from '../../shared/realtime/connection-auth';
+import { principalFromContext } from '../../shared/realtime/connection-principal';
 import { openConnection } from '../../shared/realtime/presence';
 import { observe } from '../adapters/observe';
 import type { AuthorizedWebSocketEvent } from '../adapters/websocket';

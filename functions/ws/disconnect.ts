@@ -1,7 +1,7 @@
 // $disconnect: forgets the connection and announces an operator whose last connection this was as offline.
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { principalFromContext } from '../../shared/realtime/connection-auth';
+import { principalFromContext } from '../../shared/realtime/connection-principal';
 import { closeConnection } from '../../shared/realtime/presence';
 import { observe } from '../adapters/observe';
 import type { AuthorizedWebSocketEvent } from '../adapters/websocket';

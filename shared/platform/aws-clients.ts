@@ -1,7 +1,7 @@
-// AWS SDK clients, created once per process from the runtime configuration (local endpoints when configured).
+// AWS SDK clients, created once per process from the runtime configuration (local endpoints when configured). S3 and
+// SES are reached with signed fetches (platform/signed-fetch.ts): their clients would add ~100 KB to every bundle.
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConfig } from './config';
 
@@ -11,27 +11,6 @@ export const s3rverCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
-let s3Client: S3Client | undefined;
-
-/** S3 for attachments; locally s3rver, which needs path-style URLs and no optional checksums. */
-export function s3(): S3Client {
-  if (!s3Client) {
-    const config = readConfig();
-    s3Client = new S3Client({
-      region: config.region,
-      ...(config.s3Endpoint
-        ? {
-            endpoint: config.s3Endpoint,
-            credentials: s3rverCredentials,
-            forcePathStyle: true,
-            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-            responseChecksumValidation: 'WHEN_REQUIRED' as const,
-          }
-        : {}),
-    });
-  }
-  return s3Client;
-}
 
 export function dynamo(): DynamoDBDocumentClient {
   if (!documentClient) {
@@ -63,5 +42,4 @@ export function management(): ApiGatewayManagementApiClient {
 export function resetClients(): void {
   documentClient = undefined;
   managementClient = undefined;
-  s3Client = undefined;
 }

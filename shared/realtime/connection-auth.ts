@@ -1,25 +1,13 @@
 // Who opens a WebSocket connection (R1, CH1): the use case behind the $connect authorizer. A connect code, a widget
 // visitor token or an operator access token goes in; the connection's principal comes out, and from it the flat
-// context API Gateway attaches to every later event of the connection.
-import * as z from 'zod';
-import type { Actor, OperatorActor } from '../domain/actors';
+// context API Gateway attaches to every later event of the connection (shared/realtime/connection-principal.ts).
 import { forbidden, unauthorized } from '../domain/errors';
 import { getChannel } from '../store/channels';
-import type { PrincipalKey } from '../store/keys';
 import { resolveOperatorActor } from '../store/operators';
 import { CONNECT_CODE_PREFIX, redeemConnectCode } from './connect-codes';
+import type { ConnectionPrincipal } from './connection-principal';
 import { verifyOperatorToken } from './operator-tokens';
 import { isBlocked, VISITOR_TOKEN_PREFIX, verifyVisitorToken } from './visitors';
-
-export type ConnectionPrincipal =
-  | { kind: 'operator'; operatorId: string }
-  | { kind: 'visitor'; clientId: string; channelId: string };
-
-/** API Gateway accepts only string, number and boolean context values, so the principal travels flattened. */
-export interface ConnectionContext {
-  [key: string]: string;
-  principal: PrincipalKey;
-}
 
 /** Where a handshake comes from: checked for widget visitors against their channel (C6, CH1). */
 export interface HandshakeOrigin {
@@ -68,44 +56,4 @@ async function admitVisitor(channelId: string, from: HandshakeOrigin): Promise<v
 async function operatorPrincipal(operatorId: string): Promise<ConnectionPrincipal> {
   await resolveOperatorActor(operatorId);
   return { kind: 'operator', operatorId };
-}
-
-export function principalKeyOf(principal: ConnectionPrincipal): PrincipalKey {
-  return principal.kind === 'operator' ? `operator#${principal.operatorId}` : `visitor#${principal.clientId}`;
-}
-
-export function connectionContextOf(principal: ConnectionPrincipal): ConnectionContext {
-  const key = principalKeyOf(principal);
-  return principal.kind === 'operator'
-    ? { principal: key, operatorId: principal.operatorId }
-    : { principal: key, clientId: principal.clientId, channelId: principal.channelId };
-}
-
-const contextSchema = z.object({
-  principal: z.string(),
-  operatorId: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  channelId: z.string().min(1).optional(),
-});
-
-/**
- * Reads the principal back from `requestContext.authorizer` (which also carries API Gateway's own principalId and
- * integrationLatency). Undefined when there is none or it does not hold together.
- */
-export function principalFromContext(authorizer: unknown): ConnectionPrincipal | undefined {
-  const parsed = contextSchema.safeParse(authorizer);
-  if (!parsed.success) return undefined;
-  const { principal, operatorId, clientId, channelId } = parsed.data;
-  if (operatorId && principal === `operator#${operatorId}`) return { kind: 'operator', operatorId };
-  if (clientId && channelId && principal === `visitor#${clientId}`) return { kind: 'visitor', clientId, channelId };
-  return undefined;
-}
-
-/** The actor behind a connection as it is now: an operator's role and groups are re-read, a disabled one refused. */
-export async function actorOfPrincipal(principal: ConnectionPrincipal): Promise<Actor> {
-  if (principal.kind === 'visitor') {
-    return { kind: 'visitor', clientId: principal.clientId, channelId: principal.channelId };
-  }
-  const actor: OperatorActor = await resolveOperatorActor(principal.operatorId);
-  return actor;
 }

@@ -10,7 +10,7 @@ import { type Actor, isStaff } from '../domain/actors';
 import type { Audience } from '../store/keys';
 import { getOperator } from '../store/operators';
 import { readClientHead } from '../store/tickets';
-import { actorOfPrincipal, type ConnectionPrincipal, principalKeyOf } from './connection-auth';
+import { actorOfPrincipal, type ConnectionPrincipal, principalKeyOf } from './connection-principal';
 import { audienceMembersOf, type Connection, connectionIdsOf, recordConnection, removeConnection } from './connections';
 import { type FanOutResult, pushToAudiences, pushToConnections, recipientsOf } from './fanout';
 import { ticketAudiences } from './ticket-events';

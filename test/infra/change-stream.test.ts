@@ -23,7 +23,9 @@ describe('M8 change stream', () => {
   });
 
   it('M8: one event source mapping per stream consumer row: batched, bisected, bounded retries, failure queue', () => {
-    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': Match.arrayWith(['StreamArn']) } },
+    });
     expect(Object.keys(mappings)).toHaveLength(streamConsumers.length);
     const queueId = stack.getLogicalId(stack.streamFailures.node.defaultChild as never);
     for (const consumer of streamConsumers) {
@@ -48,6 +50,17 @@ describe('M8 change stream', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+});
+
+describe('S4 timer wake-ups', () => {
+  it('S4: the timers function consumes the wake-up queue and reports failed messages one by one', () => {
+    const timers = stack.functions.get('functions/scheduled/timers.ts');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: stack.getLogicalId(timers?.node.defaultChild as never) },
+      EventSourceArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.timerWakeUps.node.defaultChild as never), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 });

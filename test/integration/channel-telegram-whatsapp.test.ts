@@ -14,7 +14,7 @@ import type { WebhookRequest } from '../../shared/channels/driver';
 import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
 import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { resetClients, s3 } from '../../shared/platform/aws-clients';
+import { resetClients } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
 import { clientIdFor } from '../../shared/store/clients';
 import { keys } from '../../shared/store/keys';
@@ -26,6 +26,7 @@ import { createGroup } from '../../shared/use-cases/admin/groups';
 import { receiveWebhook } from '../../shared/use-cases/channel-webhook';
 import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { testS3 as s3 } from '../support/s3';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };

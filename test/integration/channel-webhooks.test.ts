@@ -21,7 +21,7 @@ import {
 } from '../../shared/channels/api';
 import { deliverOperatorMessage, NOT_ASSIGNED_REASON } from '../../shared/channels/delivery';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { dynamo, resetClients, s3 } from '../../shared/platform/aws-clients';
+import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
 import { clientIdFor, getClient } from '../../shared/store/clients';
 import { keys } from '../../shared/store/keys';
@@ -33,6 +33,7 @@ import { createGroup } from '../../shared/use-cases/admin/groups';
 import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { httpEvent, lambdaContext } from '../support/http-event';
+import { testS3 as s3 } from '../support/s3';
 import { useTestTable } from '../support/table';
 
 const SAMPLES = path.join(import.meta.dirname, '../../events/api');

@@ -8,7 +8,7 @@ import {
   connectionContextOf,
   principalFromContext,
   principalKeyOf,
-} from '../../shared/realtime/connection-auth';
+} from '../../shared/realtime/connection-principal';
 import { readTokenConfig } from '../../shared/realtime/operator-tokens';
 import { audiencesOf, presenceAudiences } from '../../shared/realtime/presence';
 

@@ -26,7 +26,8 @@ export type ForbiddenReason =
   | 'not_own_client'
   | 'watch_read_only'
   | 'not_note_author'
-  | 'not_template_owner';
+  | 'not_template_owner'
+  | 'consent_pending';
 
 export type TicketAction =
   | 'ticket.view'
@@ -169,17 +170,65 @@ export function authorizeTab(actor: Actor, tab: TabAction): OperatorActor {
   return operator;
 }
 
-/** C5: an operator pins a client to itself, an admin to anyone; unpin by that operator or an admin. */
-export function authorizePin(actor: Actor, pinTo: string): OperatorActor {
-  const operator = requireOperator(actor);
-  if (operator.role === 'admin' || pinTo === operator.operatorId) return operator;
-  throw forbiddenBecause('not_pin_owner', 'You may pin a client only to yourself.');
+/**
+ * The part of a client that access depends on (X1): its latest ticket decides; a client with no ticket yet belongs to
+ * its channel's default group.
+ */
+export interface ClientAccess {
+  clientId: string;
+  latest?: TicketAccess | undefined;
+  defaultGroupId?: string | undefined;
+  pinnedTo?: string | undefined;
 }
 
-export function authorizeUnpin(actor: Actor, pinnedTo: string): OperatorActor {
+/** X1: an operator sees a client whose latest ticket it may see; with no ticket, one of its channel's default group. */
+export function canSeeClient(actor: Actor, client: ClientAccess): boolean {
+  if (actor.kind === 'visitor') return false;
+  if (isStaff(actor)) return true;
+  if (client.latest) return canSeeTicket(actor, client.latest);
+  if (actor.watchedClientIds?.includes(client.clientId)) return true;
+  return (
+    client.defaultGroupId !== undefined &&
+    (actor.groupIds.length === 0 || actor.groupIds.includes(client.defaultGroupId))
+  );
+}
+
+/**
+ * C5 and X1: an operator pins a client it may see to itself, an admin anyone to anyone. A pin held by another operator
+ * is replaced only by an admin, so nobody takes over a colleague's client unseen.
+ */
+export function authorizePin(actor: Actor, pinTo: string, client: ClientAccess): OperatorActor {
   const operator = requireOperator(actor);
-  if (operator.role === 'admin' || pinnedTo === operator.operatorId) return operator;
+  if (!canSeeClient(operator, client)) throw forbiddenBecause('not_visible', 'This client is not visible to you.');
+  if (operator.role === 'admin') return operator;
+  if (pinTo !== operator.operatorId) throw forbiddenBecause('not_pin_owner', 'You may pin a client only to yourself.');
+  if (client.pinnedTo && client.pinnedTo !== operator.operatorId) {
+    throw forbiddenBecause(
+      'not_pin_owner',
+      'This client is pinned to another operator; only an admin may change that.',
+    );
+  }
+  return operator;
+}
+
+/** C5: unpin by the operator the client is pinned to, or an admin; visibility is checked before anything is said. */
+export function authorizeUnpin(actor: Actor, client: ClientAccess): OperatorActor {
+  const operator = requireOperator(actor);
+  if (!canSeeClient(operator, client)) throw forbiddenBecause('not_visible', 'This client is not visible to you.');
+  if (operator.role === 'admin' || !client.pinnedTo || client.pinnedTo === operator.operatorId) return operator;
   throw forbiddenBecause('not_pin_owner', 'Only the operator the client is pinned to, or an admin, may unpin.');
+}
+
+/**
+ * T9 and X1: an outbound dialog may be started with a client of the operator's groups (its latest ticket's group, or
+ * with no ticket yet its channel's default group), or one whose latest ticket it may see; staff with anyone.
+ */
+export function authorizeOutboundStart(actor: Actor, client: ClientAccess): OperatorActor {
+  const operator = requireOperator(actor);
+  const groupId = client.latest?.groupId ?? client.defaultGroupId;
+  const ofMyGroups = groupId !== undefined && (operator.groupIds.length === 0 || operator.groupIds.includes(groupId));
+  if (isStaff(operator) || ofMyGroups || canSeeClient(operator, client)) return operator;
+  throw forbiddenBecause('not_visible', 'You may start a dialog only with clients of your groups.');
 }
 
 /** A widget visitor may act only in its own chat. */

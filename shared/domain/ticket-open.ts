@@ -2,9 +2,9 @@
 // routing decision, the client and the allocated number come in; the new ticket and its first timeline come out.
 
 import type { OperatorActor } from './actors';
-import { conflict, forbidden } from './errors';
+import { conflict } from './errors';
 import { type MessageDraft, newMessageId, timelineEntry } from './messages';
-import { canSeeTicket } from './policy';
+import { authorizeOutboundStart, forbiddenBecause } from './policy';
 import type { RoutingDecision } from './routing';
 import { clockOnClientMessage, type SlaThresholds } from './sla';
 import { type TicketChange, ticketChange } from './ticket-change';
@@ -60,7 +60,13 @@ export function decideOpen(opening: Opening): TicketChange {
 
 export interface OutboundStart {
   actor: OperatorActor;
-  client: { clientId: string; name: string; channelId: string; ticketCount?: number };
+  client: {
+    clientId: string;
+    name: string;
+    channelId: string;
+    ticketCount?: number;
+    consent?: 'requested' | 'given' | undefined;
+  };
   /** The client's newest ticket, if any. */
   latest: Ticket | undefined;
   /** The group the new ticket lives in: the latest ticket's, else the channel's default group. */
@@ -71,19 +77,32 @@ export interface OutboundStart {
   now: Date;
 }
 
-/** T9: an operator may start a dialog only with a client whose latest ticket is closed. */
-export function authorizeStart(actor: OperatorActor, latest: Ticket | undefined): void {
+/**
+ * T9: an operator may start a dialog only with a client it may see (X1, checked first: with no ticket yet, by the
+ * group the ticket would open in, the channel's default group) whose latest ticket is closed, and (P1) that is not
+ * still waiting to agree to the privacy policy.
+ */
+export function authorizeStart(
+  actor: OperatorActor,
+  start: Pick<OutboundStart, 'client' | 'latest' | 'groupId'>,
+): void {
+  const { client, latest } = start;
+  authorizeOutboundStart(actor, {
+    clientId: client.clientId,
+    latest,
+    defaultGroupId: latest ? undefined : start.groupId,
+  });
   if (latest && latest.status !== 'closed') {
     throw conflict('This client already has an open ticket.', { ticketId: latest.ticketId });
   }
-  if (latest && !canSeeTicket(actor, latest) && !actor.groupIds.includes(latest.groupId) && actor.groupIds.length) {
-    throw forbidden('You may start a dialog only with clients of your groups.');
+  if (client.consent === 'requested') {
+    throw forbiddenBecause('consent_pending', 'This client has not agreed to the privacy policy yet.');
   }
 }
 
 /** T9: an outbound dialog opens a ticket in progress for the operator who started it. */
 export function decideStart(start: OutboundStart): TicketChange {
-  authorizeStart(start.actor, start.latest);
+  authorizeStart(start.actor, start);
   const at = start.now.toISOString();
   const ticket: Ticket = {
     ticketId: ticketIdOf(start.client.clientId, start.number),

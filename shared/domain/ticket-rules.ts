@@ -93,6 +93,9 @@ export interface Decision {
 
 const noAssignee = (ticket: Ticket) => ticket.assigneeId === undefined;
 
+/** T4/X1: how long after a take its loser is still told who won; later takes of someone else's ticket are not visible. */
+export const TAKE_RACE_WINDOW_MS = 60_000;
+
 export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorActor, now: Date): Decision {
   const at = now.toISOString();
   const expect = { status: ticket.status, assigneeId: ticket.assigneeId, seq: ticket.seq };
@@ -102,8 +105,11 @@ export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorAc
     case 'take': {
       // Visibility is judged on the ticket as it was offered (unassigned), so whoever lost a take race hears who
       // won (T4) instead of being told the ticket is now invisible to it.
+      // Only a ticket taken moments ago counts as offered: an older owner is not named to someone who cannot see it (X1).
       const { assigneeId: _winner, ...offered } = ticket;
-      authorizeTicket(actor, 'ticket.take', { ...offered, status: 'unassigned' });
+      const justTaken =
+        ticket.status === 'in_progress' && Date.parse(ticket.statusChangedAt) >= now.getTime() - TAKE_RACE_WINDOW_MS;
+      authorizeTicket(actor, 'ticket.take', justTaken ? { ...offered, status: 'unassigned' } : ticket);
       requireOpen(ticket);
       if (ticket.status === 'in_progress') {
         throw conflict(

@@ -87,14 +87,17 @@ export function unblockClientStep(clientId: string) {
 }
 
 /** C5: the client is pinned to an operator. */
-export function pinClientStep(clientId: string, operatorId: string) {
+export function pinClientStep(clientId: string, operatorId: string, pinnedBefore: string | undefined) {
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
       UpdateExpression: 'SET pinnedTo = :op',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':op': operatorId },
+      // C5: conditioned on the pin the decision was made from; a pin changed meanwhile is decided afresh.
+      ConditionExpression: pinnedBefore
+        ? 'attribute_exists(pk) AND pinnedTo = :was'
+        : 'attribute_exists(pk) AND attribute_not_exists(pinnedTo)',
+      ExpressionAttributeValues: { ':op': operatorId, ...(pinnedBefore ? { ':was': pinnedBefore } : {}) },
     },
   };
 }

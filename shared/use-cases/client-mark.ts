@@ -20,12 +20,12 @@ export interface MarkWrite {
 /** Decides the mark on a fresh read of the client and its latest ticket, writes it, pushes it, answers the client. */
 export async function markClient(
   clientId: string,
-  decide: (head: { client: ClientRecord; latest: Ticket | undefined }) => MarkWrite,
+  decide: (head: { client: ClientRecord; latest: Ticket | undefined }) => MarkWrite | Promise<MarkWrite>,
 ): Promise<MarkResult> {
   const ticket = await changeTicket(async () => {
     const { client, latest } = await readClientHead(clientId);
     if (!client) throw notFoundClient(clientId);
-    const { decision, clientWrite } = decide({ client, latest });
+    const { decision, clientWrite } = await decide({ client, latest });
     if (!decision.change) {
       // No ticket yet: the mark is the client item's write alone.
       await transactWrite([stale(clientWrite)]);

@@ -1,7 +1,8 @@
 // Operator commands on tickets (T4–T9): read the ticket, let the state machine decide, and commit the decision
 // through the one ticket-change path. Outbound starts (T9) open a ticket the same way.
-import type { OperatorActor } from '../domain/actors';
+import { isStaff, type OperatorActor } from '../domain/actors';
 import { conflict, DomainError, invalid, notFound } from '../domain/errors';
+import { authorizeTicket, forbiddenBecause } from '../domain/policy';
 import { authorizeStart, decideStart } from '../domain/ticket-open';
 import { decideCommand, type Ticket, type TicketCommand } from '../domain/ticket-rules';
 import { getCategory } from '../store/categories';
@@ -29,10 +30,13 @@ export async function runTicketCommand(
   request: CommandRequest,
   now = new Date(),
 ): Promise<Ticket> {
-  const command = await resolve(request);
   try {
     return await changeTicket(async () => {
-      const change = decideCommand(await getTicket(ticketId), command, actor, now);
+      const ticket = await getTicket(ticketId);
+      // X1: a command naming a target (operator, group, category) learns nothing about it on a ticket it cannot see.
+      // A take is judged by the state machine, which tells the loser of a race who won (T4).
+      if (request.type !== 'take') authorizeTicket(actor, 'ticket.view', ticket);
+      const change = decideCommand(ticket, await resolve(request, actor), actor, now);
       // T11: a new status or owner means a new silence period.
       const autoClose = change.restartsAutoClose ? await periodsFor(change.after) : undefined;
       return { change, extras: { ...(autoClose ? { autoClose } : {}), now }, result: change.after };
@@ -54,7 +58,8 @@ export async function startOutbound(
     const head = await readClientHead(clientId);
     if (!head.client) throw notFound(`Client ${clientId} does not exist.`);
     const { client, latest } = head;
-    authorizeStart(actor, latest);
+    // X1 before anything is read for the start; with no ticket yet, the channel's default group decides (below).
+    if (latest) authorizeStart(actor, { client, latest, groupId: latest.groupId });
     const [channel, next, settings] = await Promise.all([
       known?.channelId === client.channelId ? known : getChannel(client.channelId),
       nextTicketNumber(),
@@ -78,10 +83,17 @@ export async function startOutbound(
   });
 }
 
-async function resolve(request: CommandRequest): Promise<TicketCommand> {
+async function resolve(request: CommandRequest, actor: OperatorActor): Promise<TicketCommand> {
   switch (request.type) {
     case 'assign': {
       const operator = await getOperator(request.operatorId);
+      // X1: an operator is not told whether an id exists or is disabled, only that it may not assign there (T5).
+      if (!isStaff(actor) && !operator?.enabled) {
+        throw forbiddenBecause(
+          'target_not_in_shared_group',
+          'You may assign only to enabled operators who share one of your groups.',
+        );
+      }
       if (!operator) throw notFound(`Operator ${request.operatorId} does not exist.`);
       if (!operator.enabled) throw invalid(`Operator ${operator.name} is disabled.`);
       return {

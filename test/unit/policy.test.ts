@@ -5,6 +5,7 @@ import {
   authorizeAssignTarget,
   authorizeClient,
   authorizeNoteAuthor,
+  authorizeOutboundStart,
   authorizePin,
   authorizeTab,
   authorizeTemplateOwner,
@@ -285,8 +286,108 @@ describe('C5 pin and O4 admin-only', () => {
     ['supervisor', 'op-other', 'forbidden:not_pin_owner'],
     ['admin', 'op-other', OK],
   ] as const)('%s pinning to %s → %s', (role, to, expected) => {
-    expect(outcome(() => authorizePin(me(role), to))).toBe(expected);
-    expect(outcome(() => authorizeUnpin(me(role), to))).toBe(expected);
+    const visible = { clientId: 'cl-9', latest: ticket('own group', 'assigned to me') };
+    expect(outcome(() => authorizePin(me(role), to, visible))).toBe(expected);
+    expect(outcome(() => authorizeUnpin(me(role), { ...visible, pinnedTo: to }))).toBe(expected);
+  });
+
+  type Pin = 'not pinned' | 'pinned to me' | 'pinned to another';
+  const pinnedTo = (pin: Pin) =>
+    ({ 'not pinned': undefined, 'pinned to me': 'op-me', 'pinned to another': 'op-other' })[pin];
+  const PIN_OWNER = 'forbidden:not_pin_owner';
+  // X1/C5: pinning to oneself, per role, per [the client's latest ticket][its current pin].
+  const pinMatrix: Record<Role, Record<Group, Record<Assignment, Record<Pin, string>>>> = {
+    operator: {
+      'own group': {
+        unassigned: { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to another': { 'not pinned': HIDDEN, 'pinned to me': HIDDEN, 'pinned to another': HIDDEN },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+      },
+      'other group': {
+        unassigned: { 'not pinned': HIDDEN, 'pinned to me': HIDDEN, 'pinned to another': HIDDEN },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to another': { 'not pinned': HIDDEN, 'pinned to me': HIDDEN, 'pinned to another': HIDDEN },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+      },
+    },
+    supervisor: {
+      'own group': {
+        unassigned: { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to another': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+      },
+      'other group': {
+        unassigned: { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'assigned to another': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': PIN_OWNER },
+      },
+    },
+    admin: {
+      'own group': {
+        unassigned: { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'assigned to another': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+      },
+      'other group': {
+        unassigned: { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'assigned to me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'assigned to another': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+        'closed by me': { 'not pinned': OK, 'pinned to me': OK, 'pinned to another': OK },
+      },
+    },
+  };
+  const pinCases = Object.entries(pinMatrix).flatMap(([role, groups]) =>
+    Object.entries(groups).flatMap(([group, assignments]) =>
+      Object.entries(assignments).flatMap(([assignment, pins]) =>
+        Object.entries(pins).map(([pin, expected]) => [role, group, assignment, pin, expected] as const),
+      ),
+    ),
+  );
+  it.each(pinCases)(
+    'X1/C5: %s pins to itself a client whose ticket is in %s, %s, %s → %s',
+    (role, group, assignment, pin, expected) => {
+      const client = {
+        clientId: 'cl-9',
+        latest: ticket(group as Group, assignment as Assignment),
+        pinnedTo: pinnedTo(pin as Pin),
+      };
+      expect(outcome(() => authorizePin(me(role as Role), 'op-me', client))).toBe(expected);
+    },
+  );
+
+  it('X1/C5: a client with no ticket yet is visible to operators of its channel’s default group only', () => {
+    expect(outcome(() => authorizePin(me('operator'), 'op-me', { clientId: 'cl-9', defaultGroupId: 'g1' }))).toBe(OK);
+    expect(outcome(() => authorizePin(me('operator'), 'op-me', { clientId: 'cl-9', defaultGroupId: 'g2' }))).toBe(
+      HIDDEN,
+    );
+    expect(outcome(() => authorizePin(me('operator', []), 'op-me', { clientId: 'cl-9', defaultGroupId: 'g2' }))).toBe(
+      OK,
+    );
+  });
+
+  it('X1: unpinning a client the operator may not see is refused as not visible, pinned or not', () => {
+    const hidden = { clientId: 'cl-9', latest: ticket('other group', 'unassigned') };
+    expect(outcome(() => authorizeUnpin(me('operator'), hidden))).toBe(HIDDEN);
+    expect(outcome(() => authorizeUnpin(me('operator'), { ...hidden, pinnedTo: 'op-me' }))).toBe(HIDDEN);
+  });
+
+  it('T9/X1: a start with a client of another group is refused; with no ticket the default group decides', () => {
+    expect(outcome(() => authorizeOutboundStart(me('operator'), { clientId: 'cl-9', defaultGroupId: 'g2' }))).toBe(
+      HIDDEN,
+    );
+    expect(outcome(() => authorizeOutboundStart(me('operator'), { clientId: 'cl-9', defaultGroupId: 'g1' }))).toBe(OK);
+    expect(
+      outcome(() =>
+        authorizeOutboundStart(me('operator'), { clientId: 'cl-9', latest: ticket('own group', 'closed by me') }),
+      ),
+    ).toBe(OK);
+    expect(outcome(() => authorizeOutboundStart(me('supervisor'), { clientId: 'cl-9', defaultGroupId: 'g2' }))).toBe(
+      OK,
+    );
   });
 
   it.each([

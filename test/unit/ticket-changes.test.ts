@@ -281,19 +281,20 @@ describe('C6 blacklist and C5 pin', () => {
 
   it('C5: an operator pins to itself, an admin to anyone; the pin is noted in the latest ticket', () => {
     const target = { operatorId: 'op-anna', name: 'Anna', enabled: true };
-    expect(errorOf(() => decidePin(boris, target, 'op-anna', ticket(), now))).toEqual({
+    expect(errorOf(() => decidePin(boris, target, 'op-anna', { clientId: 'cl_1' }, ticket(), now))).toEqual({
       code: 'forbidden',
       reason: 'not_pin_owner',
     });
-    const pinned = decidePin(ada, target, 'op-anna', ticket(), now);
+    const pinned = decidePin(ada, target, 'op-anna', { clientId: 'cl_1' }, ticket(), now);
     expect(pinned.change?.messages[0]?.note).toEqual({
       code: 'pinned',
       text: 'Client pinned to Anna',
       params: { operatorId: 'op-anna', by: 'op-ada' },
     });
-    expect(errorOf(() => decidePin(anna, { ...target, enabled: false }, 'op-anna', ticket(), now)).code).toBe(
-      'not_found',
-    );
+    expect(
+      errorOf(() => decidePin(anna, { ...target, enabled: false }, 'op-anna', { clientId: 'cl_1' }, ticket(), now))
+        .code,
+    ).toBe('not_found');
   });
 
   it('C5: only the pinned operator or an admin unpins; nothing pinned is a conflict', () => {
@@ -301,7 +302,7 @@ describe('C6 blacklist and C5 pin', () => {
       'forbidden',
     );
     expect(errorOf(() => decideUnpin(anna, { clientId: 'cl_1' }, ticket(), now)).code).toBe('conflict');
-    const unpinned = decideUnpin(anna, { clientId: 'cl_1', pinnedTo: 'op-anna' }, undefined, now);
+    const unpinned = decideUnpin(anna, { clientId: 'cl_1', pinnedTo: 'op-anna', defaultGroupId: 'g1' }, undefined, now);
     expect(unpinned.note.code).toBe('unpinned');
     expect(unpinned.change).toBeUndefined();
   });

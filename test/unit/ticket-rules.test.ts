@@ -65,10 +65,18 @@ describe('T4 take', () => {
   });
 
   it('an operator of the group who lost the race hears who won, not that the ticket is invisible', () => {
-    const taken = ticket({ status: 'in_progress', assigneeId: 'op-anna' });
+    const taken = ticket({ status: 'in_progress', assigneeId: 'op-anna', statusChangedAt: '2026-05-01T11:59:58Z' });
     expect(error(() => decide(taken, { type: 'take' }, boris, now))).toEqual({
       code: 'conflict',
       details: { assigneeId: 'op-anna' },
+    });
+  });
+
+  it('X1: a take of a ticket another operator took long ago is refused as not visible, naming nobody', () => {
+    const taken = ticket({ status: 'in_progress', assigneeId: 'op-anna', statusChangedAt: '2026-05-01T11:00:00Z' });
+    expect(error(() => decide(taken, { type: 'take' }, boris, now))).toEqual({
+      code: 'forbidden',
+      details: { reason: 'not_visible' },
     });
   });
 

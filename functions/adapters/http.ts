@@ -128,7 +128,10 @@ function errorResult(error: unknown): APIGatewayProxyStructuredResultV2 {
   const { status, body } = toErrorBody(error);
   noteOutcome({ errorCode: body.code });
   if (status >= 500) log.error('request failed', errorFields(error));
-  return { statusCode: status, headers: jsonHeaders, body: JSON.stringify({ error: body }) };
+  const retryAfter = body.details?.retryAfterSeconds;
+  // R5: a refusal for speed says when to come back, in the header HTTP clients already honour.
+  const headers = typeof retryAfter === 'number' ? { ...jsonHeaders, 'retry-after': String(retryAfter) } : jsonHeaders;
+  return { statusCode: status, headers, body: JSON.stringify({ error: body }) };
 }
 
 function stringClaim(value: unknown): string | undefined {

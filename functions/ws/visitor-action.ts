@@ -1,12 +1,17 @@
 // Widget visitor actions over WebSocket: `{action: 'chat.send' | 'chat.history' | 'chat.typing', requestId, ...}`.
 import * as z from 'zod';
 import { forbidden } from '../../shared/domain/errors';
+import { admitVisitorAction } from '../../shared/realtime/action-limits';
 import { runVisitorAction, VISITOR_ACTION_NAMES } from '../../shared/use-cases/visitor-chat';
 import { webSocketAction } from '../adapters/websocket';
 
 const frame = z.looseObject({ action: z.enum(VISITOR_ACTION_NAMES) });
 
-export const handler = webSocketAction(frame, async ({ action, requestId: _r, ...input }, { actor, receivedAt }) => {
-  if (actor.kind !== 'visitor') throw forbidden('Only widget visitors use chat actions.');
-  return runVisitorAction(actor, action, input, receivedAt);
-});
+export const handler = webSocketAction(
+  frame,
+  async ({ action, requestId: _r, ...input }, { actor, receivedAt, connectionId }) => {
+    if (actor.kind !== 'visitor') throw forbidden('Only widget visitors use chat actions.');
+    await admitVisitorAction(actor, connectionId, action, receivedAt);
+    return runVisitorAction(actor, action, input, receivedAt);
+  },
+);

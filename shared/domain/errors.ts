@@ -45,7 +45,9 @@ export const forbidden = (message: string) => new DomainError('forbidden', messa
 export const notFound = (message: string) => new DomainError('not_found', message);
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new DomainError('conflict', message, details);
-export const rateLimited = (message: string) => new DomainError('rate_limited', message);
+/** R5: refused for speed; `retryAfterSeconds` says when the same request would be admitted. */
+export const rateLimited = (message: string, retryAfterSeconds?: number) =>
+  new DomainError('rate_limited', message, retryAfterSeconds === undefined ? undefined : { retryAfterSeconds });
 
 export interface ErrorBody {
   code: ErrorCode;

@@ -28,6 +28,7 @@
 // | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth   |
 // | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
+// | rate bucket       | RATE#<scope>#<subject>           | BUCKET             | —                                 | R5: tat of a rate rule; TTL |
 // | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
 // | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
 // | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
@@ -78,6 +79,7 @@
 // | client by channel user (C1)                      | GetItem pk=CLIENT#clientIdFor(channel, external id)           |
 // | verify visitor token / redeem connect code       | GetItem / conditional DeleteItem by hash                      |
 // | rate limit a subject                             | UpdateItem ADD count, condition count < limit                 |
+// | admit a visitor message (R5)                     | UpdateItem SET tat, condition on the tat (one round trip)     |
 // | connection by id (disconnect, every frame)       | GetItem / TransactWrite delete of its items                   |
 // | next ticket number (T2)                          | GetItem COUNTER#ticket (consistent), then in the opening      |
 // |                                                  | transaction: Update lastNumber = n+1 if lastNumber = n        |
@@ -250,6 +252,7 @@ export const keys = {
     pk: `RATE#${scope}#${subject}#${window}`,
     sk: 'RATE',
   }),
+  rateBucket: (scope: string, subject: string): ItemKey => ({ pk: `RATE#${scope}#${subject}`, sk: 'BUCKET' }),
   connection: (connectionId: string): ItemKey => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   audienceMember: (audience: Audience, connectionId: string): ItemKey => ({
     pk: `AUDIENCE#${audience}`,

@@ -36,6 +36,16 @@ export const slaThresholdsSchema = z
   });
 export type SlaThresholds = z.output<typeof slaThresholdsSchema>;
 
+/** R5: a sustained rate per second and the burst allowed after a quiet spell. */
+function rateRuleSchema(defaults: { perSecond: number; burst: number }) {
+  return z
+    .strictObject({
+      perSecond: z.number('must be a number').min(0.1, 'must be at least 0.1').max(1000, 'must be at most 1000'),
+      burst: z.int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000'),
+    })
+    .default(defaults);
+}
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 export const settingsSchema = z.strictObject({
@@ -101,6 +111,10 @@ export const settingsSchema = z.strictObject({
         .min(1, 'must be at least 1')
         .max(1000, 'must be at most 1000')
         .default(10),
+      /** R5: chat messages of one widget visitor. */
+      visitorMessages: rateRuleSchema({ perSecond: 1, burst: 5 }),
+      /** R5: actions on one operator connection. */
+      operatorActions: rateRuleSchema({ perSecond: 20, burst: 40 }),
     })
     .prefault({}),
   /** M1: uploads of types beyond the allowlist (images, video, audio, PDF, Office, TXT, RTF) stored as documents. */

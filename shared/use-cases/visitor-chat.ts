@@ -7,6 +7,7 @@ import { describeIssues, invalid, notFound } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import { addLogContext } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
+import { isTypingNews } from '../realtime/action-limits';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences, visitorView } from '../realtime/ticket-events';
 import { getClient } from '../store/clients';
@@ -90,6 +91,8 @@ export async function runVisitorAction(
     }
     case 'chat.typing': {
       const { typing } = parsed.data as { typing: boolean };
+      // R5: a visitor's repeated typing frames are coalesced into one push.
+      if (!isTypingNews(client.clientId, typing, now)) return { typing, coalesced: true };
       const { latest } = await readClientHead(client.clientId);
       if (latest && latest.status !== 'closed') {
         await pushToAudiences(ticketAudiences(latest), {

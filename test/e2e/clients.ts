@@ -22,9 +22,13 @@ export interface TestClient {
 }
 
 /** Connects to the gateway and finds out the connection id it assigned (tests in a file run one at a time). */
-export async function connectClient(gateway: LocalGateway, query = ''): Promise<TestClient> {
+export async function connectClient(
+  gateway: LocalGateway,
+  query = '',
+  options: { origin?: string } = {},
+): Promise<TestClient> {
   const before = new Set(gateway.connectionIds());
-  const socket = new WebSocket(`${gateway.wsUrl}${query}`);
+  const socket = new WebSocket(`${gateway.wsUrl}${query}`, options.origin ? { origin: options.origin } : {});
   const frames: string[] = [];
   const waiting: ((frame: string) => void)[] = [];
   socket.on('message', (data) => {

@@ -93,7 +93,13 @@ describe('O4 settings document', () => {
       autoClose: { inProgressMinutes: 1440, unassignedDays: 30 },
       sla: null,
       privacyConsent: { enabled: false, text: '', excludedChannelIds: [] },
-      limits: { maxTextLength: 2000, maxAttachmentBytes: MAX_ATTACHMENT_BYTES, widgetSessionsPerIpPerMinute: 10 },
+      limits: {
+        maxTextLength: 2000,
+        maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
+        widgetSessionsPerIpPerMinute: 10,
+        visitorMessages: { perSecond: 1, burst: 5 },
+        operatorActions: { perSecond: 20, burst: 40 },
+      },
       attachments: { allowAnyFile: false },
       outboundByPhone: { whatsapp: false },
     });
@@ -104,6 +110,8 @@ describe('O4 settings document', () => {
       maxTextLength: 500,
       maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
       widgetSessionsPerIpPerMinute: 10,
+      visitorMessages: { perSecond: 1, burst: 5 },
+      operatorActions: { perSecond: 20, burst: 40 },
     });
   });
 

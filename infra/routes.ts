@@ -29,6 +29,20 @@ export const httpEntriesThatPush: readonly string[] = [
   'functions/http/admin/operators.ts',
 ];
 
+/**
+ * X2: handler entries that verify channel webhooks or deliver to channels, the only ones that may read channel
+ * secrets (the CHANNELSECRET# item family). Every other function is denied that family in IAM; the channel admin
+ * function may write secrets but not read them back.
+ */
+export const channelSecretReaders: readonly string[] = [
+  'functions/http/channel-webhook.ts',
+  'functions/http/operator-api.ts',
+  'functions/ws/operator-action.ts',
+  // Durable delivery: the timers schedule retries replies that could not be delivered at once.
+  'functions/scheduled/timers.ts',
+];
+export const CHANNELS_ADMIN_ENTRY = 'functions/http/admin/channels.ts';
+
 export interface WebSocketRoute {
   /** `$connect`, `$disconnect`, `$default` or an action name (route selection: `$request.body.action`). */
   readonly routeKey: string;

@@ -25,7 +25,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -38,11 +38,13 @@ import { ENV } from '../shared/platform/config';
 import { LOGIN_ENV } from '../shared/platform/logins';
 import { TENANT_ENV } from '../shared/platform/metrics';
 import { TOKEN_ENV } from '../shared/realtime/operator-tokens';
-import { tableDefinition } from '../shared/store/keys';
+import { CHANNEL_SECRET_PREFIX, tableDefinition } from '../shared/store/keys';
 import { TenantMonitoring } from './constructs/monitoring';
 import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
 import {
+  CHANNELS_ADMIN_ENTRY,
+  channelSecretReaders,
   functionIdOf,
   handlerEntries,
   httpEntriesThatPush,
@@ -163,6 +165,7 @@ export class SwitchboardStack extends Stack {
       const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : streamed.has(entry) ? 'stream' : 'request';
       const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
       this.grantTable(fn);
+      if (!channelSecretReaders.includes(entry)) this.fenceChannelSecrets(fn, entry === CHANNELS_ADMIN_ENTRY);
       // The authorizer only resolves principals from the table; every other handler may store files and send mail.
       if (entry !== webSocketAuthorizer.entry) {
         this.grantAttachments(fn);
@@ -453,6 +456,40 @@ export class SwitchboardStack extends Stack {
         appliesTo: [{ regex: '/^Resource::<Table[A-Z0-9]+\\.Arn>\\/index\\/\\*$/' }],
       },
     ]);
+  }
+
+  /**
+   * X2: channel secrets live in their own item family; a function that neither verifies nor delivers is denied every
+   * read of it (a Scan would bypass the key condition, so Scan is denied outright). The channel admin function may
+   * write secrets, but not have old or new values returned; every other function may not touch them at all.
+   */
+  private fenceChannelSecrets(fn: SwitchboardFunction, writesSecrets: boolean): void {
+    const secretKeys = { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${CHANNEL_SECRET_PREFIX}*`] } };
+    const resources = [this.table.tableArn, `${this.table.tableArn}/index/*`];
+    const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: writesSecrets ? reads : [...reads, ...writes],
+        resources,
+        conditions: secretKeys,
+      }),
+    );
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['dynamodb:Scan'], resources }));
+    if (writesSecrets) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: writes,
+          resources,
+          conditions: {
+            ...secretKeys,
+            StringEquals: { 'dynamodb:ReturnValues': ['ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
+          },
+        }),
+      );
+    }
   }
 
   private grantAttachments(fn: SwitchboardFunction): void {

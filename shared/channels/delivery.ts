@@ -10,7 +10,7 @@ import { log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
-import { getChannel } from '../store/channels';
+import { getChannelWithSecrets } from '../store/channels';
 import { type Audience, keys, SEQ_INDEX } from '../store/keys';
 import { DELIVERY_STATUSES, type DeliveryStatus, type Message } from '../store/messages';
 import { advanceTicketSeq, getTicket, readClientHead, ticketIdOf } from '../store/tickets';
@@ -46,7 +46,7 @@ export async function deliverOperatorMessage(
   ticket: Ticket,
   attempt: DeliveryAttempt = { number: 1, now: new Date() },
 ): Promise<DeliveryStatus> {
-  const [channel, head] = await Promise.all([getChannel(ticket.channelId), readClientHead(ticket.clientId)]);
+  const [channel, head] = await Promise.all([getChannelWithSecrets(ticket.channelId), readClientHead(ticket.clientId)]);
   // A newer ticket of the client exists only once this one closed.
   const current = head.latest?.number === ticket.number ? head.latest : undefined;
   const author = message.author.kind === 'operator' ? message.author.operatorId : undefined;

@@ -6,7 +6,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { forbidden, notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import type { Channel } from '../store/channels';
+import type { ChannelConfig } from '../store/channels';
 import { type ChatClient, clientIdFor, clientItem, getClient } from '../store/clients';
 import { keys } from '../store/keys';
 import { consumeRate } from '../store/rate-limits';
@@ -23,7 +23,7 @@ export interface VisitorSession {
 }
 
 export interface StartSessionInput {
-  channel: Channel | undefined;
+  channel: ChannelConfig | undefined;
   sourceIp: string;
   name?: string | undefined;
   /** A token from an earlier session of this browser: the visitor keeps its chat. */

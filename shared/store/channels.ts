@@ -57,13 +57,30 @@ export const channelSettingsSchema = z.discriminatedUnion('kind', [
 ]);
 export type ChannelSettings = z.output<typeof channelSettingsSchema>;
 
-/** Settings fields that are write-only. */
-export const SECRET_SETTINGS: Readonly<Record<ChannelKind, readonly string[]>> = {
+/** The settings schema of one kind. */
+export function settingsSchemaOf(kind: ChannelKind) {
+  return {
+    widget: widgetSettingsSchema,
+    telegram: telegramSettingsSchema,
+    whatsapp: whatsappSettingsSchema,
+    api: apiSettingsSchema,
+  }[kind] as z.ZodObject<Record<string, z.ZodType>, z.core.$strict>;
+}
+
+/**
+ * X2: settings fields that are secrets. They live in the channel's secret item (CHANNELSECRET#id) beside its webhook
+ * secret, which only the functions that verify or deliver may read; no response ever returns them.
+ */
+export const SECRET_SETTINGS = {
   widget: [],
   telegram: ['botToken'],
-  whatsapp: ['accessToken', 'appSecret'],
+  whatsapp: ['accessToken', 'appSecret', 'verifyToken'],
   api: [],
-};
+} as const satisfies Readonly<Record<ChannelKind, readonly string[]>>;
+type SecretSetting = (typeof SECRET_SETTINGS)[ChannelKind][number];
+
+/** Whether a channel of this kind has any secret to read besides its webhook secret. */
+export const hasSecretSettings = (kind: ChannelKind) => SECRET_SETTINGS[kind].length > 0;
 
 export const channelOverridesSchema = z.strictObject({
   /** T11: this channel's own auto-close period for `in_progress` tickets. */
@@ -80,17 +97,81 @@ interface ChannelBase {
   updatedAt: string;
 }
 
-/** A channel as stored, secrets included: for webhook verification and delivery, never for a response. */
+/** A channel with its secrets: for webhook verification and delivery only, never for a response. */
 export type Channel = ChannelBase & ChannelSettings & { webhookSecret: string };
+
+type WithoutSecrets<T> = T extends { settings: infer S }
+  ? Omit<T, 'settings'> & { settings: Omit<S, SecretSetting> }
+  : T;
+
+/** A channel's configuration as every function may read it (X2): no secrets. */
+export type ChannelConfig = ChannelBase & WithoutSecrets<ChannelSettings>;
 
 /** A channel as the admin API shows it: secrets left out. */
 export type ChannelView = ChannelBase & { kind: ChannelKind; settings: Record<string, unknown> };
 
-export async function getChannel(channelId: string): Promise<Channel | undefined> {
+/** The channel's configuration, without secrets. */
+export async function getChannel(channelId: string): Promise<ChannelConfig | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: readConfig().tableName, Key: keys.channel(channelId) }),
   );
-  return Item ? toChannel(Item) : undefined;
+  return Item ? toChannelConfig(Item) : undefined;
+}
+
+/**
+ * The channel with its secrets, for verification and delivery: the configuration and the secret item in one BatchGet
+ * round trip. Only functions granted the CHANNELSECRET# family may call it (X2).
+ */
+export async function getChannelWithSecrets(channelId: string): Promise<Channel | undefined> {
+  const items = await batchGet([keys.channel(channelId), keys.channelSecret(channelId)]);
+  const config = items.find((item) => item.type !== 'channelSecret');
+  if (!config) return undefined;
+  return withSecretItem(
+    config,
+    items.find((item) => item.type === 'channelSecret'),
+  );
+}
+
+/** The secrets of a channel whose configuration was read already; a widget has none, so nothing is read for it. */
+export async function readChannelSecrets(channel: ChannelConfig): Promise<Channel> {
+  // Widgets receive no webhooks and deliver over the visitor's own socket: there is nothing secret to read.
+  if (channel.kind === 'widget') return { ...channel, webhookSecret: '' };
+  const secretItem = await dynamo()
+    .send(new GetCommand({ TableName: readConfig().tableName, Key: keys.channelSecret(channel.channelId) }))
+    .then((result) => result.Item);
+  return withSecretItem({ ...channel, type: 'channel' }, secretItem);
+}
+
+function withSecretItem(config: Record<string, unknown>, secretItem: Record<string, unknown> | undefined): Channel {
+  const kind = config.kind as ChannelKind;
+  // Channels written before secrets had their own item still carry them in the configuration item.
+  const stored = (config.settings ?? {}) as Record<string, unknown>;
+  const secrets = Object.fromEntries(
+    SECRET_SETTINGS[kind].map((name) => [name, secretItem?.[name] ?? stored[name]]).filter(([, value]) => value),
+  );
+  return toChannel({
+    ...config,
+    settings: { ...stored, ...secrets },
+    webhookSecret: secretItem?.webhookSecret ?? config.webhookSecret,
+  });
+}
+
+/** The secret item of a channel: its webhook secret and the secret settings of its kind. */
+export function channelSecretItem(channel: Pick<Channel, 'channelId' | 'kind' | 'webhookSecret' | 'settings'>) {
+  const settings = channel.settings as Record<string, unknown>;
+  return {
+    ...keys.channelSecret(channel.channelId),
+    type: 'channelSecret',
+    channelId: channel.channelId,
+    webhookSecret: channel.webhookSecret,
+    ...Object.fromEntries(SECRET_SETTINGS[channel.kind].map((name) => [name, settings[name]])),
+  };
+}
+
+/** The settings of a channel with its secret fields left out, as the configuration item stores them. */
+export function publicSettings(kind: ChannelKind, settings: Record<string, unknown>): Record<string, unknown> {
+  const secrets: readonly string[] = SECRET_SETTINGS[kind];
+  return Object.fromEntries(Object.entries(settings).filter(([name]) => !secrets.includes(name)));
 }
 
 /** The ids among `channelIds` that name no channel. */
@@ -100,13 +181,10 @@ export async function missingChannels(channelIds: readonly string[]): Promise<st
   return ids.filter((id) => !found.has(id));
 }
 
-export function viewOf(channel: Channel): ChannelView {
-  const { webhookSecret: _secret, settings, ...rest } = channel;
-  const secrets = SECRET_SETTINGS[channel.kind];
-  return {
-    ...rest,
-    settings: Object.fromEntries(Object.entries(settings).filter(([name]) => !secrets.includes(name))),
-  };
+export function viewOf(channel: ChannelConfig | Channel): ChannelView {
+  const { settings, ...rest } = channel;
+  const { webhookSecret: _secret, ...base } = rest as typeof rest & { webhookSecret?: string };
+  return { ...base, settings: publicSettings(channel.kind, settings as Record<string, unknown>) };
 }
 
 function isOrigin(value: string): boolean {
@@ -126,6 +204,28 @@ function isCallbackUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The configuration item as every function reads it; secret fields of older items are dropped, not returned. */
+export function toChannelConfig(item: Record<string, unknown>): ChannelConfig {
+  const { webhookSecret: _secret, ...channel } = toChannelUnchecked(item);
+  return { ...channel, settings: publicSettings(channel.kind, channel.settings) } as ChannelConfig;
+}
+
+function toChannelUnchecked(item: Record<string, unknown>) {
+  const kind = item.kind as ChannelKind;
+  return {
+    channelId: item.channelId as string,
+    name: item.name as string,
+    defaultGroupId: item.defaultGroupId as string,
+    enabled: item.enabled as boolean,
+    overrides: (item.overrides as ChannelBase['overrides'] | undefined) ?? {},
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+    webhookSecret: item.webhookSecret as string | undefined,
+    kind,
+    settings: (item.settings ?? {}) as Record<string, unknown>,
+  };
 }
 
 export function toChannel(item: Record<string, unknown>): Channel {

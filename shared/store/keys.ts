@@ -12,7 +12,8 @@
 // | operator e-mail   | OPERATOR_EMAIL#<email>           | UNIQUE             | —                                 | uniqueness guard           |
 // | group             | GROUP#<groupId>                  | GROUP              | GROUPS / <name>#<groupId>          | strategy; ref counters     |
 // | group member      | GROUP#<groupId>                  | MEMBER#<operatorId>| —                                 | operators of a group       |
-// | channel           | CHANNEL#<channelId>              | CHANNEL            | CHANNELS / <kind>#<channelId>      | kind, default group, secrets |
+// | channel           | CHANNEL#<channelId>              | CHANNEL            | CHANNELS / <kind>#<channelId>      | kind, default group; no secrets |
+// | channel secret    | CHANNELSECRET#<channelId>        | SECRET             | —                                 | X2: webhook secret, tokens; IAM-fenced |
 // | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
 // | category name     | CATEGORY_NAME#<lower-case name>  | UNIQUE             | —                                 | uniqueness guard           |
 // | settings          | SETTINGS                         | TENANT             | —                                 | auto-close, SLA, consent   |
@@ -70,6 +71,7 @@
 // | pattern                                          | operation                                                     |
 // |--------------------------------------------------|---------------------------------------------------------------|
 // | operator / group / channel / client by id        | GetItem pk=<ENTITY>#id                                        |
+// | channel with secrets (verify, deliver; X2)       | BatchGetItem CHANNEL#id + CHANNELSECRET#id (one round trip)   |
 // | list operators / groups / channels (admin)       | Query gsi1 gsi1pk=OPERATORS / GROUPS / CHANNELS               |
 // | operators of a group (routing, assign targets)   | Query pk=GROUP#id, sk begins_with MEMBER#                     |
 // | categories, settings                             | Query pk=CATEGORIES; GetItem pk=SETTINGS                      |
@@ -175,6 +177,9 @@ export type SearchKind = 'm' | 'c';
 const searchPartition = (kind: SearchKind, scope: string, bucket: string) =>
   `SEARCH#${kind}#${scope}#${[...bucket][0] ?? ''}`;
 
+/** The partition-key prefix of channel secrets, as IAM conditions name it. */
+export const CHANNEL_SECRET_PREFIX = 'CHANNELSECRET#';
+
 /** Ticket numbers are stored inverted under the client so the newest ticket sorts first. */
 const TICKET_NUMBER_CEILING = 999_999_999_999;
 
@@ -197,6 +202,8 @@ export const keys = {
   }),
   groupMembersPrefix: (groupId: string) => ({ pk: `GROUP#${groupId}`, skPrefix: 'MEMBER#' }),
   channel: (channelId: string): ItemKey => ({ pk: `CHANNEL#${channelId}`, sk: 'CHANNEL' }),
+  /** X2: the item family IAM fences (dynamodb:LeadingKeys) so only verifying and delivering functions read it. */
+  channelSecret: (channelId: string): ItemKey => ({ pk: `${CHANNEL_SECRET_PREFIX}${channelId}`, sk: 'SECRET' }),
   channelListing: (kind: string, channelId: string) => ({ gsi1pk: 'CHANNELS', gsi1sk: `${kind}#${channelId}` }),
   category: (categoryId: string): ItemKey => ({ pk: 'CATEGORIES', sk: categoryId }),
   categories: () => ({ pk: 'CATEGORIES' }),

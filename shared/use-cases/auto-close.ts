@@ -6,7 +6,7 @@
 import { AUTO_CLOSE_TIMER, type AutoClosePeriods, autoCloseDue, decideAutoClose } from '../domain/auto-close';
 import { changeOf } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
-import { type Channel, getChannel } from '../store/channels';
+import { type ChannelConfig, getChannel } from '../store/channels';
 import { autoCloseMinutesFor, readSettings, type Settings } from '../store/settings';
 import { getTicket } from '../store/tickets';
 import { type DueTimer, scheduleTimer, type TimerJob } from '../store/timers';
@@ -18,7 +18,7 @@ export { AUTO_CLOSE_TIMER, type AutoClosePeriods } from '../domain/auto-close';
 export async function periodsFor(
   ticket: Pick<Ticket, 'channelId'>,
   settings?: Settings,
-  channel?: Channel,
+  channel?: ChannelConfig,
 ): Promise<AutoClosePeriods> {
   const [current, own] = await Promise.all([
     settings ?? readSettings(),

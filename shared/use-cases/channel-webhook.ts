@@ -15,7 +15,7 @@ import { addLogContext, log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
-import { type Channel, getChannel } from '../store/channels';
+import { type Channel, getChannelWithSecrets } from '../store/channels';
 import { clientIdFor } from '../store/clients';
 import { keys } from '../store/keys';
 import {
@@ -52,7 +52,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * has no handshake for.
  */
 export async function receiveWebhook(channelId: string, request: WebhookRequest): Promise<WebhookResponse> {
-  const channel = await getChannel(channelId);
+  // X2: this function verifies, so it reads the channel with its secrets (one BatchGet).
+  const channel = await getChannelWithSecrets(channelId);
   // A disabled channel answers like a missing one: the sender learns nothing about it.
   if (!channel?.enabled) throw notFound(`Channel '${channelId}' does not exist.`);
   const driver = channelDrivers[channel.kind];

@@ -6,7 +6,7 @@ import { channelDrivers } from '../channels/drivers';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { type Channel, getChannel } from '../store/channels';
+import { type Channel, type ChannelConfig, getChannel, readChannelSecrets } from '../store/channels';
 import { keys } from '../store/keys';
 import type { Message } from '../store/messages';
 import { readClientHead } from '../store/tickets';
@@ -16,12 +16,18 @@ export interface ConsentRequest {
   channelId: string;
 }
 
-/** `channel`: the request has read it already (ingest), so it is not read again. */
-export async function deliverConsentRequest({ message, channelId }: ConsentRequest, known?: Channel): Promise<void> {
-  const [channel, head] = await Promise.all([
+/** `known`: the request has read the channel already (ingest), so it is not read again. */
+export async function deliverConsentRequest(
+  { message, channelId }: ConsentRequest,
+  known?: Channel | ChannelConfig,
+): Promise<void> {
+  const [config, head] = await Promise.all([
     known?.channelId === channelId ? known : getChannel(channelId),
     readClientHead(message.clientId),
   ]);
+  // X2: a channel read with its secrets (the webhook) is used as it is; a widget (the visitor functions) needs none;
+  // the other kinds read theirs.
+  const channel = config && ('webhookSecret' in config ? (config as Channel) : await readChannelSecrets(config));
   const driver = channel ? channelDrivers[channel.kind] : undefined;
   if (!channel || !head.client || !driver) return;
   // The dialog has no ticket yet; drivers address the client, the reserved number only names where it will live.

@@ -11,7 +11,7 @@ import { decideOpen, ticketIdOf } from '../domain/ticket-open';
 import type { Ticket } from '../domain/ticket-rules';
 import { readConfig } from '../platform/config';
 import { connectionIdsOf } from '../realtime/connections';
-import { type Channel, getChannel } from '../store/channels';
+import { type Channel, type ChannelConfig, getChannel } from '../store/channels';
 import { type ClientType, clientIdFor, clientItem } from '../store/clients';
 import { getGroup, operatorsOfGroup } from '../store/groups';
 import { keys } from '../store/keys';
@@ -79,7 +79,7 @@ class DuplicateDelivery extends Error {}
 
 /** What the request has read already (the webhook reads its channel to verify it): read once, passed down. */
 export interface IngestContext {
-  channel?: Channel | undefined;
+  channel?: Channel | ChannelConfig | undefined;
   settings?: Settings | undefined;
 }
 
@@ -111,7 +111,7 @@ type IngestOutcome =
 
 /** The channel and settings, each read at most once per request (and not at all when the caller has them). */
 function requestReads(channelId: string, context: IngestContext) {
-  let channel: Promise<Channel> | undefined;
+  let channel: Promise<Channel | ChannelConfig> | undefined;
   let settings: Promise<Settings> | undefined;
   return {
     channel: () => {
@@ -234,7 +234,7 @@ async function storeLoose(clientId: string, draft: MessageDraft, guards: Transac
 type Routed = RoutingDecision & { capacity?: number };
 
 /** T3 inputs: the pinned operator (if still enabled), else the channel's default group and its online operators. */
-async function routeFor(pinnedTo: string | undefined, channel: Channel): Promise<Routed> {
+async function routeFor(pinnedTo: string | undefined, channel: ChannelConfig): Promise<Routed> {
   const groupId = channel.defaultGroupId;
   if (pinnedTo && (await getOperator(pinnedTo))?.enabled) {
     return routeTicket({ groupId, strategy: 'manual', pinnedTo, candidates: [] });

@@ -10,7 +10,7 @@ import { forbidden, notFound } from '../domain/errors';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { getChannel } from '../store/channels';
+import { getChannelWithSecrets } from '../store/channels';
 import { clientIdFor, clientItem } from '../store/clients';
 import type { Message } from '../store/messages';
 import { readSettings } from '../store/settings';
@@ -30,7 +30,7 @@ export async function startByPhone(
   input: StartByPhone,
   now = new Date(),
 ): Promise<{ ticket: Ticket; message: Message }> {
-  const [settings, channel] = await Promise.all([readSettings(), getChannel(input.channelId)]);
+  const [settings, channel] = await Promise.all([readSettings(), getChannelWithSecrets(input.channelId)]);
   if (!settings.outboundByPhone.whatsapp) {
     throw forbidden('Starting dialogs by phone number is switched off in the settings (outboundByPhone.whatsapp).');
   }

@@ -6,7 +6,7 @@ import { authorizeTicket, forbiddenBecause } from '../domain/policy';
 import { authorizeStart, decideStart } from '../domain/ticket-open';
 import { decideCommand, type Ticket, type TicketCommand } from '../domain/ticket-rules';
 import { getCategory } from '../store/categories';
-import { type Channel, getChannel } from '../store/channels';
+import { type ChannelConfig, getChannel } from '../store/channels';
 import { getGroup } from '../store/groups';
 import { getOperator } from '../store/operators';
 import { readSettings, slaThresholdsFor } from '../store/settings';
@@ -52,7 +52,7 @@ export async function startOutbound(
   clientId: string,
   now = new Date(),
   /** The client's channel, when the request has read it already. */
-  known?: Channel,
+  known?: ChannelConfig,
 ): Promise<Ticket> {
   return changeTicket(async () => {
     const head = await readClientHead(clientId);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../infra/local/gateway';
 import type { TokenIssuer } from '../../infra/local/token-issuer';
-import type { Channel } from '../../shared/store/channels';
+import type { ChannelConfig } from '../../shared/store/channels';
 import { historyPage } from '../../shared/store/messages';
 import { seedGroup, seedOperator, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
@@ -10,7 +10,7 @@ import { connectClient, type TestClient } from './clients';
 
 let gateway: LocalGateway;
 let tokens: TokenIssuer;
-let widget: Channel;
+let widget: ChannelConfig;
 
 interface Reply {
   type: 'reply';

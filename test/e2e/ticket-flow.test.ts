@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectionIdsOf, recordConnection } from '../../shared/realtime/connections';
-import type { Channel } from '../../shared/store/channels';
+import type { ChannelConfig } from '../../shared/store/channels';
 import type { Operator } from '../../shared/store/operators';
 import {
   type AuthGateway,
@@ -61,7 +61,7 @@ class Peer {
 }
 
 let stack: AuthGateway;
-let widget: Channel;
+let widget: ChannelConfig;
 let anna: Operator;
 let carl: Operator;
 let boris: Operator;

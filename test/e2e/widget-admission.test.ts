@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { OperatorActor } from '../../shared/domain/actors';
-import type { Channel } from '../../shared/store/channels';
+import type { ChannelConfig } from '../../shared/store/channels';
 import { updateChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op_admin', role: 'admin', groupIds: [] };
 let stack: AuthGateway;
-let widget: Channel;
+let widget: ChannelConfig;
 let visitorToken: string;
 
 /** The handshake's HTTP status: 101 when accepted, else what the gateway refused it with. */

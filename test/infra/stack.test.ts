@@ -12,6 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_ADMIN_ACTIONS, OPERATOR_TOKEN_SCOPE } from '../../infra/constructs/operator-user-pool';
 import { repoRoot } from '../../infra/constructs/switchboard-function';
 import {
+  CHANNELS_ADMIN_ENTRY,
+  channelSecretReaders,
   handlerEntries,
   httpEntriesThatPush,
   httpRoutes,
@@ -406,6 +408,49 @@ describe('Foundation: least privilege', () => {
       expect(arn).toContain(wsApiId);
       expect(arn).toContain(`/${WEBSOCKET_STAGE}/*/@connections/*`);
     }
+  });
+});
+
+describe('X2: channel secrets', () => {
+  const secretFence = (entry: string) =>
+    statementsOf(entry).filter(
+      (s) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('CHANNELSECRET#*'),
+    );
+
+  it('X2: only the functions that verify webhooks or deliver may read the CHANNELSECRET# item family', () => {
+    expect([...channelSecretReaders].sort()).toEqual([
+      'functions/http/channel-webhook.ts',
+      'functions/http/operator-api.ts',
+      'functions/scheduled/timers.ts',
+      'functions/ws/operator-action.ts',
+    ]);
+    for (const entry of handlerEntries()) {
+      const fences = secretFence(entry);
+      if (channelSecretReaders.includes(entry)) {
+        expect(fences, entry).toHaveLength(0);
+        continue;
+      }
+      const reads = fences.find((s) => actionsOf(s).includes('dynamodb:GetItem'));
+      expect(actionsOf(reads as Statement), entry).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+      );
+      // A Scan has no key to fence, so nobody outside the readers may Scan at all.
+      const scan = statementsOf(entry).find(
+        (s) => (s as { Effect?: string }).Effect === 'Deny' && actionsOf(s).includes('dynamodb:Scan'),
+      );
+      expect(scan, entry).toBeDefined();
+    }
+  });
+
+  it('X2: the channel admin function writes secrets without reading them back; others may not write them', () => {
+    const admin = secretFence(CHANNELS_ADMIN_ENTRY);
+    expect(admin.find((s) => actionsOf(s).includes('dynamodb:PutItem'))).toMatchObject({
+      Condition: { StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) } },
+    });
+    const health = secretFence('functions/http/health.ts');
+    expect(actionsOf(health[0] as Statement)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    );
   });
 });
 

@@ -16,7 +16,7 @@ import { handler as meHandler } from '../../functions/http/me';
 import { httpRoutes } from '../../infra/routes';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { connectionIdsOf, findConnection, recordConnection } from '../../shared/realtime/connections';
-import { getChannel } from '../../shared/store/channels';
+import { getChannel, getChannelWithSecrets } from '../../shared/store/channels';
 import { getGroup, operatorsOfGroup } from '../../shared/store/groups';
 import { getOperator, insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
 import { type HttpEventOptions, type HttpResponse, invoke } from '../support/http-event';
@@ -413,12 +413,15 @@ describe('CH1 channels', () => {
       expect(JSON.stringify(view)).not.toContain(created.webhookSecret as string);
     }
     expect(listed.items).toContainEqual(shown);
-    expect((await getChannel(channelId))?.settings).toEqual({ botToken });
+    expect((await getChannelWithSecrets(channelId))?.settings).toEqual({ botToken });
+    // X2: the configuration every function reads carries no secret; the secrets sit in their own item family.
+    expect(JSON.stringify(await getChannel(channelId))).not.toContain(botToken);
+    expect(JSON.stringify(await getChannel(channelId))).not.toContain(created.webhookSecret as string);
 
     const rotated = ok(await call('POST /admin/channels/{channelId}/secret', admin, { pathParameters: { channelId } }));
     expect(rotated.webhookSecret).toMatch(/^[0-9a-f]{64}$/);
     expect(rotated.webhookSecret).not.toBe(created.webhookSecret);
-    expect((await getChannel(channelId))?.webhookSecret).toBe(rotated.webhookSecret);
+    expect((await getChannelWithSecrets(channelId))?.webhookSecret).toBe(rotated.webhookSecret);
   });
 
   it('CH1: an update merges settings and keeps the secrets it does not replace', async () => {
@@ -430,7 +433,7 @@ describe('CH1 channels', () => {
       }),
       201,
     );
-    expect(created.settings).toEqual({ phoneNumberId: '1065403', verifyToken: 'v-1' });
+    expect(created.settings).toEqual({ phoneNumberId: '1065403' });
     const channelId = created.channelId as string;
     const otherGroup = await newGroup('WhatsApp second line');
     const updated = ok(
@@ -440,7 +443,7 @@ describe('CH1 channels', () => {
       }),
     );
     expect(updated).toMatchObject({ defaultGroupId: otherGroup, overrides: { autoCloseMinutes: 60 } });
-    expect((await getChannel(channelId))?.settings).toEqual({ ...settings, accessToken: 'token-2' });
+    expect((await getChannelWithSecrets(channelId))?.settings).toEqual({ ...settings, accessToken: 'token-2' });
     expect((await getGroup(groupId))?.channelCount).toBe(0);
     expect((await getGroup(otherGroup))?.channelCount).toBe(1);
 
@@ -564,7 +567,7 @@ describe('O1 admin only', () => {
       groups: await call('GET /admin/groups', admin, { query: { limit: '100' } }),
       group: await call('GET /admin/groups/{groupId}', admin, { pathParameters: { groupId } }),
       channels: await call('GET /admin/channels', admin, { query: { limit: '100' } }),
-      channelSecret: (await getChannel(channelId))?.webhookSecret,
+      channelSecret: (await getChannelWithSecrets(channelId))?.webhookSecret,
       categories: await call('GET /admin/categories', admin),
       settings: await call('GET /admin/settings', admin),
     });

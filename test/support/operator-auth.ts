@@ -4,7 +4,7 @@ import { type GatewayOptions, type LocalGateway, startGateway } from '../../infr
 import { createTokenIssuer, LOCAL_TOKEN_CLIENT_ID, type TokenIssuer } from '../../infra/local/token-issuer';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { type Channel, getChannel } from '../../shared/store/channels';
+import { type ChannelConfig, getChannel } from '../../shared/store/channels';
 import type { Group } from '../../shared/store/groups';
 import { insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
 import { channelCreateSchema, createChannel } from '../../shared/use-cases/admin/channels';
@@ -47,7 +47,7 @@ export function seedGroup(name: string): Promise<Group> {
 }
 
 /** A widget channel (CH1) as the admin API creates it, read back as stored. */
-export async function seedWidgetChannel(defaultGroupId: string): Promise<Channel> {
+export async function seedWidgetChannel(defaultGroupId: string): Promise<ChannelConfig> {
   const input = channelCreateSchema.parse({
     name: 'Website',
     kind: 'widget',

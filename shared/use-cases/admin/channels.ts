@@ -1,7 +1,7 @@
 // Channel administration (CH1, O4): list (optionally by kind), create, show, update, rotate the webhook secret. Each
 // requires an admin first; the webhook secret is returned only by the responses that create or rotate it.
 import { randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Actor } from '../../domain/actors';
 import { describeIssues, invalid, notFound } from '../../domain/errors';
@@ -14,13 +14,18 @@ import {
   apiSettingsSchema,
   CHANNEL_KINDS,
   type Channel,
+  type ChannelConfig,
   type ChannelKind,
   type ChannelView,
   channelOverridesSchema,
+  channelSecretItem,
   channelSettingsSchema,
   getChannel,
+  publicSettings,
+  SECRET_SETTINGS,
+  settingsSchemaOf,
   telegramSettingsSchema,
-  toChannel,
+  toChannelConfig,
   viewOf,
   whatsappSettingsSchema,
   widgetSettingsSchema,
@@ -90,7 +95,7 @@ export async function listChannels(
     }),
   );
   return pageOf(
-    (result.Items ?? []).map((item) => viewOf(toChannel(item))),
+    (result.Items ?? []).map((item) => viewOf(toChannelConfig(item))),
     result.LastEvaluatedKey,
   );
 }
@@ -124,13 +129,15 @@ export async function createChannel(
             ...keys.channel(channelId),
             ...keys.channelListing(channel.kind, channelId),
             type: 'channel',
-            ...channel,
+            ...viewOf(channel),
             version: 1,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
     },
+    // X2: secrets go to their own item, which IAM lets only verifying and delivering functions read.
+    { item: { Put: { TableName: readConfig().tableName, Item: channelSecretItem(channel) } } },
     channelReferenceStep(channel.defaultGroupId, 1, 'defaultGroupId'),
   ]);
   return { ...viewOf(channel), webhookSecret: channel.webhookSecret };
@@ -144,21 +151,32 @@ export async function updateChannel(
 ): Promise<ChannelView> {
   requireAdmin(actor);
   return withFreshRead(async () => {
-    const { channel: stored, version } = await readChannelItem(channelId);
-    const parsed = channelSettingsSchema.safeParse({
-      kind: stored.kind,
-      settings: { ...stored.settings, ...patch.settings },
-    });
-    if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
+    const { channel: stored, version, legacySecrets } = await readChannelItem(channelId);
+    // The stored secrets are never read here (X2): the public settings are validated merged, the secrets sent alone.
+    const secretNames: readonly string[] = SECRET_SETTINGS[stored.kind];
+    const sent = patch.settings ?? {};
+    const secretPatch = Object.fromEntries(Object.entries(sent).filter(([name]) => secretNames.includes(name)));
+    const kindSchema = settingsSchemaOf(stored.kind);
+    const parsed = kindSchema
+      .omit(Object.fromEntries(secretNames.map((name) => [name, true])) as Record<string, true>)
+      .safeParse({ ...stored.settings, ...publicSettings(stored.kind, sent) });
+    if (!parsed.success) throw invalid(describeIssues(inSettings(parsed.error.issues)));
+    const secrets = kindSchema
+      .pick(Object.fromEntries(Object.keys(secretPatch).map((name) => [name, true])) as Record<string, true>)
+      .safeParse(secretPatch);
+    if (!secrets.success) throw invalid(describeIssues(inSettings(secrets.error.issues)));
     const next = {
       ...stored,
-      ...parsed.data,
+      settings: parsed.data,
       name: patch.name ?? stored.name,
       defaultGroupId: patch.defaultGroupId ?? stored.defaultGroupId,
       enabled: patch.enabled ?? stored.enabled,
       overrides: patch.overrides ?? stored.overrides,
       updatedAt: now.toISOString(),
-    } satisfies Channel;
+    } as ChannelConfig;
+    // A channel stored before secrets had their own item moves them there now, since its settings are rewritten.
+    const secretValues: Record<string, unknown> = { ...legacySecrets, ...secrets.data };
+    const secretNamesSent = Object.keys(secretValues);
     const condition = versionCondition(version);
     const groupChanged = next.defaultGroupId !== stored.defaultGroupId;
     await transactWrite([
@@ -169,7 +187,7 @@ export async function updateChannel(
             Key: keys.channel(channelId),
             UpdateExpression:
               'SET #name = :name, #defaultGroupId = :group, #enabled = :enabled, #settings = :settings, ' +
-              '#overrides = :overrides, #updatedAt = :updatedAt, version = :nextVersion',
+              '#overrides = :overrides, #updatedAt = :updatedAt, version = :nextVersion REMOVE webhookSecret',
             ConditionExpression: `attribute_exists(pk) AND ${condition.expression}`,
             ExpressionAttributeNames: {
               '#name': 'name',
@@ -193,6 +211,28 @@ export async function updateChannel(
         },
         onConditionFailed: () => new StaleRecord(),
       },
+      ...(secretNamesSent.length
+        ? [
+            {
+              item: {
+                Update: {
+                  TableName: readConfig().tableName,
+                  Key: keys.channelSecret(channelId),
+                  UpdateExpression: `SET ${secretNamesSent.map((_, i) => `#s${i} = :s${i}`).join(', ')}, #type = :type, channelId = :id`,
+                  ExpressionAttributeNames: {
+                    '#type': 'type',
+                    ...Object.fromEntries(secretNamesSent.map((name, i) => [`#s${i}`, name])),
+                  },
+                  ExpressionAttributeValues: {
+                    ':type': 'channelSecret',
+                    ':id': channelId,
+                    ...Object.fromEntries(secretNamesSent.map((name, i) => [`:s${i}`, secretValues[name]])),
+                  },
+                },
+              },
+            },
+          ]
+        : []),
       ...(groupChanged
         ? [
             channelReferenceStep(next.defaultGroupId, 1, 'defaultGroupId'),
@@ -212,35 +252,65 @@ export async function rotateChannelSecret(
 ): Promise<{ channelId: string; webhookSecret: string }> {
   requireAdmin(actor);
   const webhookSecret = newWebhookSecret();
+  const table = readConfig().tableName;
   try {
     await dynamo().send(
-      new UpdateCommand({
-        TableName: readConfig().tableName,
-        Key: keys.channel(channelId),
-        UpdateExpression: 'SET webhookSecret = :secret, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':secret': webhookSecret, ':now': now.toISOString() },
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.channel(channelId),
+              UpdateExpression: 'SET updatedAt = :now REMOVE webhookSecret',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':now': now.toISOString() },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.channelSecret(channelId),
+              UpdateExpression: 'SET webhookSecret = :secret, #type = :type, channelId = :id',
+              ExpressionAttributeNames: { '#type': 'type' },
+              ExpressionAttributeValues: { ':secret': webhookSecret, ':type': 'channelSecret', ':id': channelId },
+            },
+          },
+        ],
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw channelNotFound(channelId);
+    if ((error as { name?: string }).name === 'TransactionCanceledException') throw channelNotFound(channelId);
     throw error;
   }
   return { channelId, webhookSecret };
 }
 
-async function requireChannel(channelId: string): Promise<Channel> {
+async function requireChannel(channelId: string): Promise<ChannelConfig> {
   const channel = await getChannel(channelId);
   if (!channel) throw channelNotFound(channelId);
   return channel;
 }
 
-async function readChannelItem(channelId: string): Promise<{ channel: Channel; version: number }> {
+async function readChannelItem(
+  channelId: string,
+): Promise<{ channel: ChannelConfig; version: number; legacySecrets: Record<string, unknown> }> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: readConfig().tableName, Key: keys.channel(channelId), ConsistentRead: true }),
   );
   if (!Item) throw channelNotFound(channelId);
-  return { channel: toChannel(Item), version: (Item.version as number | undefined) ?? 0 };
+  const kind = Item.kind as ChannelKind;
+  const settings = (Item.settings ?? {}) as Record<string, unknown>;
+  const legacySecrets = Object.fromEntries(
+    [...SECRET_SETTINGS[kind].map((name) => [name, settings[name]]), ['webhookSecret', Item.webhookSecret]].filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  return { channel: toChannelConfig(Item), version: (Item.version as number | undefined) ?? 0, legacySecrets };
+}
+
+/** Issues of a settings object, named as fields of the request's `settings`. */
+function inSettings(issues: readonly z.core.$ZodIssue[]) {
+  return issues.map((issue) => ({ ...issue, path: ['settings', ...issue.path] }));
 }
 
 function newWebhookSecret(): string {

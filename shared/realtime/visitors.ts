@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BlockList, isIPv6 } from 'node:net';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { normalizeClientName } from '../domain/client-names';
 import { forbidden, notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -70,7 +71,7 @@ export async function startVisitorSession(input: StartSessionInput): Promise<Vis
   }
   const visitorId = `v_${randomBytes(10).toString('hex')}`;
   const clientId = clientIdFor(channel.channelId, visitorId);
-  const name = input.name?.trim() || `Visitor ${visitorId.slice(2, 6).toUpperCase()}`;
+  const name = input.name?.trim() ? normalizeClientName(input.name) : `Visitor ${visitorId.slice(2, 6).toUpperCase()}`;
   const client: ChatClient = {
     clientId,
     channelId: channel.channelId,

@@ -5,7 +5,7 @@ import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { keys, SEQ_INDEX } from './keys';
-import { decodeCursor, type Page, pageOf } from './pagination';
+import { countWithinBytes, decodeCursor, type Page, pageOf } from './pagination';
 import { queryAll } from './query';
 
 export {
@@ -96,9 +96,11 @@ export async function historyPage(
     ...message,
     groupedWithPrevious: groupsWithPrevious(message, messages[index + 1]),
   }));
-  const last = Items[request.limit - 1];
-  const more = messages.length > request.limit && last;
-  return pageOf(entries, more ? { pk: last.pk as string, sk: last.sk as string } : undefined);
+  // R5: long messages end the page early, by bytes, and the cursor resumes right after the last one kept.
+  const kept = countWithinBytes(entries);
+  const last = Items[kept - 1];
+  const more = (kept < entries.length || messages.length > request.limit) && last;
+  return pageOf(entries.slice(0, kept), more ? { pk: last.pk as string, sk: last.sk as string } : undefined);
 }
 
 /** How many of a client's latest messages a search by the channel's id reads at most (one Query page). */

@@ -19,6 +19,18 @@ export interface Page<T> {
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
+/** R5: a page's items stop before their JSON passes this, so a reply with its envelope stays under 128 KB. */
+export const PAGE_BYTES = 96 * 1024;
+
+/** How many leading items fit in `budget` bytes of JSON (at least one, so a page always moves forward). */
+export function countWithinBytes(items: readonly unknown[], budget = PAGE_BYTES): number {
+  let total = 0;
+  for (let index = 0; index < items.length; index++) {
+    total += Buffer.byteLength(JSON.stringify(items[index])) + 1;
+    if (total > budget) return Math.max(index, 1);
+  }
+  return items.length;
+}
 export const MAX_PAGE_SIZE = 100;
 
 const pageQuerySchema = z.object({

@@ -4,6 +4,7 @@
 // anything changed meanwhile. Then the change is pushed to whoever may see it.
 
 import { decideBlacklistedMessage, decideClientMessage } from '../domain/client-message';
+import { normalizeClientName } from '../domain/client-names';
 import { notFound } from '../domain/errors';
 import { type MessageContent, type MessageDraft, placeMessage } from '../domain/messages';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from '../domain/routing';
@@ -83,7 +84,9 @@ export interface IngestContext {
   settings?: Settings | undefined;
 }
 
-export async function ingestClientMessage(input: InboundMessage, context: IngestContext = {}): Promise<IngestResult> {
+export async function ingestClientMessage(inbound: InboundMessage, context: IngestContext = {}): Promise<IngestResult> {
+  // X3: whatever the channel sent as a name, only its normalized form is ever stored.
+  const input = { ...inbound, name: normalizeClientName(inbound.name) };
   const clientId = clientIdFor(input.channelId, input.externalUserId);
   const reads = requestReads(input.channelId, context);
   try {

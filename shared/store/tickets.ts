@@ -31,8 +31,12 @@ export { ticketIdOf };
 
 export function parseTicketId(ticketId: string): { clientId: string; number: number } {
   const dot = ticketId.lastIndexOf('.');
-  const number = Number(ticketId.slice(dot + 1));
-  if (dot <= 0 || !Number.isSafeInteger(number) || number <= 0) throw invalid(`'${ticketId}' is not a ticket id.`);
+  const digits = ticketId.slice(dot + 1);
+  const number = Number(digits);
+  // X3: only the canonical form (`<clientId>.<number>`, no sign, padding or spaces) names a ticket.
+  if (dot <= 0 || !Number.isSafeInteger(number) || number <= 0 || String(number) !== digits) {
+    throw invalid(`'${ticketId}' is not a ticket id.`);
+  }
   return { clientId: ticketId.slice(0, dot), number };
 }
 

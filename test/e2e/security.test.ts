@@ -26,7 +26,7 @@ async function burst(
   frames: Record<string, unknown>[],
 ): Promise<{ replies: Reply[]; seconds: number }> {
   const started = Date.now();
-  frames.forEach((frame, index) => client.send({ ...frame, requestId: `r${index}` }));
+  for (const [index, frame] of frames.entries()) client.send({ ...frame, requestId: `r${index}` });
   const replies: Reply[] = [];
   while (replies.length < frames.length) {
     const frame = (await client.next(10_000)) as Reply | { type: string };

@@ -15,3 +15,13 @@ describe('X3 client names are normalized on arrival', () => {
     expect(normalizeClientName(undefined)).toBe('Client');
   });
 });
+
+describe('X3 ticket ids', () => {
+  it('X3: only the canonical ticket id is accepted; padded, spaced or signed numbers are refused', async () => {
+    const { parseTicketId } = await import('../../shared/store/tickets');
+    expect(parseTicketId('cl_abc.4')).toEqual({ clientId: 'cl_abc', number: 4 });
+    for (const odd of ['cl_abc.04', 'cl_abc.4 ', 'cl_abc.+4', 'cl_abc.4.0', 'cl_abc.4e0', 'cl_abc. 4']) {
+      expect(() => parseTicketId(odd), odd).toThrow(expect.objectContaining({ code: 'invalid' }));
+    }
+  });
+});

@@ -19,7 +19,6 @@ import {
   type ChannelView,
   channelOverridesSchema,
   channelSecretItem,
-  channelSettingsSchema,
   getChannel,
   publicSettings,
   SECRET_SETTINGS,
@@ -33,13 +32,7 @@ import {
 import { channelReferenceStep } from '../../store/groups';
 import { keys } from '../../store/keys';
 import { decodeCursor, type Page, type PageRequest, pageOf } from '../../store/pagination';
-import {
-  isConditionFailure,
-  StaleRecord,
-  transactWrite,
-  versionCondition,
-  withFreshRead,
-} from '../../store/transactions';
+import { StaleRecord, transactWrite, versionCondition, withFreshRead } from '../../store/transactions';
 
 const common = {
   name: displayName(),

@@ -109,7 +109,8 @@ export function decide(ticket: Ticket, command: TicketCommand, actor: OperatorAc
       const { assigneeId: _winner, ...offered } = ticket;
       const justTaken =
         ticket.status === 'in_progress' && Date.parse(ticket.statusChangedAt) >= now.getTime() - TAKE_RACE_WINDOW_MS;
-      authorizeTicket(actor, 'ticket.take', justTaken ? { ...offered, status: 'unassigned' } : ticket);
+      const longHeld = ticket.status === 'in_progress' && !justTaken;
+      authorizeTicket(actor, 'ticket.take', longHeld ? ticket : { ...offered, status: 'unassigned' });
       requireOpen(ticket);
       if (ticket.status === 'in_progress') {
         throw conflict(

@@ -8,8 +8,11 @@ import { readSettings, type Settings } from '../store/settings';
 
 /** Settings changes reach the limits within this long (one settings read per instance per period). */
 export const LIMITS_CACHE_MS = 60_000;
-/** A visitor's history reads and typing frames, per connection: generous for a person, short for a script. */
-export const VISITOR_READS: RateRule = { perSecond: 5, burst: 10 };
+/** A visitor's history reads and typing frames, per connection: five times its message rate, twice its burst. */
+export const visitorReadsOf = (messages: RateRule): RateRule => ({
+  perSecond: messages.perSecond * 5,
+  burst: messages.burst * 2,
+});
 /** The same typing state is pushed again at most this often (M11); a change of state is pushed at once. */
 export const TYPING_REPEAT_MS = 3000;
 /** Each in-memory map holds at most this many subjects; idle ones are dropped first. */
@@ -65,11 +68,11 @@ export async function admitVisitorAction(
   now: Date,
 ): Promise<void> {
   const nowMs = now.getTime();
+  const rule = (await limits(nowMs)).visitorMessages;
   if (action !== 'chat.send') {
-    admitInMemory(visitorReadSchedule, connectionId, VISITOR_READS, nowMs);
+    admitInMemory(visitorReadSchedule, connectionId, visitorReadsOf(rule), nowMs);
     return;
   }
-  const rule = (await limits(nowMs)).visitorMessages;
   const verdict = await admitFromTable(
     'visitor-messages',
     visitor.clientId,

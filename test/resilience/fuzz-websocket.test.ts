@@ -6,8 +6,10 @@ import { webSocketRoutes } from '../../infra/routes';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { keys } from '../../shared/store/keys';
 import { actorOf } from '../../shared/store/operators';
+import { settingsSchema } from '../../shared/store/settings';
 import { createCategory } from '../../shared/use-cases/admin/categories';
 import { createChannel } from '../../shared/use-cases/admin/channels';
+import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { operatorActions } from '../../shared/use-cases/operator-actions';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
@@ -59,6 +61,16 @@ const { anyValue, plausible } = generatorsFor(known);
 
 beforeAll(async () => {
   await useTestTable();
+  // The fuzzer tests what frames do, not how fast they may come (R5 has its own tests): limits out of its way.
+  await replaceSettings(
+    seedingAdmin,
+    settingsSchema.parse({
+      limits: {
+        operatorActions: { perSecond: 1000, burst: 10_000 },
+        visitorMessages: { perSecond: 1000, burst: 10_000 },
+      },
+    }),
+  );
   fake = await startFakeChannels();
   Object.assign(process.env, fake.env());
   stack = await startAuthGateway({ log: (line) => gatewayLog.push(line) });

@@ -538,12 +538,13 @@ const startCommand = fc.record({ gap, user: userArb, who: operatorArb }).map(
       const client = model.clients[user] as ModelClient;
       const latest = client.latest;
       const { groups } = ROSTER[who];
+      // X1: whether the client may be seen is answered before whether it has an open ticket.
       const expected: Outcome = !client.exists
         ? 'not_found'
-        : latest && latest.status !== 'closed'
-          ? 'conflict'
-          : latest && !canSee(who, latest) && !groups.includes(latest.group) && groups.length > 0
-            ? 'forbidden'
+        : latest && !canSee(who, latest) && !groups.includes(latest.group) && groups.length > 0
+          ? 'forbidden'
+          : latest && latest.status !== 'closed'
+            ? 'conflict'
             : 'ok';
       const { outcome, value } = await outcomeOf(
         startOutbound(actor(world, who), clientOf(world, user), new Date(world.clock)),

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { postJson } from '../channels/outbound-http';
 import { notFound } from '../domain/errors';
 import { readConfig } from '../platform/config';
-import { type Channel, getChannel } from '../store/channels';
+import { type Channel, getChannelWithSecrets } from '../store/channels';
 
 export interface RegistrationStep {
   step: string;
@@ -36,7 +36,8 @@ export function hasWebhook(kind: Channel['kind']): boolean {
 const TIMEOUT_MS = 10_000;
 
 export async function registerChannel(channelId: string, httpApiUrl: string): Promise<Registration> {
-  const channel = await getChannel(channelId);
+  // X2: the bot token, access token and verify token live in the channel's secret item.
+  const channel = await getChannelWithSecrets(channelId);
   if (!channel) throw notFound(`Channel '${channelId}' does not exist.`);
   const webhookUrl = hasWebhook(channel.kind) ? webhookUrlOf(httpApiUrl, channel.channelId) : undefined;
   const registration: Registration = { channelId, kind: channel.kind, webhookUrl, steps: [], manual: [] };

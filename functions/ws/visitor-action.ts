@@ -11,7 +11,8 @@ export const handler = webSocketAction(
   frame,
   async ({ action, requestId: _r, ...input }, { actor, receivedAt, connectionId }) => {
     if (actor.kind !== 'visitor') throw forbidden('Only widget visitors use chat actions.');
-    await admitVisitorAction(actor, connectionId, action, receivedAt);
-    return runVisitorAction(actor, action, input, receivedAt);
+    return runVisitorAction(actor, action, input, receivedAt, () =>
+      admitVisitorAction(actor, connectionId, action, receivedAt),
+    );
   },
 );

@@ -48,17 +48,22 @@ export async function runVisitorAction(
   name: VisitorActionName,
   input: Record<string, unknown>,
   now: Date,
+  /** R5: counts the action against the visitor's rate; called once the input is known good, so bad input costs nothing. */
+  admit: () => Promise<void> = async () => {},
 ): Promise<unknown> {
   const parsed = visitorActions[name].safeParse(input);
   if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
   const client = await getClient(visitor.clientId);
   if (!client) throw notFound('This chat no longer exists; start a new session.');
+  if (name !== 'chat.send') await admit();
   switch (name) {
     case 'chat.send': {
       const input = parsed.data as { text: string; attachments?: string[] };
       const uploads = input.attachments ?? [];
       const text =
         uploads.length > 0 && !input.text.trim() ? undefined : validateText(input.text, MAX_CLIENT_TEXT_LENGTH);
+      // Counted before the files are copied, so a refusal for speed leaves the visitor's uploads where they are.
+      await admit();
       const uploader = { kind: 'visitor' as const, clientId: client.clientId };
       const attachments = await acceptUploads(uploader, uploads, client.clientId);
       const result = await ingestClientMessage({

@@ -66,10 +66,31 @@ describe('R5 rate limits per connection', () => {
     expect(admitted.length).toBeLessThanOrEqual(5 + Math.ceil(seconds));
     expect(refused.length).toBe(20 - admitted.length);
     for (const reply of refused) {
-      expect(reply.error).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: 1 } });
+      expect(reply.error?.code).toBe('rate_limited');
+      // One interval (1 s) after the burst; a frame answered after a later-received one was admitted waits longer.
+      const retryAfter = reply.error?.details?.retryAfterSeconds ?? 0;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(1 + Math.ceil(seconds));
     }
     const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'visitor' });
     expect(stored.items).toHaveLength(admitted.length);
+    await client.close();
+  });
+
+  it('R5: chat.send frames refused as invalid do not count against the visitor rate', async () => {
+    const { client, clientId } = await newVisitor();
+    const invalid = await burst(
+      client,
+      Array.from({ length: 10 }, () => ({ action: 'chat.send', text: '   ' })),
+    );
+    expect(invalid.replies.map((reply) => reply.error?.code)).toEqual(Array(10).fill('invalid'));
+    const { replies } = await burst(
+      client,
+      Array.from({ length: 5 }, (_, i) => ({ action: 'chat.send', text: `hello ${i}` })),
+    );
+    expect(replies.filter((reply) => reply.ok)).toHaveLength(5);
+    const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'visitor' });
+    expect(stored.items).toHaveLength(5);
     await client.close();
   });
 

@@ -51,13 +51,11 @@ interface Entry {
 }
 
 async function sendBatch(queueUrl: string, entries: Entry[]): Promise<void> {
-  const config = readConfig();
   const url = new URL(queueUrl);
   const local = url.protocol === 'http:';
   const body = Buffer.from(JSON.stringify({ QueueUrl: queueUrl, Entries: entries }), 'utf8');
   const response = await signedFetch({
     service: 'sqs',
-    region: config.region,
     method: 'POST',
     url: new URL('/', url),
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' },

@@ -20,6 +20,9 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Function logs stay out of the test output; tests that read them capture them (shared/platform/log.ts).
       SWITCHBOARD_LOG: 'off',
+      // Tests post to the fake channel server on 127.0.0.1, as the local stack does (shared/channels/outbound-url.ts);
+      // the guard's own tests turn it off.
+      SWITCHBOARD_ALLOW_LOOPBACK_OUTBOUND: '1',
     },
   },
 });

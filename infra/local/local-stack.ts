@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
+import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { schedules, streamConsumers } from '../routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -95,6 +96,7 @@ export const LOCAL_STACK_ENV_KEYS = [
   'WS_MANAGEMENT_ENDPOINT',
   'TELEGRAM_API_BASE',
   'WHATSAPP_API_BASE',
+  ALLOW_LOOPBACK_OUTBOUND_ENV,
 ] as const;
 export const LOCAL_TABLE = 'switchboard-local';
 export const LOCAL_BUCKET = 'switchboard-local-attachments';
@@ -171,6 +173,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       S3_ENDPOINT: s3.endpoint,
       SES_ENDPOINT: ses.endpoint,
       WS_MANAGEMENT_ENDPOINT: webSocketBase,
+      // X3: the fake channel server and demo callbacks live on 127.0.0.1; the AWS stack never sets this.
+      [ALLOW_LOOPBACK_OUTBOUND_ENV]: '1',
       ...fakeChannels.env(),
       ...tokens.env(),
       ...timerQueue.env(),

@@ -19,6 +19,7 @@ import { scheduleRetry } from './delivery-retries';
 import type { DeliveryOutcome } from './driver';
 import { channelDrivers } from './drivers';
 import { ChannelUnreachable } from './outbound-http';
+import { OutboundUrlRefused } from './outbound-url';
 
 /** M3: the reason a reply fails when its author lost the ticket between writing and delivery. */
 export const NOT_ASSIGNED_REASON = 'The ticket is no longer assigned to you.';
@@ -70,6 +71,9 @@ export async function deliverOperatorMessage(
     } catch (error) {
       const unreachable = error instanceof ChannelUnreachable;
       uncertain = unreachable && error.uncertain;
+      // X3: final, not retried — the same URL would be refused again; the admin must change the channel's URL.
+      if (error instanceof OutboundUrlRefused)
+        log.warn('outbound URL refused', { code: error.code, channelId: channel.channelId });
       outcome = { status: 'failed', reason: `Channel error: ${(error as Error).message}`, transient: unreachable };
     }
   }

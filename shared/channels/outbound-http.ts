@@ -1,7 +1,9 @@
 // Outbound HTTP to channel APIs (CH3, A1): JSON posts and media downloads with a per-attempt timeout and retries with
 // exponential backoff and jitter on 429 (Retry-After honoured, capped), 5xx and network errors, bounded in total so a
-// request-serving Lambda (10 s) never times out waiting on a channel. Every channel driver goes through here.
+// request-serving Lambda (10 s) never times out waiting on a channel. Every channel driver goes through here, and
+// every URL is checked by the outbound-URL guard (shared/channels/outbound-url.ts) before it is sent to.
 import { readConfig } from '../platform/config';
+import { assertSendableUrl, type HostResolver } from './outbound-url';
 
 export interface RequestOptions {
   headers?: Record<string, string>;
@@ -12,6 +14,8 @@ export interface RequestOptions {
   /** Per attempt and in all, for requests that carry files (defaults: RETRY_POLICY). */
   attemptTimeoutMs?: number;
   totalBudgetMs?: number;
+  /** How the send-time check resolves host names (default: node:dns lookup, every address). */
+  resolve?: HostResolver;
 }
 
 export interface HttpAnswer {
@@ -63,8 +67,10 @@ export class DownloadFailed extends Error {
  * POSTs JSON. A Buffer body is sent as is (already-serialized JSON whose exact bytes a signature covers); anything
  * else is JSON.stringify'd. 429/5xx are retried and, once retries are exhausted, returned like any other answer;
  * only network errors and timeouts that outlast the retries throw. Redirects are not followed (a 3xx is an answer).
+ * A URL the outbound-URL guard refuses (by its form or its DNS answers) throws OutboundUrlRefused, sending nothing.
  */
 export async function postJson(url: string, body: unknown, options: RequestOptions = {}): Promise<HttpAnswer> {
+  await assertSendableUrl(url, guardOptions(options));
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body), 'utf8');
   const response = await withRetries(options, (signal) =>
     fetch(url, {
@@ -81,6 +87,7 @@ export async function postJson(url: string, body: unknown, options: RequestOptio
 
 /** POSTs a multipart form (files for channels that take uploads, not links); retried and answered like postJson. */
 export async function postForm(url: string, form: FormData, options: RequestOptions = {}): Promise<HttpAnswer> {
+  await assertSendableUrl(url, guardOptions(options));
   const response = await withRetries(options, (signal) =>
     fetch(url, {
       method: 'POST',
@@ -96,13 +103,15 @@ export async function postForm(url: string, form: FormData, options: RequestOpti
 
 /**
  * GETs bytes (channel media, media lookups). Retries like postJson; a final error status throws DownloadFailed, a body
- * over `maxBytes` throws ResponseTooLarge. Redirects are followed by hand (at most 3), each hop checked like the URL.
+ * over `maxBytes` throws ResponseTooLarge. Redirects are followed by hand (at most 3), each hop checked like the URL,
+ * the outbound-URL guard included.
  */
 export async function getBytes(url: string, options: RequestOptions & { maxBytes?: number } = {}): Promise<Download> {
   const maxBytes = options.maxBytes ?? MAX_DOWNLOAD_BYTES;
   let target = checkedMediaUrl(url);
   for (let hop = 0; ; hop++) {
     const current = target;
+    await assertSendableUrl(current, guardOptions(options));
     const response = await withRetries(options, (signal) =>
       fetch(current, { headers: options.headers ?? {}, redirect: 'manual', signal }),
     );
@@ -144,6 +153,8 @@ export function isFetchableMediaUrl(url: URL): boolean {
   const config = readConfig();
   return [config.telegramApiBase, config.whatsappApiBase].some((base) => originOf(base) === url.origin);
 }
+
+const guardOptions = (options: RequestOptions) => (options.resolve ? { resolve: options.resolve } : {});
 
 function checkedMediaUrl(value: string): string {
   let url: URL;

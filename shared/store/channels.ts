@@ -3,6 +3,7 @@
 // admin use cases are in shared/use-cases/admin/channels.ts. Secrets are write-only: no view of a channel returns them.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { outboundUrlSchema } from '../channels/outbound-url';
 import { requiredString } from '../domain/fields';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
@@ -44,8 +45,8 @@ export const whatsappSettingsSchema = z.strictObject({
 });
 
 export const apiSettingsSchema = z.strictObject({
-  /** CH3: operator messages are POSTed here. */
-  callbackUrl: requiredString().refine(isCallbackUrl, 'must be an https URL (http only for localhost or 127.0.0.1)'),
+  /** CH3: operator messages are POSTed here; X3: checked by the outbound-URL guard when saved and at each send. */
+  callbackUrl: outboundUrlSchema(),
 });
 
 /** The kind-specific part of a channel: settings are validated by the schema of its kind. */
@@ -191,16 +192,6 @@ function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
-  } catch {
-    return false;
-  }
-}
-
-function isCallbackUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'https:') return true;
-    return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
   } catch {
     return false;
   }

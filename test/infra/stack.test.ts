@@ -37,6 +37,7 @@ import {
   validateSesFrom,
   validateTenant,
 } from '../../infra/tenant';
+import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url';
 import { ENV } from '../../shared/platform/config';
 import { LOGIN_ENV } from '../../shared/platform/logins';
 import { TOKEN_ENV } from '../../shared/realtime/operator-tokens';
@@ -322,6 +323,14 @@ describe('Foundation: functions', () => {
       expect(endpoint).toContain('"https://"');
       expect(endpoint).toContain(`"/${WEBSOCKET_STAGE}"`);
       expect(endpoint).toContain(logicalIdOf(stack.webSocketApi.node.defaultChild));
+    }
+  });
+
+  it("X3: no function is allowed loopback outbound URLs (that setting is the local stack's alone)", () => {
+    for (const entry of handlerEntries()) {
+      const fn = resourceAt(logicalIdOf(functionOf(entry).node.defaultChild));
+      const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
+      expect(Object.keys(variables), entry).not.toContain(ALLOW_LOOPBACK_OUTBOUND_ENV);
     }
   });
 

@@ -1,6 +1,7 @@
 // CH1–CH3, M3, A1 for the `api` channel against DynamoDB Local, s3rver and the fake channel server: signed webhooks
 // are ingested (media copied to S3 with its real type), refused ones store nothing, redeliveries store once, delivery
 // reports only move forward, and replies go out to the callback URL with retries, failures and pushes.
+import dns from 'node:dns';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -8,7 +9,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/http/channel-webhook';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { freePort } from '../../infra/local/ports';
@@ -20,6 +21,7 @@ import {
   verifyApiSignature,
 } from '../../shared/channels/api';
 import { deliverOperatorMessage, NOT_ASSIGNED_REASON } from '../../shared/channels/delivery';
+import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
@@ -455,6 +457,34 @@ describe('CH3/M3: replies to api clients', () => {
         },
       }),
     );
+  });
+
+  it('X3: a callback host that resolves to 127.0.0.1 is refused at send time: failed at once, never retried, nothing reached', async () => {
+    const ticketId = await takenTicket('out-rebind');
+    // A public-looking name whose DNS answer points at the machine itself (Lambda's Runtime API listens there).
+    await updateChannel(admin, channelId, { settings: { callbackUrl: 'https://crm.rebind.example/cb' } });
+    const lookup = vi
+      .spyOn(dns.promises, 'lookup')
+      .mockImplementation((async () => [{ address: '127.0.0.1', family: 4 }]) as unknown as typeof dns.promises.lookup);
+    const allowance = process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    delete process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    try {
+      const reply = await sendOperatorMessage(actorOf(anna), ticketId, { text: 'Secret plans' });
+      expect(reply.status).toBe('failed');
+      expect(lookup).toHaveBeenCalledWith('crm.rebind.example', expect.objectContaining({ all: true }));
+      const stored = (await history('out-rebind')).find((m) => m.messageId === reply.messageId);
+      expect(stored).toMatchObject({
+        status: 'failed',
+        failureReason:
+          'Channel error: outbound URL refused: crm.rebind.example resolves to a loopback address (127.0.0.1)',
+      });
+      expect(stored).not.toHaveProperty('nextAttemptAt');
+      expect(fake.calls()).toHaveLength(0);
+    } finally {
+      process.env[ALLOW_LOOPBACK_OUTBOUND_ENV] = allowance;
+      lookup.mockRestore();
+      await updateChannel(admin, channelId, { settings: { callbackUrl: `${fake.url}/api-callback/crm` } });
+    }
   });
 
   it('M3: a reply whose author lost the ticket before delivery fails as not assigned; the author is told', async () => {

@@ -8,10 +8,12 @@ import {
   failureReason,
   getBytes,
   type HttpAnswer,
+  postForm,
   postJson,
   RETRY_POLICY,
   ResponseTooLarge,
 } from '../../shared/channels/outbound-http';
+import { ALLOW_LOOPBACK_OUTBOUND_ENV, OutboundUrlRefused } from '../../shared/channels/outbound-url';
 
 let fake: FakeChannels;
 
@@ -117,5 +119,29 @@ describe('A1 getBytes', () => {
     await expect(getBytes('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(/https/);
     await expect(getBytes('file:///etc/passwd')).rejects.toThrow(/https/);
     await expect(getBytes('not a url')).rejects.toThrow(/valid URL/);
+  });
+});
+
+describe('X3 every outbound request goes through the outbound-URL guard', () => {
+  it('X3: without the local allowance, posts and downloads to the fake server on 127.0.0.1 send nothing', async () => {
+    const allowance = process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    delete process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    try {
+      await expect(postJson(`${fake.url}/api-callback/guard`, {})).rejects.toBeInstanceOf(OutboundUrlRefused);
+      await expect(postForm(`${fake.url}/api-callback/guard`, new FormData())).rejects.toBeInstanceOf(
+        OutboundUrlRefused,
+      );
+      await expect(getBytes(`${fake.telegramApiBase}/file/x`)).rejects.toBeInstanceOf(OutboundUrlRefused);
+      expect(fake.calls()).toHaveLength(0);
+    } finally {
+      process.env[ALLOW_LOOPBACK_OUTBOUND_ENV] = allowance;
+    }
+  });
+
+  it('X3: a name resolving to the metadata address is refused before any connection, even with the local allowance', async () => {
+    const resolve = async () => ['169.254.169.254'];
+    await expect(postJson('https://metadata.example.com/latest', {}, { resolve })).rejects.toThrow(
+      'outbound URL refused: metadata.example.com resolves to a link-local address (169.254.169.254)',
+    );
   });
 });

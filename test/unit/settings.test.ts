@@ -215,16 +215,13 @@ describe('CH1 channel settings per kind', () => {
     ['api', { callbackUrl: 'https://crm.example.com/switchboard' }, 'ok'],
     ['api', { callbackUrl: 'http://localhost:8080/hook' }, 'ok'],
     ['api', { callbackUrl: 'http://127.0.0.1:8080/hook' }, 'ok'],
+    ['api', { callbackUrl: 'http://crm.example.com/hook' }, 'settings.callbackUrl: must be an https URL'],
     [
       'api',
-      { callbackUrl: 'http://crm.example.com/hook' },
-      'settings.callbackUrl: must be an https URL (http only for localhost or 127.0.0.1)',
+      { callbackUrl: 'https://169.254.169.254/latest' },
+      'settings.callbackUrl: 169.254.169.254 is a link-local address',
     ],
-    [
-      'api',
-      { callbackUrl: 'ftp://localhost/hook' },
-      'settings.callbackUrl: must be an https URL (http only for localhost or 127.0.0.1)',
-    ],
+    ['api', { callbackUrl: 'ftp://localhost/hook' }, 'settings.callbackUrl: must be an https URL'],
   ])('CH1: %s settings %j → %s', (kind, settings, expected) => {
     expect(verdict(channelSettingsSchema, { kind, settings })).toBe(expected);
   });

@@ -1,5 +1,7 @@
 // Runs AWS's DynamoDB Local (the jar shipped in the amplify-dynamodb-simulator package) as a child process that
 // cannot outlive its parent: a shell watchdog stops Java as soon as our stdin pipe closes, even after a hard kill.
+// It listens on 127.0.0.1 only, like every other part of the local stack: the jar's own launcher binds every interface
+// and has no option for it, so infra/local/java/LoopbackDynamoDbLocal.java starts it bound to the host instead.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +29,29 @@ export function dynamoDbLocalJar(): string {
   return path.join(path.dirname(packageJson), 'emulator', 'DynamoDBLocal.jar');
 }
 
-/** Fails with one readable line when Java is missing or older than 17. */
+/** The launcher that binds DynamoDB Local to one address, run from source by Java (no build step, no class file). */
+export const LOOPBACK_LAUNCHER = path.join(import.meta.dirname, 'java', 'LoopbackDynamoDbLocal.java');
+
+/** The java command line: the jar on the class path, the launcher with the address to bind, then the jar's options. */
+export function dynamoDbLocalCommand(options: DynamoDbLocalOptions): string[] {
+  const jar = dynamoDbLocalJar();
+  const host = options.host ?? '127.0.0.1';
+  const storage = options.persistDir ? ['-sharedDb', '-dbPath', options.persistDir] : ['-inMemory'];
+  return [
+    'java',
+    `-Djava.library.path=${path.join(path.dirname(jar), 'DynamoDBLocal_lib')}`,
+    '-cp',
+    jar,
+    LOOPBACK_LAUNCHER,
+    host,
+    ...storage,
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+  ];
+}
+
+/** Fails with one readable line when Java is missing or older than 17, or cannot run a source file. */
 export function assertJava(): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (probe.error) {
@@ -39,16 +63,20 @@ export function assertJava(): void {
   const major = match ? Number(match[1]) : 0;
   if (major < 17)
     throw new LocalStackError(`Java 17+ is required for DynamoDB Local; found Java ${major || 'unknown'}.`);
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  if (!/^jdk\.compiler@/m.test(modules.stdout ?? '')) {
+    throw new LocalStackError(
+      "DynamoDB Local is started bound to 127.0.0.1 by a Java source file, which needs Java's jdk.compiler module (Debian's openjdk-17-jre-headless has it; elsewhere install a JDK).",
+    );
+  }
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   assertJava();
   const host = options.host ?? '127.0.0.1';
   const jar = dynamoDbLocalJar();
-  const storage = options.persistDir ? ['-sharedDb', '-dbPath', options.persistDir] : ['-inMemory'];
   if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
-  const java = ['java', `-Djava.library.path=${path.join(path.dirname(jar), 'DynamoDBLocal_lib')}`, '-jar', jar];
-  const command = [...java, ...storage, '-port', String(options.port), '-disableTelemetry'].map(quote).join(' ');
+  const command = dynamoDbLocalCommand(options).map(quote).join(' ');
   // The watchdog: Java runs in the background; when stdin closes (we stop, or we die), the shell kills it.
   const child = spawn('bash', ['-c', `${command} & java_pid=$!; cat >/dev/null; kill $java_pid; wait $java_pid`], {
     cwd: path.dirname(jar),

@@ -37,6 +37,8 @@ export interface SearchBenchResult {
 }
 
 const MESSAGES = 1200;
+/** The sustained load: messages are sent on this schedule (when the machine keeps up), so figures compare across runs. */
+const MESSAGES_PER_SECOND = 10;
 const CLIENTS = 200;
 const CONCURRENCY = 8;
 const TRICKLE_MESSAGES = 10;
@@ -74,7 +76,10 @@ const putUnits = (item: Record<string, unknown>) =>
     1,
     Math.ceil(
       Object.entries(item).reduce(
-        (bytes, [name, value]) => bytes + Buffer.byteLength(name) + Buffer.byteLength(String(value)),
+        (bytes, [name, value]) =>
+          bytes +
+          Buffer.byteLength(name) +
+          (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(String(value))),
         0,
       ) / 1024,
     ),
@@ -146,6 +151,8 @@ export async function measureSearch(bench: Bench): Promise<SearchBenchResult> {
     })();
     const started = performance.now();
     await runPool(MESSAGES, CONCURRENCY, async (i) => {
+      const due = started + (i * 1000) / MESSAGES_PER_SECOND;
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
       const messageId = `search-${i}`;
       const outcome = await sendClientMessage(bench, {
         messageId,

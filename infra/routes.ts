@@ -233,7 +233,7 @@ export const streamConsumers: readonly StreamConsumer[] = [
     name: 'search-index',
     entry: 'functions/stream/search-index.ts',
     batchSize: 1000,
-    batchingWindowSeconds: 5,
+    batchingWindowSeconds: 10,
     retryAttempts: 6,
     maxRecordAgeSeconds: 6 * 3600,
   },

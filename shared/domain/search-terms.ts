@@ -6,8 +6,8 @@ import { invalid } from './errors';
 export const MIN_QUERY_LENGTH = 3;
 /** Longer words are cut here; a query is cut the same way, so a long word still matches itself. */
 export const MAX_WORD_LENGTH = 24;
-/** Index items are grouped by a word's first letters: the key is these letters, the rest is matched in the item. */
-export const BUCKET_LETTERS = 3;
+/** Index items are grouped by a word's first letter (few items per batch); the rest is matched inside the item. */
+export const BUCKET_LETTERS = 1;
 
 const WORD = /[\p{L}\p{N}]+/gu;
 const COMBINING_MARKS = /\p{M}/gu;

@@ -17,7 +17,19 @@ interface ChangeHead {
 export type Change =
   | (ChangeHead & { entity: 'message'; before?: Message; after?: Message })
   | (ChangeHead & { entity: 'ticket'; before?: Ticket; after?: Ticket })
+  | (ChangeHead & { entity: 'client'; before?: ClientName; after?: ClientName })
   | (ChangeHead & { entity: 'other'; type?: string });
+
+/** What the outputs read of a client item: its id and the name operators see (renamed, or the channel's). */
+export interface ClientName {
+  clientId: string;
+  name: string;
+}
+
+const toClientName = (item: Record<string, unknown>): ClientName => ({
+  clientId: String(item.clientId ?? ''),
+  name: String(item.name ?? ''),
+});
 
 /** A stream image attribute → its plain value (numbers as numbers, sets as arrays). */
 function plain(value: AttributeValue): unknown {
@@ -57,6 +69,7 @@ export function changeOf(record: DynamoDBRecord): Change {
   });
   if (type === 'message') return { entity: 'message', ...head, ...typed(toMessage) };
   if (type === 'ticket') return { entity: 'ticket', ...head, ...typed(toTicket) };
+  if (type === 'client') return { entity: 'client', ...head, ...typed(toClientName) };
   return typeof type === 'string' ? { entity: 'other', ...head, type } : { entity: 'other', ...head };
 }
 

@@ -45,11 +45,11 @@
 // | tag               | TAGS                             | TAG#<tag key>      | —                                 | M7: display name, exact count (ADD in the tagging transaction) |
 // | tagged message    | TAGGED#<tag key>                 | <messageId>        | —                                 | M7: → clientId, ticket number; time-ordered |
 //
-// Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first 3 letters (the
+// Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first letter (the
 // bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
 // lines), so a batch of many messages costs few items. `m` items index message texts, `c` items client names. The
-// scope (shared/domain/search-scopes.ts) puts visibility in the key: all · group#<id> · operator#<id> · client#<id>.
-// A client#<id> scope is not split by letters: its bucket is `*` (one item per client and batch, all its words).
+// scope (shared/domain/search-scopes.ts) puts visibility in the key: all · group#<id> · operator#<id>. Postings are
+// stored deflated (binary). One client's history has no postings: client search reads its messages (M#) directly.
 //
 // Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
 // | gsi1pk (tabs, L1)                                                   | gsi2pk  | gsi3pk             | gsi4pk             |
@@ -103,7 +103,7 @@
 // | our message by the channel's id (delivery report) | GetItem pk=OUTBOUND#<channelId>#<externalId>, then the message |
 // | a reaction's or edit's target by channel id (M1) | GetItem OUTBOUND#…; else Query pk=CLIENT#id, sk begins_with M#, desc, filter externalId, Limit 200 |
 // | search a scope for a word prefix (M8)            | Query pk=SEARCH#<m|c>#<scope>#<letter>, sk begins_with <bucket>#, desc |
-// | search one client's history (M8)                 | the same Query with scope client#<clientId>                   |
+// | search one client's history (M8)                 | Query pk=CLIENT#id, sk begins_with M#, descending, ≤ 10 per Query |
 // | check search hits against their tickets (X1)     | BatchGet of the hits' tickets                                 |
 // | file link signing key (transcripts, GET /files)  | GetItem pk=SECRET#file-links; conditional Put when missing    |
 // | quick replies by command prefix (Q4)             | Query gsi1 TEMPLATES#global and TEMPLATES#<me>, begins_with <prefix> |

@@ -1,10 +1,11 @@
 // Messages (M2, M3, M5): time-ordered ids, items stored beside their client, and history pages newest first with
 // the "groups with the previous message" flag. System messages (T10) are for operators only.
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { invalid } from '../domain/errors';
 import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys, SEQ_INDEX } from './keys';
+import { type ItemKey, keys, SEQ_INDEX } from './keys';
 import { countWithinBytes, decodeCursor, type Page, pageOf } from './pagination';
 import { queryAll } from './query';
 
@@ -155,6 +156,31 @@ export async function ticketMessages(clientId: string, ticketNumber: number): Pr
     ExpressionAttributeValues: { ':pk': keys.client(clientId).pk, ':prefix': keys.ticketMessagesPrefix(ticketNumber) },
   });
   return items.map(toMessage);
+}
+
+/** One stretch of a client's whole history, newest first (M8 client search reads it directly: no index copy). */
+export async function clientHistoryStretch(
+  clientId: string,
+  request: { startKey?: ItemKey | undefined; limit: number },
+): Promise<{ messages: Message[]; lastKey?: ItemKey }> {
+  const pk = keys.client(clientId).pk;
+  const prefix = keys.clientMessagesPrefix();
+  if (request.startKey && (request.startKey.pk !== pk || !request.startKey.sk.startsWith(prefix))) {
+    throw invalid('The cursor does not belong to this search.');
+  }
+  const { Items = [], LastEvaluatedKey } = await dynamo().send(
+    new QueryCommand({
+      TableName: readConfig().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ScanIndexForward: false,
+      Limit: request.limit,
+      ExclusiveStartKey: request.startKey,
+    }),
+  );
+  const stretch: { messages: Message[]; lastKey?: ItemKey } = { messages: Items.map(toMessage) };
+  if (LastEvaluatedKey) stretch.lastKey = { pk: LastEvaluatedKey.pk as string, sk: LastEvaluatedKey.sk as string };
+  return stretch;
 }
 
 /** R5: a sync reply stays well under API Gateway's 128 KB frame limit, leaving room for the ticket and the envelope. */

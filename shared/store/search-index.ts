@@ -1,5 +1,6 @@
 // The search index (M8): postings items written by the stream projector and read, one bucket at a time, by search.
 // Key design in keys.ts; what a word is and which scopes a posting goes to live in shared/domain.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
@@ -18,6 +19,8 @@ export interface Posting {
   ticketId: string;
   /** Message postings only; a client-name posting names the ticket it was filed with. */
   messageId?: string;
+  /** Client-name postings only: the whole name the word was filed from (a renamed client is filed again). */
+  name?: string;
 }
 
 export interface PostingsItem {
@@ -33,13 +36,22 @@ export interface PostingsItem {
 const MAX_POSTINGS_PER_ITEM = 1500;
 const BATCH_WRITE_SIZE = 25;
 
+/**
+ * Postings are stored deflated: their lines repeat ticket ids and word stems, so a full item shrinks about 3×, and a
+ * write is billed per started KB. Items written before compression hold the plain text and are read as such.
+ */
 const encodePostings = (postings: readonly Posting[]) =>
-  postings.map((p) => `${p.word}\t${p.ticketId}\t${p.messageId ?? ''}`).join('\n');
+  deflateRawSync(
+    postings.map((p) => `${p.word}\t${p.ticketId}\t${p.messageId ?? p.name?.replace(/[\t\n]/g, ' ') ?? ''}`).join('\n'),
+  );
 
-export function decodePostings(text: string): Posting[] {
+/** Lines of `word, ticketId, messageId` (message postings) or `word, ticketId, name` (client-name postings). */
+export function decodePostings(kind: SearchKind, stored: unknown): Posting[] {
+  const text = stored instanceof Uint8Array ? inflateRawSync(stored).toString('utf8') : String(stored ?? '');
   return text.split('\n').map((line) => {
-    const [word = '', ticketId = '', messageId = ''] = line.split('\t');
-    return messageId ? { word, ticketId, messageId } : { word, ticketId };
+    const [word = '', ticketId = '', third = ''] = line.split('\t');
+    if (!third) return { word, ticketId };
+    return kind === 'm' ? { word, ticketId, messageId: third } : { word, ticketId, name: third };
   });
 }
 
@@ -108,7 +120,7 @@ export async function readBucket(
   const read: BucketRead = {
     items: Items.map((item) => ({
       key: { pk: item.pk as string, sk: item.sk as string },
-      postings: decodePostings(String(item.postings ?? '')),
+      postings: decodePostings(kind, item.postings),
     })),
   };
   if (LastEvaluatedKey) read.lastKey = { pk: LastEvaluatedKey.pk as string, sk: LastEvaluatedKey.sk as string };

@@ -2,21 +2,15 @@
 // bucket and scope for the whole batch, so a busy batch costs a fraction of a write unit per message. It runs off the
 // ingest path: a message is searchable once its stream batch is projected.
 
-import {
-  bucketInScope,
-  clientNameScopesOf,
-  messageScopesOf,
-  type SearchScope,
-  ticketScopeOf,
-} from '../domain/search-scopes';
-import { wordsOf } from '../domain/search-terms';
+import { messageScopesOf, type SearchScope, ticketScopeOf } from '../domain/search-scopes';
+import { bucketOf, wordsOf } from '../domain/search-terms';
 import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import type { Change } from '../store/change-stream';
 import { keys, type SearchKind } from '../store/keys';
 import { type Message, ticketMessages } from '../store/messages';
 import { type Posting, type PostingsItem, writePostings } from '../store/search-index';
-import { parseTicketId, toTicket } from '../store/tickets';
+import { parseTicketId, readClientHead, toTicket } from '../store/tickets';
 import type { ChangeOutput, ProjectionBatch } from './change-projector';
 
 export interface IndexingResult {
@@ -75,7 +69,7 @@ class PostingsCollector {
   add(kind: SearchKind, scopes: readonly SearchScope[], words: readonly string[], posting: Omit<Posting, 'word'>) {
     for (const scope of scopes) {
       for (const word of words) {
-        const bucket = bucketInScope(scope, word);
+        const bucket = bucketOf(word);
         const id = `${kind}\u0000${scope}\u0000${bucket}`;
         let item = this.groups.get(id);
         if (!item) {
@@ -115,10 +109,20 @@ export async function indexBatch(batch: ProjectionBatch): Promise<IndexingResult
     const hasMoved = !isNew && ticketScopeOf(before) !== ticketScopeOf(after);
     if (hasMoved) moved.set(after.ticketId, after);
     // A new ticket files its client's name; a ticket that changes hands files it where its new readers look.
-    const scopes = isNew ? clientNameScopesOf(after) : hasMoved ? [ticketScopeOf(after)] : [];
+    const scopes = isNew ? messageScopesOf(after) : hasMoved ? [ticketScopeOf(after)] : [];
     const words = wordsOf(after.clientName ?? '');
     if (scopes.length === 0 || words.length === 0) continue;
-    collector.add('c', scopes, words, { ticketId: after.ticketId });
+    collector.add('c', scopes, words, { ticketId: after.ticketId, name: after.clientName });
+    clientNames++;
+  }
+  // C1: a renamed client is filed again under its new name, where its latest ticket's readers look.
+  for (const change of batch.changes) {
+    if (change.entity !== 'client' || !change.before || !change.after) continue;
+    if (change.before.name === change.after.name) continue;
+    const words = wordsOf(change.after.name);
+    const { latest } = await readClientHead(change.after.clientId);
+    if (!latest || words.length === 0) continue;
+    collector.add('c', messageScopesOf(latest), words, { ticketId: latest.ticketId, name: change.after.name });
     clientNames++;
   }
   // A ticket that changed hands (taken, assigned, transferred, returned) has its messages filed again under its new

@@ -5,11 +5,12 @@ import * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { invalid } from '../domain/errors';
 import { canSeeTicket, forbiddenBecause } from '../domain/policy';
-import { bucketInScope, type SearchScope, searcherScopesOf } from '../domain/search-scopes';
-import { matchesTerm, type SearchTerm, searchTermOf } from '../domain/search-terms';
+import { type SearchScope, searcherScopesOf } from '../domain/search-scopes';
+import { matchesTerm, type SearchTerm, searchTermOf, wordsOf } from '../domain/search-terms';
 import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import { type ItemKey, keys, type SearchKind } from '../store/keys';
+import { clientHistoryStretch } from '../store/messages';
 import { type Posting, readBucket } from '../store/search-index';
 import { parseTicketId, readClientHead, toTicket } from '../store/tickets';
 
@@ -125,7 +126,7 @@ async function scanPostings<T>(request: ScanRequest<T>): Promise<SearchPage<T>> 
   while (position.s < scopes.length) {
     const scope = scopes[position.s] as SearchScope;
     if (results.length >= limit || reads >= budget) return page(position);
-    const read = await readBucket(kind, scope, bucketInScope(scope, term.prefix), {
+    const read = await readBucket(kind, scope, term.bucket, {
       startKey: position.k,
       limit: Math.min(ITEMS_PER_QUERY, budget - reads),
     });
@@ -200,14 +201,26 @@ export function searchClients(actor: OperatorActor, request: SearchRequest): Pro
     toResult: (posting, ticket) => {
       if (seen.has(ticket.clientId)) return undefined;
       seen.add(ticket.clientId);
-      return { clientId: ticket.clientId, name: ticket.clientName, word: posting.word, ticket: summaryOf(ticket) };
+      return {
+        clientId: ticket.clientId,
+        name: posting.name ?? ticket.clientName,
+        word: posting.word,
+        ticket: summaryOf(ticket),
+      };
     },
   });
 }
 
+/** A client-history Query reads this many messages at most, so a page stops reading soon after it is full. */
+const MESSAGES_PER_QUERY = 10;
+
 /**
  * M8: one client's whole history. The searcher must see the client (one of its tickets); each hit is still checked
- * against its own ticket, so an operator finds what it may open with `history`.
+ * against its own ticket, so an operator finds what it may open with `history`. A client's history is small and lives
+ * in one partition, so it is read directly, newest first, and matched word by word here: the index keeps no copy of
+ * it. The read bound holds as for the index: a page reads at most 3× its size in items (the client check, messages
+ * and tickets; at least 4, so a page of one still moves on), and when that comes first the page is shorter and its
+ * cursor continues after the last message read.
  */
 export async function searchClientHistory(
   actor: OperatorActor,
@@ -220,14 +233,50 @@ export async function searchClientHistory(
   if (!head.client || !latest || !canSeeTicket(actor, latest)) {
     throw forbiddenBecause('not_visible', 'This client is not visible to you.');
   }
-  return scanPostings({
-    actor,
-    kind: 'm',
-    scopes: [`client#${clientId}`],
-    term,
-    limit: request.limit,
-    cursor: request.cursor,
-    spent: 2,
-    toResult: messageHits(),
+  const { limit } = request;
+  // The client check read 2 items; a page always affords one message and its ticket after it.
+  let reads = 2;
+  const budget = Math.max(READS_PER_RESULT * limit, reads + 2);
+  let position = decodeSearchCursor(request.cursor, term);
+  const results: MessageHit[] = [];
+  const tickets = new Map<string, Ticket | null>([[latest.ticketId, latest]]);
+  const page = (next: SearchCursor | undefined): SearchPage<MessageHit> => ({
+    items: results,
+    ...(next ? { nextCursor: encodeSearchCursor(next) } : {}),
+    itemsRead: reads,
   });
+  for (;;) {
+    if (results.length >= limit || budget - reads < 2) return page(position);
+    // Half of what is left: every message read may need its ticket read too.
+    const stretch = await clientHistoryStretch(clientId, {
+      startKey: position.k,
+      limit: Math.min(MESSAGES_PER_QUERY, Math.floor((budget - reads) / 2)),
+    });
+    reads += stretch.messages.length;
+    const hits = stretch.messages.flatMap((message) => {
+      const word =
+        message.kind === 'system' ? undefined : wordsOf(message.text ?? '').find((w) => matchesTerm(w, term));
+      return word ? [{ message, word }] : [];
+    });
+    const unknown = [...new Set(hits.map(({ message }) => message.ticketId))].filter((id) => !tickets.has(id));
+    const affordable = unknown.slice(0, Math.max(0, budget - reads));
+    if (affordable.length > 0) {
+      const found = await batchGet(affordable.map(ticketKeyOf));
+      reads += affordable.length;
+      for (const id of affordable) tickets.set(id, null);
+      for (const item of found) tickets.set(item.ticketId as string, toTicket(item));
+    }
+    for (const message of stretch.messages) {
+      const hit = hits.find((candidate) => candidate.message === message);
+      if (hit) {
+        if (results.length >= limit || !tickets.has(message.ticketId)) return page(position);
+        const ticket = tickets.get(message.ticketId);
+        if (ticket && canSeeTicket(actor, ticket)) {
+          results.push({ messageId: message.messageId, word: hit.word, ticket: summaryOf(ticket) });
+        }
+      }
+      position = { q: term.prefix, s: 0, k: keys.message(clientId, message.ticketNumber, message.messageId), o: 0 };
+    }
+    if (!stretch.lastKey) return page(undefined);
+  }
 }

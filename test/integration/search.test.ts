@@ -164,6 +164,22 @@ describe('M8 search', () => {
     const byFolded = await searchClients(actorOf(sue), { query: 'петр', limit: 10 });
     expect(byFolded.items.map((hit) => hit.name)).toContain('Пётр Петров');
   });
+
+  it('C1/M8: a renamed client is found by its new name, shown under it, to those who see its ticket', async () => {
+    const { ticket } = await ingestClientMessage(inbound(firstLineChannel, 'rename-me', 'Добрый вечер', 'user4471'));
+    await indexed();
+    await runOperatorAction(
+      actorOf(anna),
+      'client.update',
+      { clientId: ticket?.clientId as string, name: 'Зинаида Кротова' },
+      new Date(),
+    );
+    await indexed();
+    const found = await searchClients(actorOf(anna), { query: 'крот', limit: 10 });
+    expect(found.items.map((hit) => [hit.clientId, hit.name])).toEqual([[ticket?.clientId, 'Зинаида Кротова']]);
+    // Boris (Second line) may not see the ticket, so the new name finds nothing for him.
+    expect((await searchClients(actorOf(boris), { query: 'крот', limit: 10 })).items).toEqual([]);
+  });
 });
 
 describe('X1 search visibility', () => {
@@ -263,6 +279,83 @@ describe('M8 read bound', () => {
         pages++;
       } while (cursor && pages < 50);
       expect(seen).toEqual(expected);
+    }
+  }, 90_000);
+});
+
+describe('M8 client history and index cost', () => {
+  it("M8: a client's history search reads at most 3× its page size and its cursor reaches every hit", async () => {
+    const texts = Array.from({ length: 30 }, (_, i) => (i % 6 === 0 ? `Курьер ${i} снова опоздал` : `Вопрос ${i}`));
+    let clientId = '';
+    const wanted = new Set<string>();
+    for (const text of texts) {
+      const { message } = await ingestClientMessage(inbound(firstLineChannel, 'long-history', text));
+      clientId = message?.clientId as string;
+      if (text.startsWith('Курьер')) wanted.add(message?.messageId as string);
+    }
+    const limit = 2;
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const before = reads.items;
+      const page = await searchClientHistory(actorOf(sue), clientId, {
+        query: 'курь',
+        limit,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(reads.items - before).toBeLessThanOrEqual(3 * limit);
+      expect(page.itemsRead).toBe(reads.items - before);
+      for (const hit of page.items) seen.add(hit.messageId);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 100);
+    expect(seen).toEqual(wanted);
+  }, 90_000);
+
+  it('M8: a batch of 40 support messages costs the index at most 1 write unit per message', async () => {
+    const vocabulary = (
+      'здравствуйте заказ доставка посылка оплата карта возврат вопрос проблема приложение ошибка пароль аккаунт ' +
+      'телефон адрес курьер сегодня завтра долго почему помогите отменить списали перевод тариф скидка товар ' +
+      'hello order delivery parcel payment card refund problem error password account address courier cancel'
+    ).split(' ');
+    const units = { total: 0 };
+    dynamo().middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as {
+          RequestItems?: Record<string, Array<{ PutRequest?: { Item: Record<string, unknown> } }>>;
+        };
+        for (const requests of Object.values(input.RequestItems ?? {})) {
+          if (!Array.isArray(requests)) continue;
+          for (const { PutRequest } of requests) {
+            if (PutRequest?.Item.type !== 'search') continue;
+            // DynamoDB bills a put per started KB of the item: attribute names plus values.
+            const bytes = Object.entries(PutRequest.Item).reduce(
+              (sum, [name, value]) =>
+                sum +
+                Buffer.byteLength(name) +
+                (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(String(value))),
+              0,
+            );
+            units.total += Math.max(1, Math.ceil(bytes / 1024));
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'searchWriteMeter' },
+    );
+    try {
+      await indexed();
+      units.total = 0;
+      for (let i = 0; i < 40; i++) {
+        const words = Array.from({ length: 8 }, (_, k) => vocabulary[(i * 7 + k * 11) % vocabulary.length]);
+        await ingestClientMessage(inbound(firstLineChannel, `cost-${i % 13}`, words.join(' ')));
+      }
+      await indexed();
+      expect(units.total).toBeGreaterThan(0);
+      expect(units.total / 40).toBeLessThanOrEqual(1);
+    } finally {
+      dynamo().middlewareStack.remove('searchWriteMeter');
     }
   }, 90_000);
 });

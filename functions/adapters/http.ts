@@ -25,7 +25,8 @@ export interface HttpResult {
   headers?: Record<string, string>;
 }
 
-const jsonHeaders = { 'content-type': 'application/json; charset=utf-8' };
+/** X2: no answer of this API may be kept by a cache — many carry secrets or tokens, the rest private data. */
+const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 type JwtEvent = APIGatewayProxyEventV2 & {
   requestContext: { authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]> } } };
@@ -114,7 +115,7 @@ export function rawHttpRoute(run: (event: APIGatewayProxyEventV2) => Promise<Raw
       const result = await run(event);
       return {
         statusCode: result.status,
-        headers: { 'content-type': result.contentType ?? jsonHeaders['content-type'] },
+        headers: { ...jsonHeaders, 'content-type': result.contentType ?? jsonHeaders['content-type'] },
         body: result.body ?? '',
       };
     } catch (error) {

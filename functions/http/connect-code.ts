@@ -4,7 +4,6 @@ import { httpRoute, noBody } from '../adapters/http';
 
 export const handler = httpRoute(noBody.optional(), async ({ actor, event }) => ({
   status: 201,
+  // A credential: like every answer of the API, sent with cache-control: no-store (functions/adapters/http.ts).
   body: await issueConnectCode(actor.operatorId, new Date(event.requestContext.timeEpoch)),
-  // A credential: no cache may keep it.
-  headers: { 'cache-control': 'no-store' },
 }));

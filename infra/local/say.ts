@@ -3,6 +3,7 @@
 import WebSocket from 'ws';
 import { readDemoTenant, readLocalStackFile, runCommand } from './demo-commands';
 import { LocalStackError } from './local-stack-error';
+import { DEMO_WIDGET_ORIGIN } from './seed';
 
 async function main() {
   const text = process.argv.slice(2).join(' ').trim();
@@ -18,7 +19,10 @@ async function main() {
     body: JSON.stringify({ name: process.env.VISITOR_NAME ?? 'Olga (website visitor)' }),
   }).then((response) => response.json() as Promise<{ visitorToken?: string; clientId?: string; error?: unknown }>);
   if (!session.visitorToken) throw new LocalStackError(`No visitor session: ${JSON.stringify(session.error)}`);
-  const socket = new WebSocket(`${wsUrl}?token=${session.visitorToken}`);
+  // As a browser would: the widget admits handshakes from its allowed origins only (the demo widget's by default).
+  const socket = new WebSocket(`${wsUrl}?token=${session.visitorToken}`, {
+    origin: process.env.WIDGET_ORIGIN ?? DEMO_WIDGET_ORIGIN,
+  });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   socket.send(JSON.stringify({ action: 'chat.send', requestId: 'say-1', text }));
   const reply = await new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));

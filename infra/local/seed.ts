@@ -14,6 +14,9 @@ import { createGroup } from '../../shared/use-cases/admin/groups';
 import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { createTemplate } from '../../shared/use-cases/templates';
 
+/** The page the demo widget is embedded on; visitor handshakes name it as their Origin. */
+export const DEMO_WIDGET_ORIGIN = 'http://localhost:8080';
+
 export interface DemoTenant {
   groups: { firstLine: string; secondLine: string };
   operators: { admin: string; supervisor: string; anna: string; boris: string };
@@ -56,7 +59,7 @@ export async function seedDemoTenant(options: { apiCallbackUrl: string }): Promi
     ...base,
     kind: 'widget',
     name: 'Website',
-    settings: { allowedOrigins: ['http://localhost:8080'] },
+    settings: { allowedOrigins: [DEMO_WIDGET_ORIGIN] },
   });
   const telegram = await createChannel(seeder, {
     ...base,

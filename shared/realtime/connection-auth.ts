@@ -19,7 +19,7 @@ export interface HandshakeOrigin {
 /**
  * `cc_…` is a connect code (single use), `vt_…` a widget visitor token, anything else an operator access token.
  * Throws `unauthorized` for a token that proves nothing, `forbidden` for a disabled operator or a visitor the widget
- * does not admit (blocked address, page not among its allowed origins).
+ * does not admit (blocked address, no Origin, page not among its allowed origins).
  */
 export async function authenticateConnection(
   token: string,
@@ -47,7 +47,9 @@ async function admitVisitor(channelId: string, from: HandshakeOrigin): Promise<v
   if (from.sourceIp && isBlocked(channel.settings.blockedIps ?? [], from.sourceIp)) {
     throw forbidden('Chat is not available from this address.');
   }
-  if (from.origin && !channel.settings.allowedOrigins.includes(from.origin)) {
+  // Every widget lists its origins, so a handshake must name one: a script off the page (no Origin) is not the widget.
+  if (!from.origin) throw forbidden('The widget connects from its web page only; the handshake had no Origin header.');
+  if (!channel.settings.allowedOrigins.includes(from.origin)) {
     throw forbidden(`The widget is not allowed on ${from.origin}.`);
   }
 }

@@ -9,6 +9,7 @@ import {
   seedOperator,
   seedWidgetChannel,
   startAuthGateway,
+  WIDGET_ORIGIN,
 } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 
@@ -29,8 +30,8 @@ class Peer {
     socket.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
   }
 
-  static async connect(url: string): Promise<Peer> {
-    const socket = new WebSocket(url);
+  static async connect(url: string, origin?: string): Promise<Peer> {
+    const socket = new WebSocket(url, origin ? { origin } : {});
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     return new Peer(socket);
   }
@@ -83,7 +84,7 @@ async function visitorPeer(name: string): Promise<{ peer: Peer; clientId: string
   });
   expect(response.status).toBe(201);
   const session = (await response.json()) as { visitorToken: string; clientId: string };
-  const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${session.visitorToken}`);
+  const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${session.visitorToken}`, WIDGET_ORIGIN);
   peers.push(peer);
   return { peer, clientId: session.clientId, token: session.visitorToken };
 }
@@ -158,7 +159,7 @@ describe('R1/R2 ticket flow over the WebSocket API', () => {
     visitor.peer.close();
     const offline = await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === false);
     expect(offline.data).toMatchObject({ clientId: visitor.clientId, ticketId });
-    visitor.peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${visitor.token}`);
+    visitor.peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${visitor.token}`, WIDGET_ORIGIN);
     peers.push(visitor.peer);
     await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === true);
 

@@ -8,7 +8,14 @@ import { issueConnectCode } from '../../shared/realtime/connect-codes';
 import { findConnection } from '../../shared/realtime/connections';
 import { startVisitorSession, type VisitorSession } from '../../shared/realtime/visitors';
 import type { Operator } from '../../shared/store/operators';
-import { seedGroup, seedOperator, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
+import {
+  seedGroup,
+  seedOperator,
+  seedWidgetChannel,
+  startAuthGateway,
+  WIDGET_ORIGIN,
+  withToken,
+} from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { connectClient, refusedStatus, type TestClient } from './clients';
 
@@ -223,7 +230,8 @@ describe('CH1: widget visitors connect with their visitor token', () => {
   });
 
   it('CH1: a visitor token connects as that visitor, and whoami shows the visitor', async () => {
-    const client = await connect(session.visitorToken);
+    const client = await connectClient(gateway, withToken(session.visitorToken), { origin: WIDGET_ORIGIN });
+    clients.push(client);
     expect(await whoami(client)).toEqual({
       type: 'reply',
       requestId: 'who',

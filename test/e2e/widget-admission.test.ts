@@ -40,9 +40,9 @@ afterAll(async () => {
 });
 
 describe('CH1/C6 widget visitors are admitted by their channel', () => {
-  it('only from the widget’s allowed origins (or from a non-browser client that sends none)', async () => {
+  it('CH1/X3: only from the widget’s allowed origins; a handshake with no Origin is refused', async () => {
     expect(await handshake('https://shop.example')).toBe(101);
-    expect(await handshake()).toBe(101);
+    expect(await handshake()).toBe(403);
     expect(await handshake('https://evil.example')).toBe(403);
   });
 

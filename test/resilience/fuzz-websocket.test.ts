@@ -20,6 +20,7 @@ import {
   seedOperator,
   seedWidgetChannel,
   startAuthGateway,
+  WIDGET_ORIGIN,
 } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
 import { emptyKnownIds, generatorsFor, mutationsOf } from './generators';
@@ -45,7 +46,7 @@ const tokens = {} as Record<Role, string>;
  */
 async function openPeer(role: Role): Promise<Peer> {
   if (!peers[role]?.open) {
-    peers[role] = await Peer.connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(tokens[role])}`);
+    peers[role] = await Peer.connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(tokens[role])}`, WIDGET_ORIGIN);
   }
   return peers[role];
 }

@@ -57,8 +57,9 @@ export class Peer {
     socket.on('error', () => {});
   }
 
-  static async connect(url: string): Promise<Peer> {
-    const socket = new WebSocket(url);
+  /** `origin`: the page a browser would name; widget visitors must send their widget's (X3). */
+  static async connect(url: string, origin?: string): Promise<Peer> {
+    const socket = new WebSocket(url, origin ? { origin } : {});
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const peer = new Peer(socket);
     peer.openedAt = Date.now();

@@ -46,13 +46,16 @@ export function seedGroup(name: string): Promise<Group> {
   return createGroup(seedingAdmin, { name, strategy: 'manual' });
 }
 
+/** The page the seeded widget is embedded on: visitor handshakes must name it (CH1, X3). */
+export const WIDGET_ORIGIN = 'https://shop.example';
+
 /** A widget channel (CH1) as the admin API creates it, read back as stored. */
 export async function seedWidgetChannel(defaultGroupId: string): Promise<ChannelConfig> {
   const input = channelCreateSchema.parse({
     name: 'Website',
     kind: 'widget',
     defaultGroupId,
-    settings: { allowedOrigins: ['https://shop.example'] },
+    settings: { allowedOrigins: [WIDGET_ORIGIN] },
   });
   const { channelId } = await createChannel(seedingAdmin, input);
   const channel = await getChannel(channelId);

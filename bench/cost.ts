@@ -1,7 +1,6 @@
 // The cost model: $ per million client messages (two operators receiving each) and $ per month for an idle tenant.
 
-import { ALARM_METRICS_BASE } from '../infra/constructs/monitoring';
-import { streamConsumers } from '../infra/routes';
+import { ALARM_METRICS } from '../infra/constructs/monitoring';
 import type { RecordingTotals } from './meter';
 import { type Prices, prices } from './prices';
 
@@ -123,9 +122,9 @@ export function costModel(inputs: CostInputs, p: Prices = prices): CostResult {
     line('S3 storage', 0, p.s3.standardPerGbMonth, 'no attachments', false),
     line(
       'CloudWatch alarms',
-      ALARM_METRICS_BASE + streamConsumers.length,
+      ALARM_METRICS,
       p.cloudWatch.perAlarmMetricMonth,
-      `metrics read by the stack's alarms: ${ALARM_METRICS_BASE} + 1 per change-stream consumer`,
+      `metrics read by the stack's alarms (one stream lag for every change-stream output)`,
       false,
     ),
     line('Custom metrics', 0, p.cloudWatch.perCustomMetricMonth, 'none published while nothing happens', false),

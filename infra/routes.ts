@@ -188,6 +188,8 @@ export const httpRoutes: readonly HttpRoute[] = [
     entry: 'functions/http/admin/categories.ts',
     auth: 'operator',
   },
+  // RP1: daily figures per operator, group or channel (supervisors and admins), JSON or CSV.
+  { method: 'GET', path: '/reports', entry: 'functions/http/reports.ts', auth: 'operator' },
   { method: 'GET', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
   { method: 'PUT', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
 ];
@@ -232,6 +234,15 @@ export const streamConsumers: readonly StreamConsumer[] = [
   {
     name: 'search-index',
     entry: 'functions/stream/search-index.ts',
+    batchSize: 1000,
+    batchingWindowSeconds: 10,
+    retryAttempts: 6,
+    maxRecordAgeSeconds: 6 * 3600,
+  },
+  {
+    // RP1: daily aggregates; a bigger window means fewer ADDs per message (one per day and dimension per batch).
+    name: 'reports',
+    entry: 'functions/stream/reports.ts',
     batchSize: 1000,
     batchingWindowSeconds: 10,
     retryAttempts: 6,

@@ -23,6 +23,8 @@ export interface HttpResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as is (CSV…) instead of JSON; `headers` name its content type. */
+  text?: string;
 }
 
 /** X2: no answer of this API may be kept by a cache — many carry secrets or tokens, the rest private data. */
@@ -90,7 +92,7 @@ function buildRoute<S extends z.ZodType>(
       return {
         statusCode: result.status ?? 200,
         headers: { ...jsonHeaders, ...result.headers },
-        body: result.body === undefined ? '' : JSON.stringify(result.body),
+        body: result.text ?? (result.body === undefined ? '' : JSON.stringify(result.body)),
       };
     } catch (error) {
       return errorResult(error);

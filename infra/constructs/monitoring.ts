@@ -1,6 +1,6 @@
 // A tenant's alarms (OP2), the SNS topic they notify and, behind a deploy option, its CloudWatch dashboard. Alarms
 // read one metric each where possible, because CloudWatch bills every metric an alarm reads ($0.10 a month each).
-import { Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { HttpApi, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -13,12 +13,11 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, type MetricName } from '../../shared/platform/metrics';
 
 /** Every alarm of the stack, its threshold and what it reads; docs/runbook.md says what to do when one fires. */
@@ -30,15 +29,15 @@ export const ALARMS = {
   /** Over two minutes late (milliseconds). */
   timerLag: { id: 'TimerLag', threshold: 120_000 },
   undeliverableWork: { id: 'UndeliverableWork', threshold: 1 },
-  /** Over five minutes behind the table's change stream (milliseconds), per stream consumer. */
-  streamIteratorAge: { id: 'StreamIteratorAge', threshold: 300_000 },
+  /** A change-stream output over five minutes behind the table (milliseconds), whichever output it is. */
+  streamLag: { id: 'StreamLag', threshold: 300_000 },
 } as const;
 
 /**
- * Metrics the stack's alarms read besides one iterator age per stream consumer (API 5xx and undeliverable work read
- * two each): CloudWatch bills $0.10 a month for each.
+ * Metrics the stack's alarms read (API 5xx and undeliverable work read two each): CloudWatch bills $0.10 a month for
+ * each. The stream lag is one metric for every change-stream output, so adding an output adds nothing here.
  */
-export const ALARM_METRICS_BASE = 8;
+export const ALARM_METRICS = 9;
 
 export interface MonitoringProps {
   readonly tenant: string;
@@ -135,30 +134,12 @@ export class TenantMonitoring extends Construct {
       },
     );
 
-    // Stream consumers may be added anywhere in the stack; each gets its iterator-age alarm when the stack is done.
-    Aspects.of(Stack.of(this)).add(new StreamConsumerAlarms(this));
+    this.alarm(ALARMS.streamLag, this.custom(METRIC.streamLag, 'Maximum'), {
+      description: 'A change-stream output (search index, reports) is more than 5 minutes behind the table.',
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
 
     if (props.dashboard) this.createDashboard(props);
-  }
-
-  /** The iterator-age alarm of one change-stream consumer (an event source mapping with a starting position). */
-  alarmStreamConsumer(mapping: CfnEventSourceMapping): void {
-    const functionName = mapping.functionName;
-    this.alarm(
-      ALARMS.streamIteratorAge,
-      new Metric({
-        namespace: 'AWS/Lambda',
-        metricName: 'IteratorAge',
-        dimensionsMap: { FunctionName: functionName },
-        statistic: 'Maximum',
-        period: minutes(5),
-      }),
-      {
-        description: 'A change-stream consumer is more than 5 minutes behind the table.',
-        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        idSuffix: this.alarms.filter((a) => a.node.id.startsWith(ALARMS.streamIteratorAge.id)).length.toString(),
-      },
-    );
   }
 
   private custom(name: MetricName, statistic: 'Sum' | 'Maximum'): Metric {
@@ -174,9 +155,9 @@ export class TenantMonitoring extends Construct {
   private alarm(
     spec: { id: string; threshold: number },
     metric: Metric | MathExpression,
-    options: { description: string; comparison?: ComparisonOperator; idSuffix?: string },
+    options: { description: string; comparison?: ComparisonOperator },
   ): Alarm {
-    const id = `${spec.id}${options.idSuffix && options.idSuffix !== '0' ? options.idSuffix : ''}`;
+    const id = spec.id;
     const alarm = new Alarm(this, id, {
       alarmName: `switchboard-${this.tenant}-${id}`,
       alarmDescription: `${options.description} Runbook: docs/runbook.md#${spec.id.toLowerCase()}`,
@@ -237,20 +218,6 @@ export class TenantMonitoring extends Construct {
         ],
       ],
     });
-  }
-}
-
-/** Adds an iterator-age alarm for each change-stream consumer the stack declares. */
-class StreamConsumerAlarms implements IAspect {
-  private readonly seen = new Set<CfnEventSourceMapping>();
-  constructor(private readonly monitoring: TenantMonitoring) {}
-
-  visit(node: IConstruct): void {
-    if (!(node instanceof CfnEventSourceMapping) || this.seen.has(node)) return;
-    // Streams (DynamoDB, Kinesis) need a starting position; queues have none and no iterator age.
-    if (!node.startingPosition) return;
-    this.seen.add(node);
-    this.monitoring.alarmStreamConsumer(node);
   }
 }
 

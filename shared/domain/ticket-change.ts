@@ -47,7 +47,10 @@ export function ticketChange(
   const base = before?.seq ?? next.seq;
   const after: Ticket = { ...next, seq: base + Math.max(1, drafts.length) };
   // S2: a reply stops the clock and clears its mark; so does closing the ticket.
-  if (after.status === 'closed' || drafts.some(answersClient)) delete after.sla;
+  const answer = drafts.find(answersClient);
+  if (after.status === 'closed' || answer) delete after.sla;
+  // RP1: the first answer is the ticket's first response (reports measure it from the opening).
+  if (answer && !after.firstReplyAt) after.firstReplyAt = answer.createdAt;
   const opensOrMoves = before === undefined || before.status !== after.status || before.assigneeId !== after.assigneeId;
   return {
     before,

@@ -118,6 +118,8 @@ export function decideStart(start: OutboundStart): TicketChange {
     lastMessageAt: at,
     lastMessagePreview: '',
     lastMessageFromOperator: true,
+    // RP1: the operator speaks first in a dialog it starts, so it has no first-response time to measure.
+    firstReplyAt: at,
     unreadCount: 0,
     messageCount: 0,
     clientTicketCount: (start.client.ticketCount ?? 0) + 1,

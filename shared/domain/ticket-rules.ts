@@ -44,6 +44,11 @@ export interface Ticket {
   /** S2–S4: the running SLA clock while the client waits for an answer (its mark, warning and deadline moments). */
   sla?: SlaClock;
   /**
+   * RP1: when an operator first wrote to the client in this ticket (its first response); an outbound start (T9) counts,
+   * so a dialog the operator began has no first-response time.
+   */
+  firstReplyAt?: string;
+  /**
    * R2: bumped by every change, by one per message or note it adds; events carry it so front ends detect gaps and
    * `sync` returns everything after the last one they saw.
    */

@@ -31,6 +31,11 @@ export const METRIC = {
   functionErrors: 'FunctionErrors',
   /** SLA deadlines missed (S1–S3); emitted where a ticket's SLA state turns `breached`. */
   slaBreaches: 'SlaBreaches',
+  /**
+   * How far a change-stream output is behind: the age of the oldest record of the batch it is handed (every output
+   * publishes it, so one alarm covers them all, whatever their number).
+   */
+  streamLag: 'StreamLag',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

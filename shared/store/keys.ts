@@ -44,6 +44,8 @@
 // | client note       | CLIENT#<clientId>                | NOTE#<noteId>      | —                                 | C4: time-ordered ids; beside the client, outside its '#' head |
 // | tag               | TAGS                             | TAG#<tag key>      | —                                 | M7: display name, exact count (ADD in the tagging transaction) |
 // | tagged message    | TAGGED#<tag key>                 | <messageId>        | —                                 | M7: → clientId, ticket number; time-ordered |
+// | daily report      | REPORT#<dimension>#<id>          | <YYYY-MM-DD>       | —                                 | RP1: one day's figures (ADD); dimension operator/group/channel/tenant |
+// | report batch mark | REPORTBATCH#<batchId>#<chunk>    | BATCH              | —                                 | RP1: a projected batch, written with its ADDs; TTL 2 days |
 //
 // Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first letter (the
 // bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
@@ -114,6 +116,9 @@
 // | tag list with counts (M7)                        | Query pk=TAGS                                                 |
 // | messages by tag, newest first (M7)               | Query pk=TAGGED#<tag key>, descending; BatchGet tickets + messages |
 // | watchers of a client's tickets (C9 fan-out)      | Query pk=AUDIENCE#watchers#<clientId>                         |
+// | add a batch's figures to daily reports (RP1)      | TransactWrite: conditional Put REPORTBATCH#… + ≤ 99 UpdateItem ADD |
+// | a report range of one id (RP1)                   | Query pk=REPORT#<dimension>#<id>, sk BETWEEN <from> AND <to>  |
+// | the ids of a dimension (unfiltered report)       | Query gsi1 OPERATORS / GROUPS / CHANNELS (the admin lists)    |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -312,4 +317,10 @@ export const keys = {
   tags: () => ({ pk: 'TAGS', skPrefix: 'TAG#' }),
   taggedMessage: (tagKey: string, messageId: string): ItemKey => ({ pk: `TAGGED#${tagKey}`, sk: messageId }),
   taggedMessages: (tagKey: string) => ({ pk: `TAGGED#${tagKey}` }),
+  /** RP1: one day's figures of one operator, group, channel or the tenant (`tenant`/`all`). */
+  report: (dimension: string, id: string, day: string): ItemKey => ({ pk: `REPORT#${dimension}#${id}`, sk: day }),
+  /** RP1: the days of one id; a range is `sk BETWEEN from AND to`. */
+  reportDays: (dimension: string, id: string) => ({ pk: `REPORT#${dimension}#${id}` }),
+  /** RP1: marks a projected batch's chunk as written, in the same transaction as its figures. */
+  reportBatch: (batchId: string, chunk: number): ItemKey => ({ pk: `REPORTBATCH#${batchId}#${chunk}`, sk: 'BATCH' }),
 };

@@ -90,6 +90,7 @@ const TICKET_FIELDS = [
   'clientTicketCount',
   'slaPolicy',
   'sla',
+  'firstReplyAt',
   'seq',
 ] as const satisfies ReadonlyArray<keyof Ticket>;
 

@@ -3,6 +3,7 @@
 // event source mapping, its own position locally), so one failing output retries alone and never delays another.
 import { createHash } from 'node:crypto';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { durationMetric, METRIC } from '../platform/metrics';
 import { type Change, changesOf } from '../store/change-stream';
 
 export interface ProjectionBatch {
@@ -32,5 +33,9 @@ export function projectionBatchOf(event: DynamoDBStreamEvent): ProjectionBatch {
 
 /** Runs one output over one stream batch; the handler of each output's consumer is this call. */
 export function projectChanges(output: ChangeOutput, event: DynamoDBStreamEvent): Promise<unknown> {
-  return output.project(projectionBatchOf(event));
+  const batch = projectionBatchOf(event);
+  const oldest = batch.changes.reduce((first, change) => (change.at < first ? change.at : first), batch.at);
+  // OP2: one lag metric for every output (its alarm costs the same however many outputs there are).
+  if (batch.changes.length > 0) durationMetric(METRIC.streamLag, Date.now() - Date.parse(oldest));
+  return output.project(batch);
 }

@@ -4,10 +4,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys } from './keys';
+import { keys, SEQ_INDEX } from './keys';
 import type { Message } from './messages';
 import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
-import { stale, type TransactStep, transactWrite } from './transactions';
+import { stale, type TransactStep } from './transactions';
 
 /** A message carries at most this many tags. */
 export const MAX_TAGS_PER_MESSAGE = 20;
@@ -43,17 +43,19 @@ export async function getTag(tagKey: string): Promise<Tag | undefined> {
 }
 
 /**
- * Tags messages in one transaction: each message gains the tag (only if it does not carry it yet), a link item is
- * written per message, and the tag's count grows by their number; the tag is created by the first tagging. A message
- * tagged meanwhile fails its condition, and the caller retries from a fresh read.
+ * The writes of a tagging, committed with its ticket's change: each message gains the tag and the ticket's next `seq`
+ * (so `sync` hands it over again, R2), a link item is written per message, and the tag's count grows by their number;
+ * the tag is created by the first tagging. A message changed meanwhile fails its condition, and the caller retries
+ * from a fresh read.
  */
-export async function writeTagging(
+export function taggingSteps(
   tagKey: string,
   name: string,
   messages: readonly Message[],
   by: string,
   at: Date,
-): Promise<void> {
+  seq: number,
+): TransactStep[] {
   const table = readConfig().tableName;
   const steps: TransactStep[] = messages.flatMap((message) => [
     stale({
@@ -61,9 +63,16 @@ export async function writeTagging(
         TableName: table,
         Key: keys.message(message.clientId, message.ticketNumber, message.messageId),
         // The link item below is the guard against a second tagging of the message (whatever the spelling).
-        UpdateExpression: 'SET tags = list_append(if_not_exists(tags, :none), :names)',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(tags) OR size(tags) < :max)',
-        ExpressionAttributeValues: { ':none': [], ':names': [name], ':max': MAX_TAGS_PER_MESSAGE },
+        UpdateExpression: `SET tags = list_append(if_not_exists(tags, :none), :names), seq = :seq, ${SEQ_INDEX.sortKey} = :change`,
+        ConditionExpression: 'seq = :was AND (attribute_not_exists(tags) OR size(tags) < :max)',
+        ExpressionAttributeValues: {
+          ':none': [],
+          ':names': [name],
+          ':max': MAX_TAGS_PER_MESSAGE,
+          ':seq': seq,
+          ':was': message.seq,
+          ':change': keys.messageChange(message.ticketNumber, seq),
+        },
       },
     }),
     stale({
@@ -102,7 +111,7 @@ export async function writeTagging(
       },
     },
   });
-  await transactWrite(steps);
+  return steps;
 }
 
 /** M7: the tag list with counts, by name. */

@@ -6,6 +6,7 @@ import type { OperatorActor } from '../domain/actors';
 import { invalid, notFound } from '../domain/errors';
 import { authorizeTicket, canSeeTicket } from '../domain/policy';
 import { tagDisplayName, tagKeyOf } from '../domain/tag-names';
+import { ticketChange } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
@@ -19,13 +20,16 @@ import {
   MAX_TAGS_PER_MESSAGE,
   type Tag,
   taggedLinks,
+  taggingSteps,
   tagsPage,
-  writeTagging,
 } from '../store/tags';
 import { getTicket, toTicket } from '../store/tickets';
-import { withFreshRead } from '../store/transactions';
+import { changeTicket } from './ticket-change';
 
-/** One tagging touches two items per message plus the tag: 25 messages stay well inside a transaction's 100. */
+/**
+ * One tagging touches two items per message plus the tag and its ticket's change: 25 messages stay well inside a
+ * transaction's 100.
+ */
 export const MAX_MESSAGES_PER_TAGGING = 25;
 
 const tag = z.string().max(200, 'must be at most 50 characters');
@@ -60,10 +64,11 @@ export async function tagMessages(
   now = new Date(),
 ): Promise<TaggingResult> {
   const tagKey = tagKeyOf(input.tag);
-  const ticket = await getTicket(input.ticketId);
-  authorizeTicket(actor, 'ticket.tag', ticket);
   const messageIds = [...new Set(input.messageIds)];
-  const outcome = await withFreshRead(async () => {
+  // A tagging is a change of its ticket: the next `seq`, carried by the tagged messages, through the one commit path.
+  const outcome = await changeTicket(async () => {
+    const ticket = await getTicket(input.ticketId);
+    authorizeTicket(actor, 'ticket.tag', ticket);
     const [items, existing] = await Promise.all([
       batchGet(messageIds.map((messageId) => keys.message(ticket.clientId, ticket.number, messageId))),
       getTag(tagKey),
@@ -82,21 +87,32 @@ export async function tagMessages(
     if (full) throw invalid(`messageIds: message ${full.messageId} already has ${MAX_TAGS_PER_MESSAGE} tags`);
     // A new tag takes the spelling it is first written with; later ones join it whatever their case.
     const name = existing?.name ?? tagDisplayName(input.tag);
-    if (fresh.length) await writeTagging(tagKey, name, fresh, actor.operatorId, now);
-    return {
+    const result = {
+      ticket,
+      seq: ticket.seq,
       tagged: fresh.map((message) => message.messageId),
       alreadyTagged: messages.filter(carries).map((message) => message.messageId),
     };
+    if (!fresh.length) return { result };
+    const change = ticketChange(ticket, ticket);
+    const guards = taggingSteps(tagKey, name, fresh, actor.operatorId, now, change.after.seq);
+    return {
+      change,
+      extras: { guards },
+      silent: true,
+      result: { ...result, ticket: change.after, seq: change.after.seq },
+    };
   });
   const tagNow = (await getTag(tagKey)) as Tag;
-  if (outcome.tagged.length) {
+  const { ticket, seq, ...tagged } = outcome;
+  if (tagged.tagged.length) {
     await pushToAudiences(ticketAudiences(ticket), {
       type: 'event',
       event: 'message.tagged',
-      data: { ticketId: ticket.ticketId, messageIds: outcome.tagged, tag: tagNow.name },
+      data: { ticketId: ticket.ticketId, seq, messageIds: tagged.tagged, tag: tagNow.name },
     });
   }
-  return { tag: tagNow, ...outcome };
+  return { tag: tagNow, ...tagged };
 }
 
 const tagKeysOf = (message: Message) => (message.tags ?? []).map(tagKeyOf);

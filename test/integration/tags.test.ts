@@ -7,8 +7,9 @@ import { httpRoutes, operatorHttpActions } from '../../infra/routes';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { keys } from '../../shared/store/keys';
-import { historyPage, type Message } from '../../shared/store/messages';
+import { changesAfter, historyPage, type Message } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
+import { getTicket } from '../../shared/store/tickets';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
@@ -110,6 +111,19 @@ describe('M7 message tags', () => {
     expect(history.items.filter((m) => m.tags?.includes('Complaint')).map((m) => m.text)).toEqual([
       'still late',
       'late again',
+    ]);
+  });
+
+  it('M7/R2: a tagging is a ticket change: the next seq, carried by the tagged messages, so sync hands them over', async () => {
+    const { ticketId, clientId, number, messages } = await ticketWith('synced', ['one', 'two']);
+    const before = await getTicket(ticketId);
+    await run(actorOf(anna), 'tag', { ticketId, messageIds: [messages[1]?.messageId], tag: 'followup' });
+    const after = await getTicket(ticketId);
+    expect(after.seq).toBe(before.seq + 1);
+    // An operator that last saw the ticket at its old seq gets exactly the tagged message back, with its tag.
+    const changed = await changesAfter(clientId, number, before.seq);
+    expect(changed.messages.map((m) => [m.messageId, m.tags, m.seq])).toEqual([
+      [messages[1]?.messageId, ['followup'], after.seq],
     ]);
   });
 

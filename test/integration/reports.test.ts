@@ -230,7 +230,10 @@ async function recount(): Promise<{ figures: Map<string, Expected>; firstRespons
   const resolutions: number[] = [];
   for (const ticketId of ticketIds) {
     const ticket = await getTicket(ticketId);
-    const messages = (await ticketMessages(ticket.clientId, ticket.number)).sort((x, y) => x.seq - y.seq);
+    // In the order they were written: ids are time-ordered (a later change, a tagging, gives a message a later seq).
+    const messages = (await ticketMessages(ticket.clientId, ticket.number)).sort((x, y) =>
+      x.messageId < y.messageId ? -1 : 1,
+    );
     let group = ticket.groupId;
     let assignee: string | undefined;
     let openedAt = '';

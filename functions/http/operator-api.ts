@@ -1,7 +1,7 @@
 // The operator protocol over HTTP, for integrations without a WebSocket: the route table names each route's action
 // (shared/use-cases/operator-actions.ts) and where its input comes from (path, query string, JSON body).
 import * as z from 'zod';
-import { type ActionInput, operatorHttpActions } from '../../infra/routes';
+import { type ActionInput, operatorHttpActions } from '../../infra/operator-http-routes';
 import { invalid } from '../../shared/domain/errors';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { type HttpRequest, httpRoute, isEmptyObject } from '../adapters/http';

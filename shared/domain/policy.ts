@@ -27,7 +27,11 @@ export type ForbiddenReason =
   | 'watch_read_only'
   | 'not_note_author'
   | 'not_template_owner'
-  | 'consent_pending';
+  | 'consent_pending'
+  /** C6: a widget visitor whose address the widget now blocks. */
+  | 'ip_blocked'
+  /** CH1: a widget visitor whose widget was disabled or deleted. */
+  | 'channel_unavailable';
 
 export type TicketAction =
   | 'ticket.view'

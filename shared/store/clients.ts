@@ -4,7 +4,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys } from './keys';
+import { keys, TTL_ATTRIBUTE } from './keys';
 
 export type ClientType = 'channel' | 'crm' | 'internal';
 
@@ -30,8 +30,13 @@ export function clientItem(client: ChatClient): Record<string, unknown> {
   return { ...keys.client(client.clientId), type: 'client', ...rest, clientType };
 }
 
-/** The client with its T12 ticket count (how many tickets it has had). */
-export async function getClient(clientId: string): Promise<(ChatClient & { ticketCount: number }) | undefined> {
+/**
+ * The client with its T12 ticket count (how many tickets it has had), and for a widget visitor's client its expiry
+ * while it has never written and when its session ended (shared/realtime/visitors.ts).
+ */
+export async function getClient(
+  clientId: string,
+): Promise<(ChatClient & { ticketCount: number; expiresAt?: number; sessionEndedAt?: string }) | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: readConfig().tableName, Key: keys.client(clientId) }),
   );
@@ -45,6 +50,8 @@ export async function getClient(clientId: string): Promise<(ChatClient & { ticke
     name: Item.name,
     createdAt: Item.createdAt,
     ticketCount: Item.ticketCount ?? 0,
+    ...(typeof Item[TTL_ATTRIBUTE] === 'number' ? { expiresAt: Item[TTL_ATTRIBUTE] as number } : {}),
+    ...(Item.sessionEndedAt ? { sessionEndedAt: Item.sessionEndedAt as string } : {}),
   };
 }
 

@@ -17,7 +17,7 @@
 // | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
 // | category name     | CATEGORY_NAME#<lower-case name>  | UNIQUE             | —                                 | uniqueness guard           |
 // | settings          | SETTINGS                         | TENANT             | —                                 | auto-close, SLA, consent   |
-// | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id) |
+// | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id); a widget session's: TTL until its first message, token hash, sessionEndedAt |
 // | client, blocked   | CLIENT#<clientId>                | #CLIENT            | BLACKLIST / <blacklistedAt>#<clientId> | C6: the client item while blacklisted |
 // | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1..gsi4 list rows (below) | beside its client: one Query reads both |
 // | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |
@@ -26,7 +26,7 @@
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
 // | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL; one per part of a reply sent as several |
-// | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth   |
+// | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth; deleted by chat.end |
 // | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
 // | rate bucket       | RATE#<scope>#<subject>           | BUCKET             | —                                 | R5: tat of a rate rule; TTL |

@@ -8,7 +8,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ChatClient } from './clients';
-import { keys } from './keys';
+import { keys, TTL_ATTRIBUTE } from './keys';
 import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
 
 export type { Ticket } from '../domain/ticket-rules';
@@ -190,14 +190,18 @@ export function advanceTicketSeq(ticket: Pick<Ticket, 'clientId' | 'number' | 's
   };
 }
 
-/** T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. */
+/**
+ * T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. A widget
+ * visitor's client, made with an expiry by its session, is kept from now on: its first message removes the expiry.
+ */
 export function markClientOpenTicket(clientId: string, number: number) {
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
-      UpdateExpression: 'SET openTicketNumber = :n ADD ticketCount :one',
+      UpdateExpression: 'SET openTicketNumber = :n REMOVE #ttl ADD ticketCount :one',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(openTicketNumber)',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':n': number, ':one': 1 },
     },
   };

@@ -3,13 +3,14 @@
 import * as z from 'zod';
 import { withDownloadUrls } from '../channels/media';
 import type { VisitorActor } from '../domain/actors';
-import { describeIssues, invalid, notFound } from '../domain/errors';
+import { describeIssues, invalid, notFound, unauthorized } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import { addLogContext } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import { isTypingNews } from '../realtime/action-limits';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences, visitorView } from '../realtime/ticket-events';
+import { endVisitorSession, isLiveVisitorClient } from '../realtime/visitors';
 import { getClient } from '../store/clients';
 import { historyPage } from '../store/messages';
 import { MAX_PAGE_SIZE } from '../store/pagination';
@@ -38,6 +39,8 @@ export const visitorActions = {
     cursor: z.string().min(1).max(2048).optional(),
   }),
   'chat.typing': z.strictObject({ typing: z.boolean().default(true) }),
+  /** Ends the visitor's session: its token is revoked; the chat stays with the operators. */
+  'chat.end': z.strictObject({}),
 };
 
 export type VisitorActionName = keyof typeof visitorActions;
@@ -54,7 +57,8 @@ export async function runVisitorAction(
   const parsed = visitorActions[name].safeParse(input);
   if (!parsed.success) throw invalid(describeIssues(parsed.error.issues));
   const client = await getClient(visitor.clientId);
-  if (!client) throw notFound('This chat no longer exists; start a new session.');
+  if (client?.sessionEndedAt) throw unauthorized('This chat session has ended; start a new one.');
+  if (!client || !isLiveVisitorClient(client, now)) throw notFound('This chat no longer exists; start a new session.');
   if (name !== 'chat.send') await admit();
   switch (name) {
     case 'chat.send': {
@@ -93,6 +97,10 @@ export async function runVisitorAction(
       const page = parsed.data as { limit: number; cursor?: string };
       const history = await historyPage(client.clientId, 'M#', { ...page, viewer: 'visitor' });
       return { ...history, items: await withDownloadUrls(history.items.map(visitorView), now) };
+    }
+    case 'chat.end': {
+      await endVisitorSession(client.clientId, now);
+      return { ended: true };
     }
     case 'chat.typing': {
       const { typing } = parsed.data as { typing: boolean };

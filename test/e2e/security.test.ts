@@ -1,16 +1,27 @@
-// Attacks on the local gateway that must be refused: floods of WebSocket actions (R5) and the like.
+// Attacks on the local gateway that must be refused: floods of WebSocket actions (R5), visitors whose widget has
+// turned them away mid-session (C6, CH1), ended visitor sessions (CH1) and the like.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../infra/local/gateway';
 import type { TokenIssuer } from '../../infra/local/token-issuer';
+import type { OperatorActor } from '../../shared/domain/actors';
+import { dynamo } from '../../shared/platform/aws-clients';
+import { readConfig } from '../../shared/platform/config';
+import { VISITOR_ADMISSION_CACHE_MS } from '../../shared/realtime/visitor-admission';
+import { UNWRITTEN_CLIENT_HOURS } from '../../shared/realtime/visitors';
 import type { ChannelConfig } from '../../shared/store/channels';
+import { keys } from '../../shared/store/keys';
 import { historyPage } from '../../shared/store/messages';
+import { updateChannel } from '../../shared/use-cases/admin/channels';
 import { seedGroup, seedOperator, seedWidgetChannel, startAuthGateway, withToken } from '../support/operator-auth';
 import { useTestTable } from '../support/table';
-import { connectClient, type TestClient } from './clients';
+import { connectClient, refusedStatus, type TestClient } from './clients';
 
 let gateway: LocalGateway;
 let tokens: TokenIssuer;
 let widget: ChannelConfig;
+let groupId: string;
+const admin: OperatorActor = { kind: 'operator', operatorId: 'op_admin', role: 'admin', groupIds: [] };
 
 interface Reply {
   type: 'reply';
@@ -35,8 +46,10 @@ async function burst(
   return { replies, seconds: (Date.now() - started) / 1000 };
 }
 
-async function newVisitor(): Promise<{ client: TestClient; clientId: string; token: string }> {
-  const response = await fetch(`${gateway.httpUrl}/widget/${widget.channelId}/session`, { method: 'POST' });
+async function newVisitor(
+  channel: ChannelConfig = widget,
+): Promise<{ client: TestClient; clientId: string; token: string }> {
+  const response = await fetch(`${gateway.httpUrl}/widget/${channel.channelId}/session`, { method: 'POST' });
   const session = (await response.json()) as { visitorToken: string; clientId: string };
   const client = await connectClient(gateway, withToken(session.visitorToken), { origin: 'https://shop.example' });
   return { client, clientId: session.clientId, token: session.visitorToken };
@@ -45,7 +58,8 @@ async function newVisitor(): Promise<{ client: TestClient; clientId: string; tok
 beforeAll(async () => {
   await useTestTable();
   ({ gateway, tokens } = await startAuthGateway());
-  widget = await seedWidgetChannel((await seedGroup('Web')).groupId);
+  groupId = (await seedGroup('Web')).groupId;
+  widget = await seedWidgetChannel(groupId);
 });
 
 afterAll(async () => {
@@ -118,6 +132,96 @@ describe('R5 rate limits per connection', () => {
     expect(replies.filter((reply) => !reply.ok).map((reply) => reply.error?.code)).toEqual(
       Array(80 - admitted).fill('rate_limited'),
     );
+    await client.close();
+  });
+});
+
+/** One frame, its reply. */
+async function act(client: TestClient, frame: Record<string, unknown>): Promise<Reply> {
+  client.send({ requestId: 'one', ...frame });
+  for (;;) {
+    const next = (await client.next(5_000)) as Reply | { type: string };
+    if (next.type === 'reply') return next as Reply;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A visitor's client item as stored. */
+async function clientItem(clientId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.client(clientId), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+describe('C6/CH1 a widget visitor is admitted again on every action', () => {
+  it("C6: after the widget blocks its address, an open socket's chat.send is refused (ip_blocked) and stores nothing", async () => {
+    const channel = await seedWidgetChannel(groupId);
+    const { client, clientId } = await newVisitor(channel);
+    expect((await act(client, { action: 'chat.send', text: 'before' })).ok).toBe(true);
+    await updateChannel(admin, channel.channelId, { settings: { blockedIps: ['127.0.0.1'] } });
+    // The widget's settings are cached per function instance for this long.
+    await sleep(VISITOR_ADMISSION_CACHE_MS + 250);
+    const refused = await act(client, { action: 'chat.send', text: 'after' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', details: { reason: 'ip_blocked' } } });
+    expect((await act(client, { action: 'chat.typing', typing: true })).error?.code).toBe('forbidden');
+    const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'visitor' });
+    expect(stored.items.map((message) => message.text)).toEqual(['before']);
+    await client.close();
+  });
+
+  it("CH1: after the widget is disabled, an open socket's chat.send is refused (channel_unavailable) and stores nothing", async () => {
+    const channel = await seedWidgetChannel(groupId);
+    const { client, clientId } = await newVisitor(channel);
+    expect((await act(client, { action: 'chat.send', text: 'before' })).ok).toBe(true);
+    await updateChannel(admin, channel.channelId, { enabled: false });
+    await sleep(VISITOR_ADMISSION_CACHE_MS + 250);
+    const refused = await act(client, { action: 'chat.send', text: 'after' });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', details: { reason: 'channel_unavailable' } },
+    });
+    const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'visitor' });
+    expect(stored.items.map((message) => message.text)).toEqual(['before']);
+    await client.close();
+  });
+});
+
+describe('CH1 widget visitor sessions end', () => {
+  it("CH1: a session's client that never wrote expires (TTL) a day on; its first message keeps it", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { client, clientId } = await newVisitor();
+    const expiresAt = (await clientItem(clientId))?.expiresAt as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + UNWRITTEN_CLIENT_HOURS * 3600);
+    expect(expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + UNWRITTEN_CLIENT_HOURS * 3600);
+    expect((await act(client, { action: 'chat.send', text: 'Hello' })).ok).toBe(true);
+    const written = await clientItem(clientId);
+    expect(written).toMatchObject({ ticketCount: 1 });
+    expect(written).not.toHaveProperty('expiresAt');
+    await client.close();
+  });
+
+  it('CH1: chat.end revokes the visitor token: later actions answer unauthorized, a handshake with it 401, a resume starts afresh', async () => {
+    const { client, clientId, token } = await newVisitor();
+    expect((await act(client, { action: 'chat.send', text: 'Bye soon' })).ok).toBe(true);
+    expect(await act(client, { action: 'chat.end' })).toMatchObject({ ok: true, data: { ended: true } });
+    const later = await act(client, { action: 'chat.send', text: 'still here?' });
+    expect(later).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect((await act(client, { action: 'chat.end' })).error?.code).toBe('unauthorized');
+    expect(await refusedStatus(`${gateway.wsUrl}${withToken(token)}`)).toBe(401);
+    const resumed = await fetch(`${gateway.httpUrl}/widget/${widget.channelId}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resumeToken: token }),
+    });
+    const session = (await resumed.json()) as { clientId: string; visitorToken: string };
+    expect(session.clientId).not.toBe(clientId);
+    expect(session.visitorToken).not.toBe(token);
+    // The chat stays with the operators.
+    const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'operator' });
+    const fromClient = stored.items.filter((message) => message.author.kind === 'client');
+    expect(fromClient.map((message) => message.text)).toEqual(['Bye soon']);
     await client.close();
   });
 });

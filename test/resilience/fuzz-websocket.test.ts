@@ -250,10 +250,13 @@ const replayedFrame = (role: Role) =>
       ),
     );
 
+/** A frame that would end the fuzzing visitor's session for good (chat.end; tested in test/e2e/security.test.ts). */
+const endsSession = (raw: string) => /"action":"chat\.end"/.test(raw);
+
 const frameArbFor = (role: Role) =>
   fc
     .oneof({ weight: 8, arbitrary: frameArb }, { weight: 2, arbitrary: replayedFrame(role) })
-    .filter((raw) => Buffer.byteLength(raw) <= MAX_FRAME_BYTES);
+    .filter((raw) => Buffer.byteLength(raw) <= MAX_FRAME_BYTES && (role !== 'visitor' || !endsSession(raw)));
 
 const frameArb = fc
   .oneof(

@@ -207,6 +207,13 @@ export const apiDriver: ChannelDriver = {
       verifyApiSignature(channel.webhookSecret, request.headers, request.rawBody, request.receivedAt);
     },
     parse: parseApiBody,
+    // Called once verified: the headers are well-formed. A copy is accepted while its timestamp is in tolerance.
+    replayWindow(request) {
+      const timestamp = Number(request.headers[API_TIMESTAMP_HEADER]);
+      const signature = request.headers[API_SIGNATURE_HEADER]?.replace(/^sha256=/, '');
+      if (!signature || !Number.isFinite(timestamp)) return undefined;
+      return { fingerprint: signature, until: timestamp + API_SIGNATURE_TOLERANCE_SECONDS };
+    },
   },
   async deliver({ message, client, channel }) {
     const attachments = await Promise.all(

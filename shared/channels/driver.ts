@@ -102,6 +102,11 @@ export interface ChannelDriver {
     verify(request: WebhookRequest, channel: Channel): void;
     /** Normalizes a verified body; throws `invalid` if it is not this channel's shape at all. */
     parse(request: WebhookRequest, channel: Channel): InboundEvent[];
+    /**
+     * For kinds whose signature stays valid for a while (the `api` channel's 5 minutes): what identifies this signed
+     * request and until when (unix seconds) a copy of it would be accepted, so a replay within that time is caught.
+     */
+    replayWindow?(request: WebhookRequest): { fingerprint: string; until: number } | undefined;
   };
   deliver(delivery: OutboundDelivery): Promise<DeliveryOutcome>;
 }

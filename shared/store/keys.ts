@@ -25,6 +25,7 @@
 // | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | T2: lastNumber; moved inside the opening transaction (see below) |
 // | operator counters | OPERATOR#<operatorId>            | COUNTERS           | —                                 | T12 in-progress, unread badge |
 // | inbound dedupe    | DEDUPE#<channelId>#<externalMsgId> | DEDUPE           | —                                 | CH2; expiry checked in the condition |
+// | signed request    | REPLAY#<channelId>#<signature>   | REPLAY             | —                                 | CH1: an `api` request seen; TTL = its timestamp + 5 min; conditional put refuses a replay |
 // | outbound message  | OUTBOUND#<channelId>#<externalId> | OUTBOUND        | —                                 | M3/CH3: → clientId, ticket number, messageId; TTL; one per part of a reply sent as several |
 // | visitor token     | VISITOR_TOKEN#<sha256(token)>    | TOKEN              | —                                 | TTL; widget visitor auth; deleted by chat.end |
 // | connect code      | CONNECT_CODE#<sha256(code)>      | CODE               | —                                 | TTL 60 s, single use       |
@@ -237,6 +238,10 @@ export const keys = {
   clientMessagesPrefix: () => 'M#',
   ticketCounter: (): ItemKey => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
   operatorCounters: (operatorId: string): ItemKey => ({ pk: `OPERATOR#${operatorId}`, sk: 'COUNTERS' }),
+  signedRequest: (channelId: string, fingerprint: string): ItemKey => ({
+    pk: `REPLAY#${channelId}#${fingerprint}`,
+    sk: 'REPLAY',
+  }),
   inboundDedupe: (channelId: string, externalMessageId: string): ItemKey => ({
     pk: `DEDUPE#${channelId}#${externalMessageId}`,
     sk: 'DEDUPE',

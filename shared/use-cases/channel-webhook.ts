@@ -24,6 +24,7 @@ import {
   type MessageContent,
   type SkippedAttachment,
 } from '../store/messages';
+import { forgetSignedRequest, rememberSignedRequest } from '../store/signed-requests';
 import { readClientHead } from '../store/tickets';
 import { ingestClientMessage } from './ingest';
 import { recordClientEdit } from './message-edits';
@@ -81,8 +82,23 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     typing: 0,
     ignored: 0,
   };
-  // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
-  for (const event of events) await handleEvent(channel, driver, event, counts);
+  // CH1: a signed request seen before within its window is a replay: acknowledged (the sender may only have missed
+  // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed.
+  const replay = webhook.replayWindow?.(request);
+  if (
+    replay &&
+    !(await rememberSignedRequest(channel.channelId, replay.fingerprint, replay.until, request.receivedAt))
+  ) {
+    log.info('replayed request ignored', { kind: channel.kind });
+    return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, replayed: true, ...counts }) };
+  }
+  try {
+    // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
+    for (const event of events) await handleEvent(channel, driver, event, counts);
+  } catch (error) {
+    if (replay) await forgetSignedRequest(channel.channelId, replay.fingerprint).catch(() => undefined);
+    throw error;
+  }
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
 }
 

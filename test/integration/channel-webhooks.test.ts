@@ -348,8 +348,12 @@ describe('CH1: refused signatures store nothing', () => {
 describe('CH2: idempotent webhooks', () => {
   it('CH2: 20 concurrent deliveries of one update store exactly one message', async () => {
     const body = JSON.stringify({ type: 'message', messageId: 'dup-1', user: { id: 'dup-user' }, text: 'Once only' });
-    const headers = apiSignatureHeaders(secret, body);
-    const results = await Promise.all(Array.from({ length: 20 }, () => post(body, headers)));
+    // Each delivery signed at its own second, as a sender's redeliveries are: none is a replay of another.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(body, apiSignatureHeaders(secret, body, new Date(Date.now() - i * 1000))),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(new Array(20).fill(200));
     const totals = results.reduce(
       (sum, r) => ({
@@ -367,8 +371,53 @@ describe('CH2: idempotent webhooks', () => {
   it('CH2: a redelivery later (signed anew) is acknowledged as a duplicate and stores nothing', async () => {
     const payload = { type: 'message', messageId: 'dup-2', user: { id: 'dup-user-2' }, text: 'Hello' };
     expect((await signedPost(payload)).body).toMatchObject({ messages: 1, duplicates: 0 });
-    expect((await signedPost(payload)).body).toMatchObject({ messages: 0, duplicates: 1 });
+    expect((await signedPost(payload, { now: new Date(Date.now() + 1000) })).body).toMatchObject({
+      messages: 0,
+      duplicates: 1,
+    });
     expect(await clientMessages('dup-user-2')).toHaveLength(1);
+  });
+});
+
+describe('CH1: a signed api request is processed once within its 5-minute window', () => {
+  it('CH1: a replayed typing event is acknowledged as replayed and pushes no second typing event', async () => {
+    const ticketId = await takenTicket('replay-typing');
+    management.reset();
+    management.on(PostToConnectionCommand).resolves({});
+    const body = JSON.stringify({ type: 'typing', user: { id: 'replay-typing' }, typing: true });
+    const headers = apiSignatureHeaders(secret, body);
+    expect(await post(body, headers)).toEqual({ status: 200, body: expect.objectContaining({ ok: true, typing: 1 }) });
+    expect(pushed('client.typing')).toHaveLength(1);
+    expect(pushed('client.typing')[0]?.data).toMatchObject({ ticketId, typing: true });
+    // The same bytes and headers again, a minute later: still inside the signature's window.
+    const replayed = await post(body, headers);
+    expect(replayed).toEqual({ status: 200, body: expect.objectContaining({ ok: true, replayed: true, typing: 0 }) });
+    expect(pushed('client.typing')).toHaveLength(1);
+    // Signed anew, the same event is news again.
+    const fresh = await post(body, apiSignatureHeaders(secret, body, new Date(Date.now() + 1000)));
+    expect(fresh.body).toMatchObject({ typing: 1 });
+    expect(pushed('client.typing')).toHaveLength(2);
+  });
+
+  it('CH1: 10 concurrent copies of one signed message: one is processed, nine answer replayed, one message stored', async () => {
+    const body = JSON.stringify({ type: 'message', messageId: 'replay-1', user: { id: 'replay-user' }, text: 'Once' });
+    const headers = apiSignatureHeaders(secret, body);
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(body, headers)));
+    expect(results.map((r) => r.status)).toEqual(new Array(10).fill(200));
+    expect(results.filter((r) => r.body.replayed === true)).toHaveLength(9);
+    expect(results.filter((r) => r.body.messages === 1)).toHaveLength(1);
+    expect(await clientMessages('replay-user')).toHaveLength(1);
+  });
+
+  it('CH1: a remembered request is kept only for its window: its item expires (TTL) 5 minutes after its timestamp', async () => {
+    const body = JSON.stringify({ type: 'status', messageId: 'nothing-we-sent', status: 'read' });
+    const headers = apiSignatureHeaders(secret, body);
+    expect((await post(body, headers)).body).toMatchObject({ ok: true, staleStatuses: 1 });
+    const [fingerprint] = /[0-9a-f]{64}/.exec(headers[API_SIGNATURE_HEADER] as string) ?? [];
+    const item = await dynamo().send(
+      new GetCommand({ TableName: tableName, Key: keys.signedRequest(channelId, fingerprint as string) }),
+    );
+    expect(item.Item?.expiresAt).toBe(Number(headers[API_TIMESTAMP_HEADER]) + 300);
   });
 });
 
@@ -403,10 +452,12 @@ describe('CH3/M3: replies to api clients', () => {
     const reply = await sendOperatorMessage(actorOf(anna), ticketId, { text: 'Done' });
     management.reset();
     management.on(PostToConnectionCommand).resolves({});
-    const report = (status: string) => signedPost({ type: 'status', messageId: reply.messageId, status });
+    const report = (status: string, now = new Date()) =>
+      signedPost({ type: 'status', messageId: reply.messageId, status }, { now });
     expect((await report('read')).body).toMatchObject({ statuses: 1 });
     expect((await report('delivered')).body).toMatchObject({ statuses: 0, staleStatuses: 1 });
-    expect((await report('read')).body).toMatchObject({ statuses: 0, staleStatuses: 1 });
+    // Sent again (signed anew: the same signed request would be a replay, CH1).
+    expect((await report('read', new Date(Date.now() + 1000))).body).toMatchObject({ statuses: 0, staleStatuses: 1 });
     const stored = (await history('out-status')).find((m) => m.messageId === reply.messageId);
     expect(stored?.status).toBe('read');
     expect(pushed('message.status').map((f) => f.data.status)).toEqual(['read']);

@@ -43,6 +43,10 @@ export const channelSecretReaders: readonly string[] = [
   'functions/scheduled/timers.ts',
 ];
 export const CHANNELS_ADMIN_ENTRY = 'functions/http/admin/channels.ts';
+/** W1: the webhook admin function writes webhook secrets (create, rotate) but never reads them back. */
+export const WEBHOOKS_ADMIN_ENTRY = 'functions/http/admin/webhooks.ts';
+/** W2: the delivery worker, the only function that reads webhook secrets (it signs every post). */
+export const WEBHOOK_DELIVERY_ENTRY = 'functions/scheduled/webhooks.ts';
 
 export interface WebSocketRoute {
   /** `$connect`, `$disconnect`, `$default` or an action name (route selection: `$request.body.action`). */
@@ -143,6 +147,27 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/reports', entry: 'functions/http/reports.ts', auth: 'operator' },
   { method: 'GET', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
   { method: 'PUT', path: '/admin/settings', entry: 'functions/http/admin/settings.ts', auth: 'operator' },
+  // Outgoing webhooks (W1, W2): endpoints, secret rotation, attempt log, event replay.
+  { method: 'GET', path: '/admin/webhooks', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'POST', path: '/admin/webhooks', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'GET', path: '/admin/webhooks/{webhookId}', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'PATCH', path: '/admin/webhooks/{webhookId}', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'DELETE', path: '/admin/webhooks/{webhookId}', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'POST', path: '/admin/webhooks/{webhookId}/disable', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'POST', path: '/admin/webhooks/{webhookId}/secret', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  { method: 'GET', path: '/admin/webhooks/{webhookId}/attempts', entry: WEBHOOKS_ADMIN_ENTRY, auth: 'operator' },
+  {
+    method: 'GET',
+    path: '/admin/webhooks/{webhookId}/events/{eventId}',
+    entry: WEBHOOKS_ADMIN_ENTRY,
+    auth: 'operator',
+  },
+  {
+    method: 'POST',
+    path: '/admin/webhooks/{webhookId}/events/{eventId}/replay',
+    entry: WEBHOOKS_ADMIN_ENTRY,
+    auth: 'operator',
+  },
 ];
 
 export const webSocketRoutes: readonly WebSocketRoute[] = [
@@ -160,6 +185,8 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
 
 export const schedules: readonly Schedule[] = [
   { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts', wakeUpQueue: true },
+  // W2: posts due webhook events; apart from the timers so a slow endpoint never holds up auto-close or SLA marks.
+  { name: 'webhooks', everyMinutes: 1, entry: WEBHOOK_DELIVERY_ENTRY },
 ];
 
 /**
@@ -198,6 +225,16 @@ export const streamConsumers: readonly StreamConsumer[] = [
     batchingWindowSeconds: 10,
     retryAttempts: 6,
     maxRecordAgeSeconds: 6 * 3600,
+  },
+  {
+    // W2: small batches soon, so events go out quickly; a batch costs one due-work item per endpoint. Records are
+    // kept for the stream's whole 24 hours: an event is never given up while it can still be read.
+    name: 'webhooks',
+    entry: 'functions/stream/webhooks.ts',
+    batchSize: 100,
+    batchingWindowSeconds: 1,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 24 * 3600,
   },
 ];
 

@@ -38,7 +38,7 @@ import { ENV } from '../shared/platform/config';
 import { LOGIN_ENV } from '../shared/platform/logins';
 import { TENANT_ENV } from '../shared/platform/metrics';
 import { TOKEN_ENV } from '../shared/realtime/operator-tokens';
-import { CHANNEL_SECRET_PREFIX, tableDefinition } from '../shared/store/keys';
+import { CHANNEL_SECRET_PREFIX, tableDefinition, WEBHOOK_SECRET_PREFIX } from '../shared/store/keys';
 import { TenantMonitoring } from './constructs/monitoring';
 import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
@@ -51,6 +51,8 @@ import {
   httpRoutes,
   schedules,
   streamConsumers,
+  WEBHOOK_DELIVERY_ENTRY,
+  WEBHOOKS_ADMIN_ENTRY,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -116,6 +118,8 @@ export class SwitchboardStack extends Stack {
   /** Keyed by route-table entry. */
   readonly functions: ReadonlyMap<string, SwitchboardFunction>;
   readonly monitoring: TenantMonitoring;
+  /** Functions already denied Scan (the secret fences each need it once). */
+  private readonly scanDenied = new Set<SwitchboardFunction>();
 
   constructor(scope: Construct, id: string, props: SwitchboardStackProps) {
     super(scope, id, props);
@@ -165,7 +169,12 @@ export class SwitchboardStack extends Stack {
       const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : streamed.has(entry) ? 'stream' : 'request';
       const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
       this.grantTable(fn);
-      if (!channelSecretReaders.includes(entry)) this.fenceChannelSecrets(fn, entry === CHANNELS_ADMIN_ENTRY);
+      if (!channelSecretReaders.includes(entry)) {
+        this.fenceSecrets(fn, CHANNEL_SECRET_PREFIX, entry === CHANNELS_ADMIN_ENTRY);
+      }
+      // W1/X2: webhook signing secrets alike: read only by the delivery worker, written only by the webhook admin.
+      if (entry !== WEBHOOK_DELIVERY_ENTRY)
+        this.fenceSecrets(fn, WEBHOOK_SECRET_PREFIX, entry === WEBHOOKS_ADMIN_ENTRY);
       // The authorizer only resolves principals from the table; every other handler may store files and send mail.
       if (entry !== webSocketAuthorizer.entry) {
         this.grantAttachments(fn);
@@ -459,12 +468,13 @@ export class SwitchboardStack extends Stack {
   }
 
   /**
-   * X2: channel secrets live in their own item family; a function that neither verifies nor delivers is denied every
-   * read of it (a Scan would bypass the key condition, so Scan is denied outright). The channel admin function may
-   * write secrets, but not have old or new values returned; every other function may not touch them at all.
+   * X2: channel and webhook secrets live in their own item families (by key prefix); a function that neither verifies
+   * nor delivers is denied every read of a family (a Scan would bypass the key condition, so Scan is denied outright).
+   * The family's admin function may write secrets, but not have old or new values returned; every other function may
+   * not touch them at all.
    */
-  private fenceChannelSecrets(fn: SwitchboardFunction, writesSecrets: boolean): void {
-    const secretKeys = { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${CHANNEL_SECRET_PREFIX}*`] } };
+  private fenceSecrets(fn: SwitchboardFunction, prefix: string, writesSecrets: boolean): void {
+    const secretKeys = { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } };
     const resources = [this.table.tableArn, `${this.table.tableArn}/index/*`];
     const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
     const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -476,7 +486,10 @@ export class SwitchboardStack extends Stack {
         conditions: secretKeys,
       }),
     );
-    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['dynamodb:Scan'], resources }));
+    if (!this.scanDenied.has(fn)) {
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['dynamodb:Scan'], resources }));
+      this.scanDenied.add(fn);
+    }
     if (writesSecrets) {
       fn.addToRolePolicy(
         new PolicyStatement({

@@ -1,4 +1,4 @@
-// The one-line commands `npm start` prints to simulate a client writing through each demo channel.
+// The one-line commands `npm start` prints: a client writing through each demo channel, registering a webhook.
 import { apiSignatureHeaders } from '../../shared/channels/api';
 import { channelSampleRequest, curlLine } from './channel-samples';
 import type { DemoTenant } from './seed';
@@ -35,4 +35,20 @@ function apiCurl(httpUrl: string, demo: DemoTenant, now: Date): string {
     .map(([name, value]) => `-H '${name}: ${value}'`)
     .join(' ');
   return `api (valid 5 min; npm run say:api -- "text" signs anew):\n    curl -X POST ${httpUrl}/channels/${channelId}/webhook -H 'content-type: application/json' ${headers} -d '${body}'`;
+}
+
+/**
+ * W1: registering the fake channel server's receiver as a webhook endpoint (as the demo admin), and listing what it
+ * received. http to this local receiver is allowed only because the local stack names it (shared/channels/webhook-url.ts).
+ */
+export function webhookCommands(urls: { http: string; channels: string }): string[] {
+  const body = JSON.stringify({
+    url: `${urls.channels}/webhooks/crm`,
+    eventTypes: ['ticket.created', 'ticket.assigned', 'ticket.closed', 'message.created', 'message.status'],
+  });
+  return [
+    `curl -X POST ${urls.http}/admin/webhooks -H "Authorization: Bearer $TOKEN_ADMIN" -H 'content-type: application/json' -d '${body}'`,
+    `curl '${urls.channels}/__calls?path=/webhooks/'          (deliveries received: headers carry the signature)`,
+    `curl -H "Authorization: Bearer $TOKEN_ADMIN" ${urls.http}/admin/webhooks/<webhookId>/attempts   (the attempt log)`,
+  ];
 }

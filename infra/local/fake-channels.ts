@@ -15,6 +15,7 @@
 //              GET  /<version>/<mediaId>          → {url:'<base>/whatsapp-media/<id>',mime_type,sha256,file_size,id}
 //              GET  /whatsapp-media/<mediaId>     the bytes
 //   api        POST /api-callback/<anything>      → 200 {ok:true}
+//   webhooks   POST /webhooks/<anything>          → 200 {received:<event id>}: a receiver of outgoing webhooks (W1)
 //   any        GET  /media/<id>                   the bytes (attachment URLs in `api` webhook payloads: mediaUrl(id))
 // and, for users and tests outside this process (not recorded themselves):
 //   GET /__calls?since=<seq>&path=<prefix>         recorded calls after call number <seq> (default 0), oldest first:
@@ -276,6 +277,11 @@ export async function startFakeChannels(options: { port?: number; host?: string 
     if (waDownload && method === 'GET') return bytesOf(media.get(decodeURIComponent(waDownload[1] ?? '')));
 
     if (path.startsWith('/api-callback/') && method === 'POST') return { status: 200, body: { ok: true } };
+    // W1: a receiver of outgoing webhooks (a CRM's endpoint): takes every event; GET /__calls?path=/webhooks/ lists them.
+    if (path.startsWith('/webhooks/') && method === 'POST') {
+      const id = (call.body as { id?: unknown } | undefined)?.id;
+      return { status: 200, body: { received: typeof id === 'string' ? id : null } };
+    }
 
     const plain = /^\/media\/(.+)$/.exec(path);
     if (plain && method === 'GET') return bytesOf(media.get(decodeURIComponent(plain[1] ?? '')));

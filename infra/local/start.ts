@@ -5,7 +5,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setLogSink } from '../../shared/platform/log';
-import { clientMessageCommands } from './channel-curls';
+import { clientMessageCommands, webhookCommands } from './channel-curls';
 import { repoRoot } from './lambda-runtime';
 import { stopWhenAsked } from './lifetime';
 import { LOCAL_STACK_ENV_KEYS, type LocalStack, type LocalStackFile, STACK_FILE, startLocalStack } from './local-stack';
@@ -118,6 +118,12 @@ Try it:
 
 A client writes through a channel webhook:
 ${clientMessageCommands(urls.http, demo)
+  .map((line) => `  ${line}`)
+  .join('\n')}
+
+Outgoing webhooks (W1): register the fake channel server's receiver (the answer shows the signing secret once), then
+see the signed deliveries arrive there (the delivery worker runs every minute):
+${webhookCommands(urls)
   .map((line) => `  ${line}`)
   .join('\n')}
 `;

@@ -21,20 +21,19 @@ import { presignDownload } from '../platform/object-store';
 import type { Channel } from '../store/channels';
 import type { ChannelDriver, InboundEvent, MediaReference, WebhookRequest } from './driver';
 import { failureReason, getBytes, isTransientStatus, postJson } from './outbound-http';
-import { hmacSha256, sameDigest } from './signatures';
+import { hmacSha256, SIGNATURE_HEADERS, sameDigest, signTimestamped } from './signatures';
 
 /** A1/CH3: how long the download links in a callback stay valid. */
 const CALLBACK_URL_SECONDS = 3600;
 
-export const API_TIMESTAMP_HEADER = 'x-switchboard-timestamp';
-export const API_SIGNATURE_HEADER = 'x-switchboard-signature';
+export const API_TIMESTAMP_HEADER = SIGNATURE_HEADERS.timestamp;
+export const API_SIGNATURE_HEADER = SIGNATURE_HEADERS.signature;
 /** A signed request is good for this long either side of its timestamp: a captured one cannot be replayed later. */
 export const API_SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** `sha256=` + the lowercase hex HMAC-SHA256 of "<timestamp>.<raw body>" under `secret`. */
 export function signApiPayload(secret: string, timestamp: number | string, rawBody: Buffer | string): string {
-  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
-  return `sha256=${hmacSha256(secret, Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body])).toString('hex')}`;
+  return signTimestamped(secret, timestamp, rawBody);
 }
 
 /** Both headers for a body, signed now; used for our own callbacks and by tests and the local stack's curl line. */

@@ -24,6 +24,8 @@ export interface HttpAnswer {
   /** The parsed JSON body; undefined when the body is empty or not JSON. */
   body: unknown;
   text: string;
+  /** The Retry-After header, as sent. */
+  retryAfter?: string;
 }
 
 export interface Download {
@@ -82,7 +84,14 @@ export async function postJson(url: string, body: unknown, options: RequestOptio
     }),
   );
   const text = await response.text();
-  return { status: response.status, ok: response.ok, body: parseJson(text), text };
+  const retryAfter = response.headers.get('retry-after');
+  return {
+    status: response.status,
+    ok: response.ok,
+    body: parseJson(text),
+    text,
+    ...(retryAfter ? { retryAfter } : {}),
+  };
 }
 
 /** POSTs a multipart form (files for channels that take uploads, not links); retried and answered like postJson. */
@@ -141,6 +150,11 @@ export function isTransientStatus(status: number): boolean {
  */
 export function failureReason(answer: HttpAnswer): string {
   return `${answer.status}: ${errorText(answer.body, answer.text) || 'no error text'}`;
+}
+
+/** The other side's own error text in an answer (empty when it gave none), cut to 300 characters. */
+export function answerDetail(answer: HttpAnswer): string {
+  return errorText(answer.body, answer.text);
 }
 
 /**

@@ -19,3 +19,18 @@ export function sameDigest(expected: Buffer, givenHex: string): boolean {
   const given = Buffer.from(givenHex, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/** The headers a timestamped signature travels in (the `api` channel both ways, outgoing webhooks). */
+export const SIGNATURE_HEADERS = {
+  timestamp: 'x-switchboard-timestamp',
+  signature: 'x-switchboard-signature',
+} as const;
+
+/**
+ * The `api` channel's signature, also on outgoing webhooks: `sha256=` + the lowercase hex HMAC-SHA256 of
+ * "<timestamp>.<raw body>" under `secret`.
+ */
+export function signTimestamped(secret: string, timestamp: number | string, rawBody: Buffer | string): string {
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  return `sha256=${hmacSha256(secret, Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body])).toString('hex')}`;
+}

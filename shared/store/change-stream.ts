@@ -20,15 +20,26 @@ export type Change =
   | (ChangeHead & { entity: 'client'; before?: ClientName; after?: ClientName })
   | (ChangeHead & { entity: 'other'; type?: string });
 
-/** What the outputs read of a client item: its id and the name operators see (renamed, or the channel's). */
+/**
+ * What the outputs read of a client item: its id and the name operators see (renamed, or the channel's); and, for
+ * outgoing webhooks, its channel, type, blacklist mark and pin.
+ */
 export interface ClientName {
   clientId: string;
   name: string;
+  channelId?: string;
+  clientType?: string;
+  blacklisted?: boolean;
+  pinnedTo?: string;
 }
 
 const toClientName = (item: Record<string, unknown>): ClientName => ({
   clientId: String(item.clientId ?? ''),
   name: String(item.name ?? ''),
+  ...(typeof item.channelId === 'string' ? { channelId: item.channelId } : {}),
+  ...(typeof item.clientType === 'string' ? { clientType: item.clientType } : {}),
+  ...(item.blacklisted === true ? { blacklisted: true } : {}),
+  ...(typeof item.pinnedTo === 'string' ? { pinnedTo: item.pinnedTo } : {}),
 });
 
 /** A stream image attribute → its plain value (numbers as numbers, sets as arrays). */

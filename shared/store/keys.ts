@@ -47,6 +47,11 @@
 // | tagged message    | TAGGED#<tag key>                 | <messageId>        | —                                 | M7: → clientId, ticket number; time-ordered |
 // | daily report      | REPORT#<dimension>#<id>          | <YYYY-MM-DD>       | —                                 | RP1: one day's figures (ADD); dimension operator/group/channel/tenant |
 // | report batch mark | REPORTBATCH#<batchId>#<chunk>    | BATCH              | —                                 | RP1: a projected batch, written with its ADDs; TTL 2 days |
+// | webhook endpoint  | WEBHOOK#<webhookId>              | ENDPOINT           | WEBHOOKS / <webhookId>            | W1: url, event types, enabled, why disabled; no secret |
+// | webhook secret    | WEBHOOKSECRET#<webhookId>        | SECRET             | —                                 | W1: signing secret; IAM-fenced like channel secrets |
+// | webhook event     | WEBHOOK#<webhookId>              | EVENT#<eventId>    | —                                 | W2: one per event and endpoint (< 1 KB): payload, state; TTL |
+// | webhook due work  | WEBHOOKDUE#<webhookId>           | <dueIso>#<workId>  | —                                 | W2/OP3: event ids to post, claimed by move; TTL |
+// | webhook attempt   | WEBHOOK#<webhookId>              | ATTEMPT#<atIso>#<eventId> | —                          | W2: status, latency, error; TTL 7 days |
 //
 // Search postings (M8): words are folded (shared/domain/search-terms.ts) and grouped by their first letter (the
 // bucket). One item holds every posting of one bucket, one scope and one projector batch (`word\tticketId\tmessageId`
@@ -120,6 +125,12 @@
 // | add a batch's figures to daily reports (RP1)      | TransactWrite: conditional Put REPORTBATCH#… + ≤ 99 UpdateItem ADD |
 // | a report range of one id (RP1)                   | Query pk=REPORT#<dimension>#<id>, sk BETWEEN <from> AND <to>  |
 // | the ids of a dimension (unfiltered report)       | Query gsi1 OPERATORS / GROUPS / CHANNELS (the admin lists)    |
+// | webhook endpoints (admin list, projector, worker) | Query gsi1 gsi1pk=WEBHOOKS                                   |
+// | webhook endpoint / its secret (W1)               | GetItem WEBHOOK#id + ENDPOINT / WEBHOOKSECRET#id              |
+// | record an event for an endpoint once (W2)        | PutItem WEBHOOK#id + EVENT#<eventId>, attribute_not_exists    |
+// | an endpoint's due work (W2, OP3)                 | Query pk=WEBHOOKDUE#id, sk <= <nowIso>#~, ascending            |
+// | claim due work (post once per claim)             | TransactWrite: conditional Delete + Put of its lease copy     |
+// | an endpoint's last 100 attempts (W2)             | Query pk=WEBHOOK#id, sk begins_with ATTEMPT#, desc, Limit 100 |
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -185,6 +196,9 @@ const searchPartition = (kind: SearchKind, scope: string, bucket: string) =>
 
 /** The partition-key prefix of channel secrets, as IAM conditions name it. */
 export const CHANNEL_SECRET_PREFIX = 'CHANNELSECRET#';
+
+/** The partition-key prefix of webhook signing secrets, as IAM conditions name it. */
+export const WEBHOOK_SECRET_PREFIX = 'WEBHOOKSECRET#';
 
 /** Ticket numbers are stored inverted under the client so the newest ticket sorts first. */
 const TICKET_NUMBER_CEILING = 999_999_999_999;
@@ -328,4 +342,24 @@ export const keys = {
   reportDays: (dimension: string, id: string) => ({ pk: `REPORT#${dimension}#${id}` }),
   /** RP1: marks a projected batch's chunk as written, in the same transaction as its figures. */
   reportBatch: (batchId: string, chunk: number): ItemKey => ({ pk: `REPORTBATCH#${batchId}#${chunk}`, sk: 'BATCH' }),
+  webhook: (webhookId: string): ItemKey => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
+  webhooks: () => ({ gsi1pk: 'WEBHOOKS' }),
+  webhookListing: (webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: webhookId }),
+  /** X2: fenced in IAM (dynamodb:LeadingKeys) so only the delivering function reads it. */
+  webhookSecret: (webhookId: string): ItemKey => ({ pk: `${WEBHOOK_SECRET_PREFIX}${webhookId}`, sk: 'SECRET' }),
+  webhookEvent: (webhookId: string, eventId: string): ItemKey => ({
+    pk: `WEBHOOK#${webhookId}`,
+    sk: `EVENT#${eventId}`,
+  }),
+  webhookDue: (webhookId: string, due: string, workId: string): ItemKey => ({
+    pk: `WEBHOOKDUE#${webhookId}`,
+    sk: `${due}#${workId}`,
+  }),
+  /** Due work of an endpoint up to `nowIso`: Query pk, sk <= `through`. */
+  webhookDueThrough: (webhookId: string, nowIso: string) => ({ pk: `WEBHOOKDUE#${webhookId}`, through: `${nowIso}#~` }),
+  webhookAttempt: (webhookId: string, at: string, eventId: string): ItemKey => ({
+    pk: `WEBHOOK#${webhookId}`,
+    sk: `ATTEMPT#${at}#${eventId}`,
+  }),
+  webhookAttempts: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, skPrefix: 'ATTEMPT#' }),
 };

@@ -19,6 +19,8 @@ import {
   httpRoutes,
   schedules,
   streamConsumers,
+  WEBHOOK_DELIVERY_ENTRY,
+  WEBHOOKS_ADMIN_ENTRY,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -460,6 +462,36 @@ describe('X2: channel secrets', () => {
     expect(actionsOf(health[0] as Statement)).toEqual(
       expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
     );
+  });
+});
+
+describe('W1/X2: webhook secrets', () => {
+  const webhookFence = (entry: string) =>
+    statementsOf(entry).filter(
+      (s) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('WEBHOOKSECRET#*'),
+    );
+
+  it('W1/X2: only the delivery worker reads the WEBHOOKSECRET# item family; the webhook admin writes without reading back', () => {
+    for (const entry of handlerEntries()) {
+      const fences = webhookFence(entry);
+      if (entry === WEBHOOK_DELIVERY_ENTRY) {
+        expect(fences, entry).toHaveLength(0);
+        continue;
+      }
+      const reads = fences.find((s) => actionsOf(s).includes('dynamodb:GetItem'));
+      expect(actionsOf(reads as Statement), entry).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+      );
+      const writes = fences.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
+      if (entry === WEBHOOKS_ADMIN_ENTRY) {
+        expect(writes).toMatchObject({
+          Condition: { StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) } },
+        });
+      } else {
+        expect(writes, entry).toBeDefined();
+        expect(JSON.stringify(writes)).not.toContain('ReturnValues');
+      }
+    }
   });
 });
 

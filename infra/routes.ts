@@ -45,8 +45,11 @@ export const channelSecretReaders: readonly string[] = [
 export const CHANNELS_ADMIN_ENTRY = 'functions/http/admin/channels.ts';
 /** W1: the webhook admin function writes webhook secrets (create, rotate) but never reads them back. */
 export const WEBHOOKS_ADMIN_ENTRY = 'functions/http/admin/webhooks.ts';
-/** W2: the delivery worker, the only function that reads webhook secrets (it signs every post). */
-export const WEBHOOK_DELIVERY_ENTRY = 'functions/scheduled/webhooks.ts';
+/**
+ * W2: the webhook delivery worker runs in the timers function's per-minute run, beside the sweep (one invocation, so
+ * an idle tenant pays for one schedule); it is the only function that reads webhook secrets (it signs every post).
+ */
+export const WEBHOOK_DELIVERY_ENTRY = 'functions/scheduled/timers.ts';
 
 export interface WebSocketRoute {
   /** `$connect`, `$disconnect`, `$default` or an action name (route selection: `$request.body.action`). */
@@ -185,8 +188,6 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
 
 export const schedules: readonly Schedule[] = [
   { name: 'timers', everyMinutes: 1, entry: 'functions/scheduled/timers.ts', wakeUpQueue: true },
-  // W2: posts due webhook events; apart from the timers so a slow endpoint never holds up auto-close or SLA marks.
-  { name: 'webhooks', everyMinutes: 1, entry: WEBHOOK_DELIVERY_ENTRY },
 ];
 
 /**

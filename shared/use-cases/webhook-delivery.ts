@@ -44,6 +44,11 @@ const WORK_PER_RUN = 10;
 const LEASE_MS = 5 * 60_000;
 /** Work whose worker died this many times is given up, its events failed with the reason. */
 const MAX_CLAIMS = 10;
+/**
+ * Real time one run may spend posting (the timers function has 60 s): past it, no new post starts, and unposted events
+ * of claimed work go back as work due now, for the next run.
+ */
+export const RUN_BUDGET_MS = 40_000;
 /** How long work waits for an event record it names that is not written yet (its batch is being projected). */
 const RECORD_GRACE_MS = 10 * 60_000;
 
@@ -65,12 +70,13 @@ export function webhookBody(event: WebhookEvent): Buffer {
   );
 }
 
-/** One run over every enabled endpoint, side by side. */
-export async function deliverDueWebhooks(now: Date): Promise<DeliveryRunResult> {
+/** One run over every enabled endpoint, side by side, within `budgetMs` of real time. */
+export async function deliverDueWebhooks(now: Date, budgetMs = RUN_BUDGET_MS): Promise<DeliveryRunResult> {
+  const deadline = performance.now() + budgetMs;
   const endpoints = (await allWebhookEndpoints()).filter((endpoint) => endpoint.enabled);
   const runs = await Promise.all(
     endpoints.map((endpoint) =>
-      drainEndpoint(endpoint, now).catch((error: unknown) => {
+      drainEndpoint(endpoint, now, deadline).catch((error: unknown) => {
         // The claimed work stays leased and is taken again after the lease.
         log.error('webhook delivery run failed for an endpoint', {
           webhookId: endpoint.webhookId,
@@ -91,15 +97,16 @@ export async function deliverDueWebhooks(now: Date): Promise<DeliveryRunResult> 
   return total;
 }
 
-async function drainEndpoint(endpoint: WebhookEndpoint, now: Date): Promise<DeliveryRunResult> {
+async function drainEndpoint(endpoint: WebhookEndpoint, now: Date, deadline: number): Promise<DeliveryRunResult> {
   const result = emptyResult();
   const secret = await getWebhookSecret(endpoint.webhookId);
   if (!secret) {
     log.error('webhook endpoint has no secret; nothing is posted', { webhookId: endpoint.webhookId });
     return result;
   }
-  const state = { failing: endpoint.failingSince !== undefined, stopped: false };
+  const state: EndpointRunState = { failing: endpoint.failingSince !== undefined, stopped: false, deadline };
   for (const work of await dueWebhookWork(endpoint.webhookId, now, WORK_PER_RUN)) {
+    if (performance.now() >= deadline) break;
     const lease: WebhookDueWork = {
       ...work,
       due: new Date(now.getTime() + LEASE_MS).toISOString(),
@@ -120,8 +127,10 @@ async function drainEndpoint(endpoint: WebhookEndpoint, now: Date): Promise<Deli
 interface EndpointRunState {
   /** The endpoint has a failing streak to end on its next success. */
   failing: boolean;
-  /** No more posts to this endpoint in this run (it failed, or was disabled). */
+  /** No more posts to this endpoint in this run (it failed, was disabled, or the run's time is up). */
   stopped: boolean;
+  /** performance.now() past which no post starts. */
+  deadline: number;
 }
 
 async function runWork(
@@ -143,6 +152,11 @@ async function runWork(
       continue;
     }
     if (event.state !== 'pending') continue;
+    if (performance.now() >= state.deadline) {
+      await keepForLater(work, work.eventIds.slice(index), now);
+      state.stopped = true;
+      return;
+    }
     const attempt = event.attempts + 1;
     const { outcome, status, latencyMs } = await post(endpoint.url, secret, event, now);
     const at = now.toISOString();

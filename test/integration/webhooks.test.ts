@@ -524,6 +524,19 @@ describe('W2 delivery', () => {
     await retire(webhookId);
   });
 
+  it('OP3: a run out of time posts nothing more and loses nothing: the next run delivers', async () => {
+    const { webhookId } = await register('late', ['message.created']);
+    await ingestClientMessage(inbound('late-1', 'Posted by the next run'));
+    await projected();
+    const t0 = Date.now();
+    const spent = await deliverDueWebhooks(new Date(t0 + MINUTE), 0);
+    expect(spent.delivered).toBe(0);
+    expect(fake.calls('/webhooks/late')).toHaveLength(0);
+    await deliverDueWebhooks(new Date(t0 + 2 * MINUTE));
+    expect(received('late')).toHaveLength(1);
+    await retire(webhookId);
+  });
+
   it('W2: an event record stays under 1 KB (one write unit) with the longest text and name', async () => {
     const { webhookId } = await register('sized', ['message.created', 'ticket.created']);
     await ingestClientMessage(inbound('sized-1', '😀'.repeat(4096), '🙂'.repeat(256)));

@@ -34,8 +34,9 @@ export function projectionBatchOf(event: DynamoDBStreamEvent): ProjectionBatch {
 /** Runs one output over one stream batch; the handler of each output's consumer is this call. */
 export function projectChanges(output: ChangeOutput, event: DynamoDBStreamEvent): Promise<unknown> {
   const batch = projectionBatchOf(event);
-  const oldest = batch.changes.reduce((first, change) => (change.at < first ? change.at : first), batch.at);
-  // OP2: one lag metric for every output (its alarm costs the same however many outputs there are).
-  if (batch.changes.length > 0) durationMetric(METRIC.streamLag, Date.now() - Date.parse(oldest));
+  // OP2: one lag metric for every output (its alarm costs the same however many outputs there are); a record without
+  // its creation time (never from Lambda) says nothing about lag.
+  const times = batch.changes.map((change) => Date.parse(change.at)).filter((time) => time > 0);
+  if (times.length > 0) durationMetric(METRIC.streamLag, Date.now() - Math.min(...times));
   return output.project(batch);
 }

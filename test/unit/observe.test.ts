@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { observe } from '../../functions/adapters/observe';
 import { log, setLogSink } from '../../shared/platform/log';
 import { countMetric, durationMetric, METRIC, TENANT_ENV } from '../../shared/platform/metrics';
+import { projectChanges } from '../../shared/use-cases/change-projector';
 
 let lines: Record<string, unknown>[];
 let previous: ReturnType<typeof setLogSink>;
@@ -105,5 +106,23 @@ describe('Metrics (OP2)', () => {
   it('OP2: a request that counted nothing publishes no metric (an idle tenant pays for none)', async () => {
     await observe(async () => ({ statusCode: 200 }))(httpEvent, context);
     expect(lines.filter((line) => line._aws)).toEqual([]);
+  });
+
+  it("OP2: every change-stream output publishes the age of its batch's oldest record as StreamLag", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const record = (sequence: string, ageSeconds: number) => ({
+      eventName: 'INSERT' as const,
+      dynamodb: {
+        SequenceNumber: sequence,
+        ApproximateCreationDateTime: now - ageSeconds,
+        NewImage: { type: { S: 'other' } },
+      },
+    });
+    const output = { name: 'test', project: async () => undefined };
+    await observe(async () => projectChanges(output, { Records: [record('1', 400), record('2', 5)] }))({}, context);
+    const lag = lines.filter((line) => line._aws).map((line) => line[METRIC.streamLag]);
+    expect(lag).toHaveLength(1);
+    expect(lag[0]).toBeGreaterThanOrEqual(400_000);
+    expect(lag[0]).toBeLessThan(460_000);
   });
 });

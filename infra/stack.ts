@@ -1,6 +1,6 @@
 // One tenant's Switchboard: table, attachments bucket, operator user pool, WebSocket and HTTP APIs with their
 // authorizers, schedules and a function per handler, all generated from the route table (infra/routes.ts) and the
-// table definition (shared/store/keys.ts).
+// table definition (shared/store/keys.ts). Each function's IAM policy is built from its route rows' grants only.
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -14,7 +14,7 @@ import {
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AttributeType,
   BillingMode,
@@ -38,21 +38,19 @@ import { ENV } from '../shared/platform/config';
 import { LOGIN_ENV } from '../shared/platform/logins';
 import { TENANT_ENV } from '../shared/platform/metrics';
 import { TOKEN_ENV } from '../shared/realtime/operator-tokens';
-import { CHANNEL_SECRET_PREFIX, tableDefinition, WEBHOOK_SECRET_PREFIX } from '../shared/store/keys';
+import { ITEM_FAMILIES, type ItemFamily, tableDefinition } from '../shared/store/keys';
 import { TenantMonitoring } from './constructs/monitoring';
 import { OPERATOR_TOKEN_SCOPE, OperatorUserPool } from './constructs/operator-user-pool';
 import { type Invocation, SwitchboardFunction } from './constructs/switchboard-function';
+import { SharedWebSocketLambdaIntegration } from './constructs/websocket-integration';
+import { type AttachmentAccess, type ResolvedGrants, readableFamilies, writableFamilies } from './grants';
 import {
-  CHANNELS_ADMIN_ENTRY,
-  channelSecretReaders,
   functionIdOf,
+  grantsOf,
   handlerEntries,
-  httpEntriesThatPush,
   httpRoutes,
   schedules,
   streamConsumers,
-  WEBHOOK_DELIVERY_ENTRY,
-  WEBHOOKS_ADMIN_ENTRY,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -67,9 +65,24 @@ export const WEBSOCKET_STAGE = 'live';
 // Per tenant; generous for a support desk, low enough that a runaway client cannot exhaust the account's quota.
 const stageThrottle: ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
 
-/** The admin operators API: it provisions logins (shared/platform/logins.ts) and closes a disabled operator's sockets. */
-export const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
-/** Channel webhooks: an inbound message opens or updates a ticket, which is pushed to operators. */
+/** IAM actions per table access; there is no Scan in either. */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+export const ATTACHMENT_ACTIONS: Record<AttachmentAccess, string> = {
+  put: 's3:PutObject',
+  get: 's3:GetObject',
+  delete: 's3:DeleteObject',
+};
 
 const PUBLIC_HTTP_ROUTES_REASON =
   'public by design: health check, widget session start (rate-limited per IP) and channel webhooks (verified by signature)';
@@ -118,8 +131,6 @@ export class SwitchboardStack extends Stack {
   /** Keyed by route-table entry. */
   readonly functions: ReadonlyMap<string, SwitchboardFunction>;
   readonly monitoring: TenantMonitoring;
-  /** Functions already denied Scan (the secret fences each need it once). */
-  private readonly scanDenied = new Set<SwitchboardFunction>();
 
   constructor(scope: Construct, id: string, props: SwitchboardStackProps) {
     super(scope, id, props);
@@ -158,32 +169,13 @@ export class SwitchboardStack extends Stack {
       [TOKEN_ENV.clientId]: this.operatorPool.client.userPoolClientId,
       [LOGIN_ENV.userPoolId]: this.operatorPool.userPool.userPoolId,
     };
-    if (!handlerEntries().includes(OPERATORS_ADMIN_ENTRY)) {
-      throw new Error(`The route table no longer names ${OPERATORS_ADMIN_ENTRY}; move its login grants with it`);
-    }
     const scheduled = new Set(schedules.map((schedule) => schedule.entry));
     const streamed = new Set(streamConsumers.map((consumer) => consumer.entry));
-    const pushes = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry).concat(httpEntriesThatPush));
     const functions = new Map<string, SwitchboardFunction>();
     for (const entry of handlerEntries()) {
       const invokedBy: Invocation = scheduled.has(entry) ? 'schedule' : streamed.has(entry) ? 'stream' : 'request';
       const fn = new SwitchboardFunction(this, functionIdOf(entry), { entry, invokedBy, environment });
-      this.grantTable(fn);
-      if (!channelSecretReaders.includes(entry)) {
-        this.fenceSecrets(fn, CHANNEL_SECRET_PREFIX, entry === CHANNELS_ADMIN_ENTRY);
-      }
-      // W1/X2: webhook signing secrets alike: read only by the delivery worker, written only by the webhook admin.
-      if (entry !== WEBHOOK_DELIVERY_ENTRY)
-        this.fenceSecrets(fn, WEBHOOK_SECRET_PREFIX, entry === WEBHOOKS_ADMIN_ENTRY);
-      // The authorizer only resolves principals from the table; every other handler may store files and send mail.
-      if (entry !== webSocketAuthorizer.entry) {
-        this.grantAttachments(fn);
-        this.grantSendEmail(fn, props.sesIdentity);
-      }
-      if (pushes.has(entry)) this.grantPush(fn);
-      // Ticket changes write timers (auto-close, SLA) and wake the soon-due ones.
-      if (entry !== webSocketAuthorizer.entry) this.timerWakeUps.grantSendMessages(fn);
-      if (entry === OPERATORS_ADMIN_ENTRY) this.operatorPool.grantLoginAdmin(fn);
+      this.grant(fn, grantsOf(entry), props.sesIdentity);
       functions.set(entry, fn);
     }
     this.functions = functions;
@@ -202,10 +194,19 @@ export class SwitchboardStack extends Stack {
     );
     // addRoute for every key, $connect/$disconnect/$default included: it is what the constructor's route options
     // call, and one loop keeps the table the only list of routes.
+    const wsIntegrations = new Map<string, SharedWebSocketLambdaIntegration>();
+    const wsIntegrationOf = (entry: string) => {
+      let integration = wsIntegrations.get(entry);
+      if (!integration) {
+        integration = new SharedWebSocketLambdaIntegration(`${functionIdOf(entry)}Ws`, functionOf(entry));
+        wsIntegrations.set(entry, integration);
+      }
+      return integration;
+    };
     for (const route of webSocketRoutes) {
       const connect = route.routeKey === '$connect';
       const wsRoute = this.webSocketApi.addRoute(route.routeKey, {
-        integration: new WebSocketLambdaIntegration(`${functionIdOf(route.entry)}Ws`, functionOf(route.entry)),
+        integration: wsIntegrationOf(route.entry),
         returnResponse: route.replies,
         ...(connect ? { authorizer: connectAuthorizer } : {}),
       });
@@ -455,71 +456,81 @@ export class SwitchboardStack extends Stack {
     });
   }
 
-  // Every function gets the table and (the authorizer aside) the bucket: the route table does not yet say which
-  // handler touches which store, and all of them share one data module. Narrow this once it does.
-  private grantTable(fn: SwitchboardFunction): void {
-    this.table.grantReadWriteData(fn);
+  /** The function's policy, exactly what its route rows grant (infra/grants.ts): nothing else adds to it. */
+  private grant(fn: SwitchboardFunction, grants: ResolvedGrants, sesIdentity: string): void {
+    const readable = readableFamilies(grants);
+    const writable = writableFamilies(grants);
+    if (readable.length > 0) this.grantTable(fn, 'TableRead', TABLE_READ_ACTIONS, readable);
+    if (writable.length > 0) this.grantTable(fn, 'TableWrite', TABLE_WRITE_ACTIONS, writable);
+    if (grants.writeOnly.length > 0) this.denyReturnedValues(fn, grants.writeOnly);
+    if (grants.attachments.length > 0) this.grantAttachments(fn, grants.attachments);
+    if (grants.email) this.grantSendEmail(fn, sesIdentity);
+    if (grants.push) this.grantPush(fn);
+    if (grants.logins) this.operatorPool.grantLoginAdmin(fn);
+    if (grants.wakeUps) this.timerWakeUps.grantSendMessages(fn);
+  }
+
+  /**
+   * Table and index access fenced by item family: `dynamodb:LeadingKeys` holds every partition key a request names
+   * (the index's for an index Query; every item's for batches and transactions), so each must be one of the families'.
+   * No Scan: it names no partition, and no function is granted it.
+   */
+  private grantTable(
+    fn: SwitchboardFunction,
+    sid: 'TableRead' | 'TableWrite',
+    actions: readonly string[],
+    families: readonly ItemFamily[],
+  ): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid,
+        effect: Effect.ALLOW,
+        actions: [...actions],
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeysOf(families) } },
+      }),
+    );
     suppressWildcards(fn, [
       {
-        reason: 'Queries on the GSIs need the index ARNs (table/index/*) of this tenant table, and only of it.',
+        reason:
+          'Queries on the GSIs need the index ARNs (table/index/*) of this tenant table, and only of it; the ' +
+          'dynamodb:LeadingKeys condition limits them to the granted item families.',
         appliesTo: [{ regex: '/^Resource::<Table[A-Z0-9]+\\.Arn>\\/index\\/\\*$/' }],
       },
     ]);
   }
 
   /**
-   * X2: channel and webhook secrets live in their own item families (by key prefix); a function that neither verifies
-   * nor delivers is denied every read of a family (a Scan would bypass the key condition, so Scan is denied outright).
-   * The family's admin function may write secrets, but not have old or new values returned; every other function may
-   * not touch them at all.
+   * X2: families written blind (channel secrets, by the channel admin) may not have old or new values returned by a
+   * write either, so the function can store a secret without ever reading one.
    */
-  private fenceSecrets(fn: SwitchboardFunction, prefix: string, writesSecrets: boolean): void {
-    const secretKeys = { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } };
-    const resources = [this.table.tableArn, `${this.table.tableArn}/index/*`];
-    const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  private denyReturnedValues(fn: SwitchboardFunction, families: readonly ItemFamily[]): void {
     fn.addToRolePolicy(
       new PolicyStatement({
+        sid: 'TableWriteBlind',
         effect: Effect.DENY,
-        actions: writesSecrets ? reads : [...reads, ...writes],
-        resources,
-        conditions: secretKeys,
+        actions: [...TABLE_WRITE_ACTIONS],
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+        conditions: {
+          'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': leadingKeysOf(families) },
+          StringEquals: { 'dynamodb:ReturnValues': ['ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
+        },
       }),
     );
-    if (!this.scanDenied.has(fn)) {
-      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['dynamodb:Scan'], resources }));
-      this.scanDenied.add(fn);
-    }
-    if (writesSecrets) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.DENY,
-          actions: writes,
-          resources,
-          conditions: {
-            ...secretKeys,
-            StringEquals: { 'dynamodb:ReturnValues': ['ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
-          },
-        }),
-      );
-    }
   }
 
-  private grantAttachments(fn: SwitchboardFunction): void {
-    this.attachments.grantReadWrite(fn);
+  private grantAttachments(fn: SwitchboardFunction, access: readonly AttachmentAccess[]): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'Attachments',
+        actions: access.map((a) => ATTACHMENT_ACTIONS[a]),
+        resources: [this.attachments.arnForObjects('*')],
+      }),
+    );
     suppressWildcards(fn, [
       {
-        reason:
-          'Attachments are objects under arbitrary keys in the tenant bucket; the s3:*Object* action groups are ' +
-          'what Bucket.grantReadWrite emits for get, put, delete and multipart abort.',
-        appliesTo: [
-          'Action::s3:Abort*',
-          'Action::s3:DeleteObject*',
-          'Action::s3:GetBucket*',
-          'Action::s3:GetObject*',
-          'Action::s3:List*',
-          { regex: '/^Resource::<Attachments[A-Z0-9]+\\.Arn>\\/\\*$/' },
-        ],
+        reason: 'Attachments are objects under generated keys in the tenant bucket, and only in it.',
+        appliesTo: [{ regex: '/^Resource::<Attachments[A-Z0-9]+\\.Arn>\\/\\*$/' }],
       },
     ]);
   }
@@ -548,6 +559,11 @@ export class SwitchboardStack extends Stack {
       }),
     );
   }
+}
+
+/** The `dynamodb:LeadingKeys` patterns of item families (shared/store/keys.ts). */
+function leadingKeysOf(families: readonly ItemFamily[]): string[] {
+  return [...new Set(families.flatMap((family) => ITEM_FAMILIES[family]))];
 }
 
 type AppliesTo = NonNullable<Parameters<typeof NagSuppressions.addResourceSuppressions>[1][number]['appliesTo']>;

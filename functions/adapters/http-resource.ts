@@ -2,6 +2,7 @@
 // its path parameters, so a resource's routes share one entry without a hand-written router.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { invalid, notFound, toErrorBody } from '../../shared/domain/errors';
+import { type AdminResourceName, adminResources } from '../routes/admin';
 import { observe } from './observe';
 
 export type RouteHandler = (
@@ -21,6 +22,23 @@ export function byRouteKey(routes: Readonly<Record<string, RouteHandler>>): Rout
       body: JSON.stringify({ error: body }),
     };
   });
+}
+
+/**
+ * An admin resource's router: functions/routes/admin.ts names its route keys, the handler module one implementation
+ * per use case name, and the types require exactly the names listed there.
+ */
+export function adminResource<R extends AdminResourceName>(
+  resource: R,
+  handlers: Readonly<Record<keyof (typeof adminResources)[R]['routes'], RouteHandler>>,
+): RouteHandler {
+  const routes: Readonly<Record<string, string>> = adminResources[resource].routes;
+  const byName = handlers as Readonly<Record<string, RouteHandler>>;
+  return byRouteKey(
+    Object.fromEntries(
+      Object.entries(routes).map(([useCase, routeKey]) => [routeKey, byName[useCase] as RouteHandler]),
+    ),
+  );
 }
 
 /** Ids are short; a longer value names nothing and, in a key, is refused by DynamoDB (a 500 instead of a 400). */

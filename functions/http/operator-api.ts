@@ -1,11 +1,11 @@
-// The operator protocol over HTTP, for integrations without a WebSocket: the route table names each route's action
-// (shared/use-cases/operator-actions.ts) and where its input comes from (path, query string, JSON body).
+// The operator protocol over HTTP, for integrations without a WebSocket: functions/routes/operator-http.ts names each
+// route's action (shared/use-cases/operator-actions.ts) and where its input comes from (path, query, JSON body).
 import * as z from 'zod';
-import { type ActionInput, operatorHttpActions } from '../../infra/operator-http-routes';
 import { invalid } from '../../shared/domain/errors';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { type HttpRequest, httpRoute, isEmptyObject } from '../adapters/http';
 import { byRouteKey } from '../adapters/http-resource';
+import { type ActionInput, operatorHttpActions } from '../routes/operator-http';
 
 const anyBody = z.union([z.record(z.string(), z.unknown()), z.undefined()], {
   error: 'The request body must be a JSON object.',

@@ -3,7 +3,7 @@
 // and the HTTP API's JWT authorizer (the same verifyOperatorToken the deployed WebSocket authorizer uses).
 import { DomainError } from '../../shared/domain/errors';
 import { verifyOperatorToken } from '../../shared/realtime/operator-tokens';
-import type { HttpRoute } from '../routes';
+import type { ServedHttpRoute as HttpRoute } from '../routes';
 import { type AuthorizerContext, connectAuthorizerEvent } from './api-gateway-events';
 import type { Invoke } from './lambda-runtime';
 import type { AuthorizeConnect } from './websocket-api';

@@ -2,7 +2,13 @@
 // management endpoint) on another, invoking the real handlers in-process with real-shaped events.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HttpRoute, httpRoutes, type WebSocketRoute, webSocketAuthorizer, webSocketRoutes } from '../routes';
+import {
+  httpRoutes,
+  type ServedHttpRoute,
+  type ServedWebSocketRoute,
+  webSocketAuthorizer,
+  webSocketRoutes,
+} from '../routes';
 import { type AuthorizeHttp, lambdaConnectAuthorizer, operatorJwtAuthorizer } from './authorizers';
 import { createHttpRouter, httpApiListener, type JsonWebKeySet } from './http-api';
 import { createInvoker, type Invoke, type LoadHandler } from './lambda-runtime';
@@ -41,8 +47,8 @@ export interface GatewayOptions {
   /** The local token issuer's public keys, served at `GET /.well-known/jwks.json` on the HTTP port. */
   jwks?: () => JsonWebKeySet;
   /** Defaults to the route table; tests pass their own. */
-  httpRoutes?: readonly HttpRoute[];
-  webSocketRoutes?: readonly WebSocketRoute[];
+  httpRoutes?: readonly ServedHttpRoute[];
+  webSocketRoutes?: readonly ServedWebSocketRoute[];
   log?: (line: string) => void;
 }
 

@@ -2,7 +2,7 @@
 // route's handler with a payload-2.0 event and writes back its result (structured or bare, as API Gateway maps them).
 import type http from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpRoute } from '../routes';
+import type { ServedHttpRoute as HttpRoute } from '../routes';
 import { apiGatewayId, httpApiEvent } from './api-gateway-events';
 import type { AuthorizeHttp, HttpAuthorization } from './authorizers';
 import type { Invoke } from './lambda-runtime';

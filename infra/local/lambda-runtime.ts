@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { functionIdOf } from '../routes';
+import { runAsFunction } from './table-grants';
 
 /** What an entry module exports as `handler`; results may be a value or a promise, as Lambda's Node runtime allows. */
 export type LambdaHandler = (event: unknown, context: Context) => unknown;
@@ -60,6 +61,7 @@ export function createInvoker(loadHandler: LoadHandler = importEntryHandler): In
       handlers.set(entry, handler);
       handler.catch(() => handlers.delete(entry));
     }
-    return (await handler)(event, lambdaContext(entry));
+    const run = await handler;
+    return runAsFunction(entry, () => run(event, lambdaContext(entry)));
   };
 }

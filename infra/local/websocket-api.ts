@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { WebSocketRoute } from '../routes';
+import type { ServedWebSocketRoute as WebSocketRoute } from '../routes';
 import {
   type AuthorizerContext,
   apiGatewayId,

@@ -200,6 +200,56 @@ export const CHANNEL_SECRET_PREFIX = 'CHANNELSECRET#';
 /** The partition-key prefix of webhook signing secrets, as IAM conditions name it. */
 export const WEBHOOK_SECRET_PREFIX = 'WEBHOOKSECRET#';
 
+/**
+ * Item families: the partitions IAM can fence. Each family lists its leading keys (table partition keys, and the index
+ * partition keys its items are queried under) as `dynamodb:LeadingKeys` patterns. The route table grants each function
+ * read or read-write access by family (infra/grants.ts); the CDK stack and the local stack both enforce it. A new key
+ * prefix belongs to a family here, or no function may touch it.
+ */
+export const ITEM_FAMILIES = {
+  operators: ['OPERATOR#*', 'OPERATOR_EMAIL#*', 'OPERATORS'],
+  groups: ['GROUP#*', 'GROUPS'],
+  channels: ['CHANNEL#*', 'CHANNELS'],
+  /** X2: webhook secrets and channel tokens; only functions that verify webhooks or deliver read them. */
+  channelSecrets: [`${CHANNEL_SECRET_PREFIX}*`],
+  categories: ['CATEGORIES', 'CATEGORY_NAME#*'],
+  settings: ['SETTINGS'],
+  /** Clients with their tickets, messages and notes (one partition per client), the blacklist and the ticket lists. */
+  clients: ['CLIENT#*', 'BLACKLIST', 'Q#*'],
+  ticketNumbers: ['TICKETNO#*', 'COUNTER#ticket'],
+  /** The channels' message ids: inbound dedupe and our outbound messages by the channel's id. */
+  channelMessageIds: ['DEDUPE#*', 'OUTBOUND#*'],
+  visitorTokens: ['VISITOR_TOKEN#*'],
+  connectCodes: ['CONNECT_CODE#*'],
+  rateLimits: ['RATE#*'],
+  connections: ['CONN#*', 'AUDIENCE#*'],
+  /** Timers by due hour, the sweep's watermark and given-up timers (auto-close, SLA, delivery retries). */
+  timers: ['TIMERS', 'TIMERS#*', 'TIMERS_FAILED'],
+  /** M9: the HMAC key of file download links. */
+  fileLinks: ['SECRET#file-links'],
+  /** M8: the search index's postings, written by its stream consumer. */
+  search: ['SEARCH#*'],
+  /** RP1: daily figures and the marks of projected batches, written by their stream consumer. */
+  reports: ['REPORT#*', 'REPORTBATCH#*'],
+  /** W1, W2: webhook endpoints with their events and attempts, their listing, and their due work. */
+  webhooks: ['WEBHOOK#*', 'WEBHOOKS', 'WEBHOOKDUE#*'],
+  /** W1/X2: webhook signing secrets; only the delivering function reads them. */
+  webhookSecrets: [`${WEBHOOK_SECRET_PREFIX}*`],
+  templates: ['TEMPLATES#*'],
+  drafts: ['DRAFT#*'],
+  tags: ['TAGS', 'TAGGED#*'],
+  demoSeed: ['SEED#demo'],
+} as const satisfies Record<string, readonly string[]>;
+export type ItemFamily = keyof typeof ITEM_FAMILIES;
+export const ITEM_FAMILY_NAMES = Object.keys(ITEM_FAMILIES) as ItemFamily[];
+
+/** The family whose `dynamodb:LeadingKeys` patterns match a partition key value, if any. */
+export function familyOfPartition(partition: string): ItemFamily | undefined {
+  const matches = (pattern: string) =>
+    pattern.endsWith('*') ? partition.startsWith(pattern.slice(0, -1)) : partition === pattern;
+  return ITEM_FAMILY_NAMES.find((family) => ITEM_FAMILIES[family].some(matches));
+}
+
 /** Ticket numbers are stored inverted under the client so the newest ticket sorts first. */
 const TICKET_NUMBER_CEILING = 999_999_999_999;
 

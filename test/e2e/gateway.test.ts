@@ -17,7 +17,7 @@ import {
   type LocalGateway,
   startGateway,
 } from '../../infra/local/gateway';
-import { type WebSocketRoute, webSocketAuthorizer } from '../../infra/routes';
+import { type ServedWebSocketRoute, webSocketAuthorizer } from '../../infra/routes';
 import {
   findConnection,
   HANDSHAKE_GRACE_SECONDS,
@@ -39,7 +39,7 @@ function managementClient(gateway: LocalGateway): ApiGatewayManagementApiClient 
   });
 }
 
-const inlineRoutes: WebSocketRoute[] = [
+const inlineRoutes: ServedWebSocketRoute[] = [
   { routeKey: '$connect', entry: 'connect', replies: false },
   { routeKey: '$disconnect', entry: 'disconnect', replies: false },
   { routeKey: '$default', entry: 'default', replies: true },

@@ -12,26 +12,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_ADMIN_ACTIONS, OPERATOR_TOKEN_SCOPE } from '../../infra/constructs/operator-user-pool';
 import { repoRoot } from '../../infra/constructs/switchboard-function';
 import {
-  CHANNELS_ADMIN_ENTRY,
   channelSecretReaders,
+  grantsOf,
   handlerEntries,
-  httpEntriesThatPush,
   httpRoutes,
   schedules,
   streamConsumers,
-  WEBHOOK_DELIVERY_ENTRY,
-  WEBHOOKS_ADMIN_ENTRY,
   WS_ROUTE_SELECTION,
   webSocketAuthorizer,
   webSocketRoutes,
 } from '../../infra/routes';
-import {
-  createTenantStack,
-  OPERATORS_ADMIN_ENTRY,
-  type SwitchboardStack,
-  TENANT_TAG,
-  WEBSOCKET_STAGE,
-} from '../../infra/stack';
+import { createTenantStack, type SwitchboardStack, TENANT_TAG, WEBSOCKET_STAGE } from '../../infra/stack';
 import {
   PLACEHOLDER_SES_IDENTITY,
   readTenantSettings,
@@ -59,6 +50,9 @@ interface Statement {
 }
 
 const SES_IDENTITY = 'acme.example';
+/** The admin operators API: it provisions logins (shared/platform/logins.ts) and closes a disabled operator's sockets. */
+const OPERATORS_ADMIN_ENTRY = 'functions/http/admin/operators.ts';
+const CHANNELS_ADMIN_ENTRY = 'functions/http/admin/channels.ts';
 
 let stack: SwitchboardStack;
 let template: Template;
@@ -362,20 +356,27 @@ describe('Foundation: functions', () => {
 });
 
 describe('Foundation: least privilege', () => {
-  it('Foundation: every function reads and writes the table and its indexes', () => {
+  it('Foundation: table access is on this table and its indexes only, and only for functions granted any', () => {
     const tableId = logicalIdOf(stack.table.node.defaultChild);
     for (const entry of handlerEntries()) {
-      const dynamo = statementsOf(entry).find((s) => actionsOf(s).includes('dynamodb:PutItem'));
-      expect(dynamo, entry).toBeDefined();
-      expect(actionsOf(dynamo as Statement)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:DeleteItem']));
-      expect(JSON.stringify(dynamo?.Resource)).toContain(tableId);
-      expect(JSON.stringify(dynamo?.Resource)).toContain('/index/*');
+      const table = statementsOf(entry).filter((s) => (s as { Sid?: string }).Sid?.startsWith('Table'));
+      const grants = grantsOf(entry);
+      const granted = grants.read.length + grants.write.length + grants.writeOnly.length > 0;
+      expect(table.length > 0, entry).toBe(granted);
+      for (const statement of table) {
+        expect(JSON.stringify(statement.Resource), entry).toContain(tableId);
+        expect(JSON.stringify(statement.Resource), entry).toContain('/index/*');
+      }
     }
   });
 
-  it('Foundation: ses:SendEmail/SendRawEmail is scoped to the configured identity ARN', () => {
-    // The $connect authorizer only reads and writes the table (see "Operator sign-in" below).
-    for (const entry of handlerEntries().filter((e) => e !== webSocketAuthorizer.entry)) {
+  it('Foundation: ses:SendEmail/SendRawEmail is scoped to the configured identity ARN, for transcripts only', () => {
+    const senders = handlerEntries().filter((entry) =>
+      statementsOf(entry).some((s) => actionsOf(s).some((a) => a.startsWith('ses:'))),
+    );
+    // M9: transcripts are mailed by the operator protocol, over WebSocket and HTTP.
+    expect(senders.sort()).toEqual(['functions/http/operator-api.ts', 'functions/ws/operator-action.ts']);
+    for (const entry of senders) {
       const ses = statementsOf(entry).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
       expect(ses, entry).toHaveLength(1);
       expect(actionsOf(ses[0] as Statement).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
@@ -396,21 +397,27 @@ describe('Foundation: least privilege', () => {
     }
   });
 
-  it('Foundation: WebSocket, schedule and pushing HTTP functions (operator API, channel webhooks, operators admin) may manage connections of the live stage only; other HTTP ones may not', () => {
+  it('Foundation: functions whose rows push (ticket events, presence, ping, closing sockets) may manage connections of the live stage only; others may not', () => {
+    const pushers = handlerEntries().filter((entry) => grantsOf(entry).push);
     // The operator API publishes ticket events, a channel webhook pushes new client messages, the operators admin API
-    // closes a disabled operator's sockets.
-    expect(httpEntriesThatPush).toEqual(
+    // closes a disabled operator's sockets; an unknown action, whoami and the public routes push nothing.
+    expect(pushers).toEqual(
       expect.arrayContaining([
         'functions/http/operator-api.ts',
         'functions/http/channel-webhook.ts',
         OPERATORS_ADMIN_ENTRY,
+        'functions/ws/connect.ts',
+        'functions/ws/operator-action.ts',
+        'functions/scheduled/timers.ts',
       ]),
     );
-    const pushers = new Set([...webSocketRoutes, ...schedules].map((route) => route.entry).concat(httpEntriesThatPush));
+    for (const entry of ['functions/http/health.ts', 'functions/ws/unknown-action.ts', 'functions/ws/whoami.ts']) {
+      expect(pushers, entry).not.toContain(entry);
+    }
     const wsApiId = logicalIdOf(stack.webSocketApi.node.defaultChild);
     for (const entry of handlerEntries()) {
       const manage = statementsOf(entry).filter((s) => actionsOf(s).includes('execute-api:ManageConnections'));
-      if (!pushers.has(entry)) {
+      if (!pushers.includes(entry)) {
         expect(manage, entry).toHaveLength(0);
         continue;
       }
@@ -423,75 +430,77 @@ describe('Foundation: least privilege', () => {
 });
 
 describe('X2: channel secrets', () => {
-  const secretFence = (entry: string) =>
-    statementsOf(entry).filter(
-      (s) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('CHANNELSECRET#*'),
-    );
+  const leadingKeysOf = (entry: string, sid: string) =>
+    statementsOf(entry)
+      .filter((s) => (s as { Sid?: string }).Sid === sid)
+      .flatMap(
+        (s) =>
+          ((s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.['ForAllValues:StringLike']?.[
+            'dynamodb:LeadingKeys'
+          ] ?? []) as string[],
+      );
 
   it('X2: only the functions that verify webhooks or deliver may read the CHANNELSECRET# item family', () => {
-    expect([...channelSecretReaders].sort()).toEqual([
+    expect(channelSecretReaders().sort()).toEqual([
       'functions/http/channel-webhook.ts',
       'functions/http/operator-api.ts',
       'functions/scheduled/timers.ts',
       'functions/ws/operator-action.ts',
     ]);
     for (const entry of handlerEntries()) {
-      const fences = secretFence(entry);
-      if (channelSecretReaders.includes(entry)) {
-        expect(fences, entry).toHaveLength(0);
-        continue;
-      }
-      const reads = fences.find((s) => actionsOf(s).includes('dynamodb:GetItem'));
-      expect(actionsOf(reads as Statement), entry).toEqual(
-        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
-      );
-      // A Scan has no key to fence, so nobody outside the readers may Scan at all.
-      const scan = statementsOf(entry).find(
-        (s) => (s as { Effect?: string }).Effect === 'Deny' && actionsOf(s).includes('dynamodb:Scan'),
-      );
-      expect(scan, entry).toBeDefined();
+      const reads = leadingKeysOf(entry, 'TableRead').includes('CHANNELSECRET#*');
+      expect(reads, entry).toBe(channelSecretReaders().includes(entry));
+      // No Scan anywhere: it names no partition, so no key condition could fence it.
+      expect(statementsOf(entry).flatMap(actionsOf), entry).not.toContain('dynamodb:Scan');
     }
   });
 
   it('X2: the channel admin function writes secrets without reading them back; others may not write them', () => {
-    const admin = secretFence(CHANNELS_ADMIN_ENTRY);
-    expect(admin.find((s) => actionsOf(s).includes('dynamodb:PutItem'))).toMatchObject({
-      Condition: { StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) } },
+    expect(leadingKeysOf(CHANNELS_ADMIN_ENTRY, 'TableWrite')).toContain('CHANNELSECRET#*');
+    expect(leadingKeysOf(CHANNELS_ADMIN_ENTRY, 'TableRead')).not.toContain('CHANNELSECRET#*');
+    const blind = statementsOf(CHANNELS_ADMIN_ENTRY).find((s) => (s as { Sid?: string }).Sid === 'TableWriteBlind');
+    expect(blind).toMatchObject({
+      Effect: 'Deny',
+      Condition: {
+        'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['CHANNELSECRET#*'] },
+        StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) },
+      },
     });
-    const health = secretFence('functions/http/health.ts');
-    expect(actionsOf(health[0] as Statement)).toEqual(
-      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
-    );
+    expect(actionsOf(blind as Statement)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    for (const entry of handlerEntries().filter((e) => e !== CHANNELS_ADMIN_ENTRY)) {
+      expect(leadingKeysOf(entry, 'TableWrite'), entry).not.toContain('CHANNELSECRET#*');
+    }
   });
 });
 
 describe('W1/X2: webhook secrets', () => {
-  const webhookFence = (entry: string) =>
-    statementsOf(entry).filter(
-      (s) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('WEBHOOKSECRET#*'),
-    );
+  const WEBHOOK_DELIVERY_ENTRY = 'functions/scheduled/timers.ts';
+  const WEBHOOKS_ADMIN_ENTRY = 'functions/http/admin/webhooks.ts';
+  const leadingKeysOf = (entry: string, sid: string) =>
+    statementsOf(entry)
+      .filter((s) => (s as { Sid?: string }).Sid === sid)
+      .flatMap(
+        (s) =>
+          ((s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.['ForAllValues:StringLike']?.[
+            'dynamodb:LeadingKeys'
+          ] ?? []) as string[],
+      );
 
   it('W1/X2: only the delivery worker reads the WEBHOOKSECRET# item family; the webhook admin writes without reading back', () => {
     for (const entry of handlerEntries()) {
-      const fences = webhookFence(entry);
-      if (entry === WEBHOOK_DELIVERY_ENTRY) {
-        expect(fences, entry).toHaveLength(0);
-        continue;
-      }
-      const reads = fences.find((s) => actionsOf(s).includes('dynamodb:GetItem'));
-      expect(actionsOf(reads as Statement), entry).toEqual(
-        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
-      );
-      const writes = fences.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
-      if (entry === WEBHOOKS_ADMIN_ENTRY) {
-        expect(writes).toMatchObject({
-          Condition: { StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) } },
-        });
-      } else {
-        expect(writes, entry).toBeDefined();
-        expect(JSON.stringify(writes)).not.toContain('ReturnValues');
-      }
+      const reads = leadingKeysOf(entry, 'TableRead').includes('WEBHOOKSECRET#*');
+      const writes = leadingKeysOf(entry, 'TableWrite').includes('WEBHOOKSECRET#*');
+      expect(reads, entry).toBe(entry === WEBHOOK_DELIVERY_ENTRY);
+      expect(writes, entry).toBe(entry === WEBHOOKS_ADMIN_ENTRY);
     }
+    const blind = statementsOf(WEBHOOKS_ADMIN_ENTRY).find((s) => (s as { Sid?: string }).Sid === 'TableWriteBlind');
+    expect(blind).toMatchObject({
+      Effect: 'Deny',
+      Condition: {
+        'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOKSECRET#*'] },
+        StringEquals: { 'dynamodb:ReturnValues': expect.arrayContaining(['ALL_OLD', 'ALL_NEW']) },
+      },
+    });
   });
 });
 

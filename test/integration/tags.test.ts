@@ -2,8 +2,9 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorHttpActions } from '../../functions/routes/operator-http';
 import { handler as unknownAction } from '../../functions/ws/unknown-action';
-import { httpRoutes, operatorHttpActions } from '../../infra/routes';
+import { httpRoutes } from '../../infra/routes';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { keys } from '../../shared/store/keys';

@@ -7,18 +7,18 @@ import {
   renameCategory,
 } from '../../../shared/use-cases/admin/categories';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { adminResource, pathParameter } from '../../adapters/http-resource';
 
-export const handler = byRouteKey({
-  'GET /admin/categories': adminRoute(noBody, async ({ actor }) => ({ body: await listCategories(actor) })),
-  'POST /admin/categories': adminRoute(categoryNameSchema, async ({ actor, body }) => ({
+export const handler = adminResource('categories', {
+  list: adminRoute(noBody, async ({ actor }) => ({ body: await listCategories(actor) })),
+  create: adminRoute(categoryNameSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createCategory(actor, body),
   })),
-  'PATCH /admin/categories/{categoryId}': adminRoute(categoryNameSchema, async ({ actor, pathParameters, body }) => ({
+  rename: adminRoute(categoryNameSchema, async ({ actor, pathParameters, body }) => ({
     body: await renameCategory(actor, pathParameter(pathParameters, 'categoryId'), body),
   })),
-  'DELETE /admin/categories/{categoryId}': adminRoute(noBody, async ({ actor, pathParameters }) => {
+  remove: adminRoute(noBody, async ({ actor, pathParameters }) => {
     await deleteCategory(actor, pathParameter(pathParameters, 'categoryId'));
     return { status: 204 };
   }),

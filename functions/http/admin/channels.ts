@@ -13,7 +13,7 @@ import {
 } from '../../../shared/use-cases/admin/channels';
 import { hasWebhook, webhookUrlOf } from '../../../shared/use-cases/channel-registration';
 import { adminRoute, noBody } from '../../adapters/http';
-import { apiBaseUrlOf, byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { adminResource, apiBaseUrlOf, pathParameter } from '../../adapters/http-resource';
 
 type ChannelAnswer = { channelId: string; kind?: string };
 
@@ -29,24 +29,21 @@ function withWebhookUrl<T>(body: T, event: APIGatewayProxyEventV2): T {
   return one(body as ChannelAnswer) as T;
 }
 
-export const handler = byRouteKey({
-  'GET /admin/channels': adminRoute(noBody, async ({ actor, query, event }) => ({
+export const handler = adminResource('channels', {
+  list: adminRoute(noBody, async ({ actor, query, event }) => ({
     body: withWebhookUrl(await listChannels(actor, pageRequestOf(query), query.kind), event),
   })),
-  'POST /admin/channels': adminRoute(channelCreateSchema, async ({ actor, body, event }) => ({
+  create: adminRoute(channelCreateSchema, async ({ actor, body, event }) => ({
     status: 201,
     body: withWebhookUrl(await createChannel(actor, body), event),
   })),
-  'GET /admin/channels/{channelId}': adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
+  show: adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
     body: withWebhookUrl(await showChannel(actor, pathParameter(pathParameters, 'channelId')), event),
   })),
-  'PATCH /admin/channels/{channelId}': adminRoute(
-    channelUpdateSchema,
-    async ({ actor, pathParameters, body, event }) => ({
-      body: withWebhookUrl(await updateChannel(actor, pathParameter(pathParameters, 'channelId'), body), event),
-    }),
-  ),
-  'POST /admin/channels/{channelId}/secret': adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
+  update: adminRoute(channelUpdateSchema, async ({ actor, pathParameters, body, event }) => ({
+    body: withWebhookUrl(await updateChannel(actor, pathParameter(pathParameters, 'channelId'), body), event),
+  })),
+  rotateSecret: adminRoute(noBody, async ({ actor, pathParameters, event }) => ({
     body: withWebhookUrl(await rotateChannelSecret(actor, pathParameter(pathParameters, 'channelId')), event),
   })),
 });

@@ -11,23 +11,23 @@ import {
   updateGroup,
 } from '../../../shared/use-cases/admin/groups';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { adminResource, pathParameter } from '../../adapters/http-resource';
 
-export const handler = byRouteKey({
-  'GET /admin/groups': adminRoute(noBody, async ({ actor, query }) => ({
+export const handler = adminResource('groups', {
+  list: adminRoute(noBody, async ({ actor, query }) => ({
     body: await listGroups(actor, pageRequestOf(query)),
   })),
-  'POST /admin/groups': adminRoute(groupCreateSchema, async ({ actor, body }) => ({
+  create: adminRoute(groupCreateSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createGroup(actor, body),
   })),
-  'GET /admin/groups/{groupId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  show: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showGroup(actor, pathParameter(pathParameters, 'groupId')),
   })),
-  'PATCH /admin/groups/{groupId}': adminRoute(groupUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  update: adminRoute(groupUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateGroup(actor, pathParameter(pathParameters, 'groupId'), body),
   })),
-  'DELETE /admin/groups/{groupId}': adminRoute(noBody, async ({ actor, pathParameters }) => {
+  remove: adminRoute(noBody, async ({ actor, pathParameters }) => {
     await deleteGroup(actor, pathParameter(pathParameters, 'groupId'));
     return { status: 204 };
   }),

@@ -9,20 +9,20 @@ import {
   updateOperator,
 } from '../../../shared/use-cases/admin/operators';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { adminResource, pathParameter } from '../../adapters/http-resource';
 
-export const handler = byRouteKey({
-  'GET /admin/operators': adminRoute(noBody, async ({ actor, query }) => ({
+export const handler = adminResource('operators', {
+  list: adminRoute(noBody, async ({ actor, query }) => ({
     body: await listOperators(actor, pageRequestOf(query)),
   })),
-  'POST /admin/operators': adminRoute(operatorCreateSchema, async ({ actor, body }) => ({
+  create: adminRoute(operatorCreateSchema, async ({ actor, body }) => ({
     status: 201,
     body: await createOperator(actor, body),
   })),
-  'GET /admin/operators/{operatorId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  show: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showOperator(actor, pathParameter(pathParameters, 'operatorId')),
   })),
-  'PATCH /admin/operators/{operatorId}': adminRoute(operatorUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  update: adminRoute(operatorUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateOperator(actor, pathParameter(pathParameters, 'operatorId'), body),
   })),
 });

@@ -2,11 +2,11 @@
 import { settingsSchema } from '../../../shared/store/settings';
 import { replaceSettings, showSettings } from '../../../shared/use-cases/admin/settings';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey } from '../../adapters/http-resource';
+import { adminResource } from '../../adapters/http-resource';
 
-export const handler = byRouteKey({
-  'GET /admin/settings': adminRoute(noBody, async ({ actor }) => ({ body: await showSettings(actor) })),
-  'PUT /admin/settings': adminRoute(settingsSchema, async ({ actor, body }) => ({
+export const handler = adminResource('settings', {
+  show: adminRoute(noBody, async ({ actor }) => ({ body: await showSettings(actor) })),
+  replace: adminRoute(settingsSchema, async ({ actor, body }) => ({
     body: await replaceSettings(actor, body),
   })),
 });

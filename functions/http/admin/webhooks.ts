@@ -16,45 +16,45 @@ import {
   webhookUpdateSchema,
 } from '../../../shared/use-cases/admin/webhooks';
 import { adminRoute, noBody } from '../../adapters/http';
-import { byRouteKey, pathParameter } from '../../adapters/http-resource';
+import { adminResource, pathParameter } from '../../adapters/http-resource';
 
 /** A secret in the answer: no cache on the way may keep it. */
 const secretHeaders = { 'cache-control': 'no-store' };
 const webhookIdOf = (parameters: Record<string, string | undefined>) => pathParameter(parameters, 'webhookId');
 
-export const handler = byRouteKey({
-  'GET /admin/webhooks': adminRoute(noBody, async ({ actor, query }) => ({
+export const handler = adminResource('webhooks', {
+  list: adminRoute(noBody, async ({ actor, query }) => ({
     body: await listWebhooks(actor, pageRequestOf(query)),
   })),
-  'POST /admin/webhooks': adminRoute(webhookCreateSchema, async ({ actor, body }) => ({
+  create: adminRoute(webhookCreateSchema, async ({ actor, body }) => ({
     status: 201,
     headers: secretHeaders,
     body: await createWebhook(actor, body),
   })),
-  'GET /admin/webhooks/{webhookId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  show: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showWebhook(actor, webhookIdOf(pathParameters)),
   })),
-  'PATCH /admin/webhooks/{webhookId}': adminRoute(webhookUpdateSchema, async ({ actor, pathParameters, body }) => ({
+  update: adminRoute(webhookUpdateSchema, async ({ actor, pathParameters, body }) => ({
     body: await updateWebhook(actor, webhookIdOf(pathParameters), body),
   })),
-  'DELETE /admin/webhooks/{webhookId}': adminRoute(noBody, async ({ actor, pathParameters }) => {
+  remove: adminRoute(noBody, async ({ actor, pathParameters }) => {
     await deleteWebhook(actor, webhookIdOf(pathParameters));
     return { status: 204 };
   }),
-  'POST /admin/webhooks/{webhookId}/disable': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  disable: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await disableWebhook(actor, webhookIdOf(pathParameters)),
   })),
-  'POST /admin/webhooks/{webhookId}/secret': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  rotateSecret: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     headers: secretHeaders,
     body: await rotateWebhookSecret(actor, webhookIdOf(pathParameters)),
   })),
-  'GET /admin/webhooks/{webhookId}/attempts': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  attempts: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await webhookAttempts(actor, webhookIdOf(pathParameters)),
   })),
-  'GET /admin/webhooks/{webhookId}/events/{eventId}': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  showEvent: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     body: await showWebhookEvent(actor, webhookIdOf(pathParameters), pathParameter(pathParameters, 'eventId')),
   })),
-  'POST /admin/webhooks/{webhookId}/events/{eventId}/replay': adminRoute(noBody, async ({ actor, pathParameters }) => ({
+  replayEvent: adminRoute(noBody, async ({ actor, pathParameters }) => ({
     status: 202,
     body: await replayWebhookEvent(actor, webhookIdOf(pathParameters), pathParameter(pathParameters, 'eventId')),
   })),

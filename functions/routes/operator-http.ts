@@ -1,12 +1,11 @@
-// Part of the one route table (infra/routes.ts): the operator protocol over HTTP, route key → the action of
-// shared/use-cases/operator-actions.ts it runs, where its input comes from and its success status. Kept apart so the
-// operator-api function bundles this map without the rest of the table.
-import type { OperatorActionName } from '../shared/use-cases/operator-actions';
+// The operator protocol over HTTP (the routes functions/http/operator-api.ts serves): route key → the action it runs
+// (shared/use-cases/operator-actions.ts), where its input comes from and its success status. The route table
+// (infra/routes.ts) builds its rows from these.
+import type { OperatorActionName } from '../../shared/use-cases/operator-actions';
 
 /** Where an HTTP operator route takes its action's input from, beyond the path parameters. */
 export type ActionInput = 'query' | 'body' | 'none';
 
-/** The operator protocol over HTTP: route key → the action it runs, its input and its success status. */
 export const operatorHttpActions = {
   'GET /tickets': ['list', 'query'],
   'GET /tickets/{ticketId}': ['ticket.get', 'none'],

@@ -243,12 +243,13 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
     grants: operatorActionGrants(routeKey),
   })),
   // The widget visitor's chat (shared/use-cases/visitor-chat.ts): messages change tickets (pushed to the visitor's
-  // own connection, no channel delivery), a visitor's message rate lives on a table item (R5), visitors upload files.
+  // own connection, no channel delivery), a visitor's message rate lives on a table item (R5), visitors upload files;
+  // chat.end revokes the visitor's token.
   ...VISITOR_ACTION_NAMES.map((routeKey) => ({
     routeKey,
     entry: 'functions/ws/visitor-action.ts',
     replies: true,
-    grants: unionGrants(TICKET_CHANGES, UPLOADS, { table: { write: ['rateLimits'] } }),
+    grants: unionGrants(TICKET_CHANGES, UPLOADS, { table: { write: ['rateLimits', 'visitorTokens'] } }),
   })),
 ];
 

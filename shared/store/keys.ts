@@ -217,8 +217,8 @@ export const ITEM_FAMILIES = {
   /** Clients with their tickets, messages and notes (one partition per client), the blacklist and the ticket lists. */
   clients: ['CLIENT#*', 'BLACKLIST', 'Q#*'],
   ticketNumbers: ['TICKETNO#*', 'COUNTER#ticket'],
-  /** The channels' message ids: inbound dedupe and our outbound messages by the channel's id. */
-  channelMessageIds: ['DEDUPE#*', 'OUTBOUND#*'],
+  /** The channels' message ids: inbound dedupe, our outbound messages by the channel's id, signed requests seen. */
+  channelMessageIds: ['DEDUPE#*', 'OUTBOUND#*', 'REPLAY#*'],
   visitorTokens: ['VISITOR_TOKEN#*'],
   connectCodes: ['CONNECT_CODE#*'],
   rateLimits: ['RATE#*'],

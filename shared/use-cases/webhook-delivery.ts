@@ -99,13 +99,16 @@ export async function deliverDueWebhooks(now: Date, budgetMs = RUN_BUDGET_MS): P
 
 async function drainEndpoint(endpoint: WebhookEndpoint, now: Date, deadline: number): Promise<DeliveryRunResult> {
   const result = emptyResult();
+  const due = await dueWebhookWork(endpoint.webhookId, now, WORK_PER_RUN);
+  if (due.length === 0) return result;
+  // Read only when there is work: an idle endpoint costs one Query a minute.
   const secret = await getWebhookSecret(endpoint.webhookId);
   if (!secret) {
     log.error('webhook endpoint has no secret; nothing is posted', { webhookId: endpoint.webhookId });
     return result;
   }
   const state: EndpointRunState = { failing: endpoint.failingSince !== undefined, stopped: false, deadline };
-  for (const work of await dueWebhookWork(endpoint.webhookId, now, WORK_PER_RUN)) {
+  for (const work of due) {
     if (performance.now() >= deadline) break;
     const lease: WebhookDueWork = {
       ...work,

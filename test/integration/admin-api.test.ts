@@ -12,6 +12,7 @@ import { handler as channelsHandler } from '../../functions/http/admin/channels'
 import { handler as groupsHandler } from '../../functions/http/admin/groups';
 import { handler as operatorsHandler } from '../../functions/http/admin/operators';
 import { handler as settingsHandler } from '../../functions/http/admin/settings';
+import { handler as webhooksHandler } from '../../functions/http/admin/webhooks';
 import { handler as meHandler } from '../../functions/http/me';
 import { httpRoutes } from '../../infra/routes';
 import { resetClients } from '../../shared/platform/aws-clients';
@@ -19,6 +20,7 @@ import { connectionIdsOf, findConnection, recordConnection } from '../../shared/
 import { getChannel, getChannelWithSecrets } from '../../shared/store/channels';
 import { getGroup, operatorsOfGroup } from '../../shared/store/groups';
 import { getOperator, insertOperator, type Operator, type OperatorInput } from '../../shared/store/operators';
+import { getWebhookSecret } from '../../shared/store/webhooks';
 import { type HttpEventOptions, type HttpResponse, invoke } from '../support/http-event';
 import { useTestTable } from '../support/table';
 
@@ -28,6 +30,7 @@ const handlers: Record<string, typeof groupsHandler> = {
   'functions/http/admin/channels.ts': channelsHandler,
   'functions/http/admin/categories.ts': categoriesHandler,
   'functions/http/admin/settings.ts': settingsHandler,
+  'functions/http/admin/webhooks.ts': webhooksHandler,
   'functions/http/me.ts': meHandler,
 };
 
@@ -531,6 +534,14 @@ describe('O1 admin only', () => {
     const channelId = channel.channelId as string;
     const category = ok(await call('POST /admin/categories', admin, { body: { name: 'Fixture' } }), 201);
     const categoryId = category.categoryId as string;
+    const webhook = ok(
+      await call('POST /admin/webhooks', admin, {
+        body: { url: 'https://crm.example.com/hooks', eventTypes: ['ticket.created'] },
+      }),
+      201,
+    );
+    const webhookId = webhook.webhookId as string;
+    const eventId = 'ev_0000000000000000000000000';
 
     const samples: Record<string, HttpEventOptions> = {
       'GET /admin/operators': {},
@@ -558,6 +569,16 @@ describe('O1 admin only', () => {
       'DELETE /admin/categories/{categoryId}': { pathParameters: { categoryId } },
       'GET /admin/settings': {},
       'PUT /admin/settings': { body: { sla: null, outboundByPhone: { whatsapp: true } } },
+      'GET /admin/webhooks': {},
+      'POST /admin/webhooks': { body: { url: 'https://evil.example/h', eventTypes: ['message.created'] } },
+      'GET /admin/webhooks/{webhookId}': { pathParameters: { webhookId } },
+      'PATCH /admin/webhooks/{webhookId}': { pathParameters: { webhookId }, body: { url: 'https://evil.example/h' } },
+      'DELETE /admin/webhooks/{webhookId}': { pathParameters: { webhookId } },
+      'POST /admin/webhooks/{webhookId}/disable': { pathParameters: { webhookId } },
+      'POST /admin/webhooks/{webhookId}/secret': { pathParameters: { webhookId } },
+      'GET /admin/webhooks/{webhookId}/attempts': { pathParameters: { webhookId } },
+      'GET /admin/webhooks/{webhookId}/events/{eventId}': { pathParameters: { webhookId, eventId } },
+      'POST /admin/webhooks/{webhookId}/events/{eventId}/replay': { pathParameters: { webhookId, eventId } },
     };
     const adminRoutes = httpRoutes.filter((route) => route.path.startsWith('/admin/'));
     expect(adminRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(Object.keys(samples).sort());
@@ -570,6 +591,8 @@ describe('O1 admin only', () => {
       channelSecret: (await getChannelWithSecrets(channelId))?.webhookSecret,
       categories: await call('GET /admin/categories', admin),
       settings: await call('GET /admin/settings', admin),
+      webhooks: await call('GET /admin/webhooks', admin, { query: { limit: '100' } }),
+      webhookSecret: await getWebhookSecret(webhookId),
     });
     const before = await snapshot();
 

@@ -98,10 +98,10 @@ describe('R5 rate limits per connection', () => {
       Array.from({ length: 10 }, () => ({ action: 'chat.send', text: '   ' })),
     );
     expect(invalid.replies.map((reply) => reply.error?.code)).toEqual(Array(10).fill('invalid'));
-    const { replies } = await burst(
-      client,
-      Array.from({ length: 5 }, (_, i) => ({ action: 'chat.send', text: `hello ${i}` })),
-    );
+    // One after another, well inside the burst of 5: frames answered out of their arrival order would cost the burst
+    // a frame of its own (the flood test above allows for that), which is not what this test is about.
+    const replies: Reply[] = [];
+    for (let i = 0; i < 5; i++) replies.push(await act(client, { action: 'chat.send', text: `hello ${i}` }));
     expect(replies.filter((reply) => reply.ok)).toHaveLength(5);
     const stored = await historyPage(clientId, 'M#', { limit: 50, viewer: 'visitor' });
     expect(stored.items).toHaveLength(5);

@@ -9,6 +9,7 @@ import { Meter, totalsOf } from '../../bench/meter';
 import { handler as reportsHttpHandler } from '../../functions/http/reports';
 import { handler as reportsStreamHandler } from '../../functions/stream/reports';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller';
+import { runAsFunction } from '../../infra/local/table-grants';
 import { streamConsumers } from '../../infra/routes';
 import type { OperatorActor } from '../../shared/domain/actors';
 import type { DomainError } from '../../shared/domain/errors';
@@ -128,8 +129,9 @@ beforeAll(async () => {
         name: 'reports',
         batchSize: reportsRow?.batchSize ?? 1000,
         retryAttempts: reportsRow?.retryAttempts ?? 2,
+        // As the function runs in AWS: held to its table grants (X2).
         handle: async (event) => {
-          await reportsStreamHandler(event);
+          await runAsFunction('functions/stream/reports.ts', () => reportsStreamHandler(event));
           delivered.push(event);
         },
       },
@@ -434,7 +436,7 @@ describe('RP1 GET /reports', () => {
   const get = async (operatorId: string, query: Record<string, string>, accept?: string) => {
     const event = httpEvent('GET /reports', { operatorId, query });
     if (accept) event.headers.accept = accept;
-    const result = await reportsHttpHandler(event, lambdaContext);
+    const result = await runAsFunction('functions/http/reports.ts', () => reportsHttpHandler(event, lambdaContext));
     return {
       status: result.statusCode,
       type: String(result.headers?.['content-type']),

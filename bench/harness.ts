@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { type LocalStack, portsOf, startLocalStack } from '../infra/local/local-stack';
 import { type DemoTenant, seedDemoTenant } from '../infra/local/seed';
 import { dynamo, management } from '../shared/platform/aws-clients';
+import { eventsIn } from '../shared/realtime/event-frames';
 import { ingestClientMessage } from '../shared/use-cases/ingest';
 import { Meter } from './meter';
 
@@ -166,8 +167,9 @@ export class OperatorSocket {
       const at = performance.now();
       this.frames++;
       if (this.listeners.size === 0) return;
-      const frame = JSON.parse(String(data)) as Frame;
-      for (const listener of this.listeners) listener(frame, at);
+      for (const frame of eventsIn(JSON.parse(String(data)) as Frame)) {
+        for (const listener of this.listeners) listener(frame, at);
+      }
     });
   }
 

@@ -5,13 +5,10 @@ import type { Ticket } from '../domain/ticket-rules';
 import type { Audience } from '../store/keys';
 import type { Message } from '../store/messages';
 import { counterDeltas, getOperatorCounters } from '../store/tickets';
+import { type EventFrame, framesOf } from './event-frames';
 import { connectionsByAudience, pushToConnections } from './fanout';
 
-export interface EventFrame<T = unknown> {
-  type: 'event';
-  event: string;
-  data: T;
-}
+export type { EventFrame } from './event-frames';
 
 /**
  * L1 as audiences: the group (and operators in no group) while unassigned, the assignee, the closer, staff, and the
@@ -40,9 +37,10 @@ export function visitorView(message: Message) {
 }
 
 /**
- * Pushes a ticket change: `ticket.created`/`ticket.updated` and `message.created` to everyone who could see the
- * ticket before or after (so lists drop it as well as gain it), and fresh `counters` to each operator whose counters
- * moved. What reaches the client goes through its channel's delivery, not through here.
+ * Pushes a ticket change to everyone who could see the ticket before or after (so lists drop it as well as gain it),
+ * with fresh `counters` for each operator whose counters moved — as one WebSocket message per recipient (R4): the
+ * change's events in order, `ticket.created` first, then the messages by `seq`, then `ticket.updated`, then that
+ * operator's `counters`. What reaches the client goes through its channel's delivery, not through here.
  */
 export async function publishTicketChange(
   before: Ticket | undefined,
@@ -64,22 +62,27 @@ export async function publishTicketChange(
     event: before ? 'ticket.updated' : 'ticket.created',
     data: { ticketId: after.ticketId, seq: after.seq, ticket: after },
   };
-  const frames: EventFrame[] = [
-    ...messages.map((message) => ({
-      type: 'event' as const,
+  const messageFrames: EventFrame[] = [...messages]
+    .sort((a, b) => a.seq - b.seq)
+    .map((message) => ({
+      type: 'event',
       event: messageEvent,
       data: { ticketId: after.ticketId, seq: message.seq, message },
-    })),
-    ticketFrame,
-  ];
-  await Promise.all([
-    ...frames.map((frame) => pushToConnections(recipients, frame)),
-    ...counters.map((data) =>
-      pushToConnections(connections.get(`operator#${data.operatorId}`) ?? [], {
-        type: 'event',
-        event: 'counters',
-        data,
-      }),
-    ),
-  ]);
+    }));
+  const change = before ? [...messageFrames, ticketFrame] : [ticketFrame, ...messageFrames];
+  // Each recipient's events: the change's, then its own counters when they moved; recipients alike share one push.
+  const eventsOf = new Map<string, EventFrame[]>(recipients.map((connectionId) => [connectionId, change]));
+  for (const data of counters) {
+    const frame: EventFrame = { type: 'event', event: 'counters', data };
+    for (const connectionId of connections.get(`operator#${data.operatorId}`) ?? []) {
+      eventsOf.set(connectionId, [...(eventsOf.get(connectionId) ?? []), frame]);
+    }
+  }
+  const alike = new Map<EventFrame[], string[]>();
+  for (const [connectionId, events] of eventsOf) alike.set(events, [...(alike.get(events) ?? []), connectionId]);
+  await Promise.all(
+    [...alike].map(async ([events, connectionIds]) => {
+      for (const frame of framesOf(events)) await pushToConnections(connectionIds, frame);
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { apiSignatureHeaders, verifyApiSignature } from '../../shared/channels/api';
 import { resetClients } from '../../shared/platform/aws-clients';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import type { Operator } from '../../shared/store/operators';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
@@ -70,7 +71,7 @@ describe('CH1–CH3 api channel through the local gateway', () => {
     const token = await stack.tokens.mintAccessToken(anna.operatorId);
     socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
     const frames: Frame[] = [];
-    socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
+    socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
     await new Promise((resolve, reject) => socket?.once('open', resolve).once('error', reject));
     const waitFor = async (match: (frame: Frame) => boolean) => {
       const deadline = Date.now() + 5_000;

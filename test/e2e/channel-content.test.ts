@@ -12,7 +12,7 @@ import { type S3Local, startS3Local } from '../../infra/local/s3-local';
 import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
 import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
 import { resetClients } from '../../shared/platform/aws-clients';
-
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { clientIdFor } from '../../shared/store/clients';
 import type { Operator } from '../../shared/store/operators';
 import { type ChannelInput, createChannel } from '../../shared/use-cases/admin/channels';
@@ -74,7 +74,7 @@ beforeAll(async () => {
   } as ChannelInput);
   token = await stack.tokens.mintAccessToken(anna.operatorId);
   socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
-  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+  socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)))));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
 });
 

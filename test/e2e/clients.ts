@@ -2,6 +2,7 @@
 // refusals, polling until something holds, and inline handlers that record the events they receive.
 import { WebSocket } from 'ws';
 import type { LambdaHandler, LoadHandler, LocalGateway, WebSocketEvent } from '../../infra/local/gateway';
+import { eventsIn } from '../../shared/realtime/event-frames';
 
 export interface Closure {
   code: number;
@@ -32,10 +33,19 @@ export async function connectClient(
   const frames: string[] = [];
   const waiting: ((frame: string) => void)[] = [];
   socket.on('message', (data) => {
-    const frame = data.toString();
-    const waiter = waiting.shift();
-    if (waiter) waiter(frame);
-    else frames.push(frame);
+    // An `events` message stands for its events, one frame each, in order.
+    const text = data.toString();
+    let received = [text];
+    try {
+      received = eventsIn(JSON.parse(text)).map((frame) => (typeof frame === 'string' ? frame : JSON.stringify(frame)));
+    } catch {
+      // not JSON: kept as it came
+    }
+    for (const frame of received) {
+      const waiter = waiting.shift();
+      if (waiter) waiter(frame);
+      else frames.push(frame);
+    }
   });
   const closure = new Promise<Closure>((resolve) =>
     socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),

@@ -10,6 +10,7 @@ import { apiSignatureHeaders } from '../../shared/channels/api';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { setLogSink } from '../../shared/platform/log';
 import { METRIC } from '../../shared/platform/metrics';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import type { Operator } from '../../shared/store/operators';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
@@ -80,7 +81,7 @@ describe('Log hygiene through a full flow', () => {
     const token = await stack.tokens.mintAccessToken(anna.operatorId);
     socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
     const frames: Frame[] = [];
-    socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
+    socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
     await new Promise((resolve, reject) => socket?.once('open', resolve).once('error', reject));
     const waitFor = async (match: (frame: Frame) => boolean) => {
       const deadline = Date.now() + 5_000;

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { channelSampleRequest } from '../../infra/local/channel-samples';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { type DemoTenant, seedDemoTenant } from '../../infra/local/seed';
+import { eventsIn } from '../../shared/realtime/event-frames';
 
 interface Frame {
   type: 'reply' | 'event';
@@ -22,7 +23,7 @@ class OperatorSocket {
   readonly frames: Frame[] = [];
   private next = 0;
   private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
+    socket.on('message', (data) => this.frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
   }
 
   static async open(url: string): Promise<OperatorSocket> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectionIdsOf, recordConnection } from '../../shared/realtime/connections';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import type { ChannelConfig } from '../../shared/store/channels';
 import type { Operator } from '../../shared/store/operators';
 import {
@@ -27,7 +28,7 @@ class Peer {
   frames: Frame[] = [];
   private next = 0;
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
+    socket.on('message', (data) => this.frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
   }
 
   static async connect(url: string, origin?: string): Promise<Peer> {

@@ -25,6 +25,7 @@ import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url'
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { clientIdFor, getClient } from '../../shared/store/clients';
 import { keys } from '../../shared/store/keys';
 import { historyPage, type Message, newMessageId, putMessage } from '../../shared/store/messages';
@@ -130,7 +131,7 @@ function pushed(event: string): Array<{ event: string; data: Record<string, unkn
   return management
     .commandCalls(PostToConnectionCommand)
     .filter((call) => call.args[0].input.ConnectionId === STAFF_CONNECTION)
-    .map((call) => JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')))
+    .flatMap((call) => eventsIn(JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8'))))
     .filter((frame: { event?: string }) => frame.event === event);
 }
 

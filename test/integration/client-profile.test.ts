@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { keys } from '../../shared/store/keys';
 import { historyPage } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
@@ -38,10 +39,12 @@ const run = (actor: OperatorActor, name: Parameters<typeof runOperatorAction>[1]
 const pushed = (event: string) =>
   management
     .commandCalls(PostToConnectionCommand)
-    .map((call) => ({
-      connectionId: call.args[0].input.ConnectionId,
-      frame: JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')),
-    }))
+    .flatMap((call) =>
+      eventsIn(JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8'))).map((frame) => ({
+        connectionId: call.args[0].input.ConnectionId,
+        frame,
+      })),
+    )
     .filter(({ frame }) => frame.event === event);
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { connectionIdsOf, findConnection } from '../../shared/realtime/connections';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { closeConnection, openConnection } from '../../shared/realtime/presence';
 import { insertOperator, type Operator, resolveOperatorActor } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
@@ -43,12 +44,13 @@ const framesTo = (connectionId: string) =>
   management
     .commandCalls(PostToConnectionCommand)
     .filter((call) => call.args[0].input.ConnectionId === connectionId)
-    .map(
-      (call) =>
+    .flatMap((call) =>
+      eventsIn(
         JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')) as {
           event: string;
           data: Record<string, unknown>;
         },
+      ),
     );
 
 beforeAll(async () => {

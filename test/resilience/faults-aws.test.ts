@@ -12,6 +12,7 @@ import type { OperatorActor } from '../../shared/domain/actors';
 import { DomainError } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { connectionIdsOf, findConnection, recordConnection } from '../../shared/realtime/connections';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { clientIdFor } from '../../shared/store/clients';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { readClientHead } from '../../shared/store/tickets';
@@ -261,12 +262,15 @@ describe('GoneException storm on the management API', () => {
       const throttled = new Set<string>();
       management.on(PostToConnectionCommand).callsFake(async (input: { ConnectionId: string; Data: Uint8Array }) => {
         if (gone.has(input.ConnectionId)) throw new GoneException({ message: 'Gone', $metadata: {} });
-        const frame = JSON.parse(Buffer.from(input.Data).toString()) as {
-          event?: string;
-          data?: { message?: { author?: { kind?: string }; externalId?: string } };
-        };
-        const clientMessage = frame.event === 'message.created' && frame.data?.message?.author?.kind === 'client';
-        const key = `${input.ConnectionId} ${frame.data?.message?.externalId}`;
+        // The client's message among the change's events (its ticket, a timeline note…), one WebSocket message.
+        const frame = eventsIn(
+          JSON.parse(Buffer.from(input.Data).toString()) as {
+            event?: string;
+            data?: { message?: { author?: { kind?: string }; externalId?: string } };
+          },
+        ).find((event) => event.event === 'message.created' && event.data?.message?.author?.kind === 'client');
+        const clientMessage = frame !== undefined;
+        const key = `${input.ConnectionId} ${frame?.data?.message?.externalId}`;
         // A live connection throttled now and then: logged, not retried, nothing else affected.
         if (Math.random() < 0.02) {
           if (clientMessage) throttled.add(key);

@@ -7,6 +7,7 @@ import { ensureTable, localDynamoClient } from '../../infra/local/table';
 import type { ErrorCode } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
+import { eventsIn } from '../../shared/realtime/event-frames';
 import { keys } from '../../shared/store/keys';
 
 /** The one error vocabulary (shared/domain/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
@@ -45,7 +46,7 @@ export class Peer {
     socket.on('message', (data) => {
       const text = String(data);
       try {
-        this.frames.push(JSON.parse(text) as Frame);
+        this.frames.push(...eventsIn(JSON.parse(text) as Frame));
       } catch {
         this.frames.push({ message: text });
       }

@@ -18,6 +18,11 @@ import type { Construct } from 'constructs';
 /** Absolute path of the repository; route-table entries are relative to it. */
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
+/** Modules replaced in every Lambda bundle (esbuild `alias`), relative to the repository root. */
+export function lambdaAliases(): Record<string, string> {
+  return { '@aws-sdk/credential-provider-node': './shared/platform/lambda-credentials.ts' };
+}
+
 /**
  * esbuild settings for every handler, exported so the bundle-size test builds exactly what is deployed.
  * The SDK v3 clients are bundled rather than taken from the runtime: the version is pinned by package-lock.json and
@@ -36,6 +41,10 @@ export const lambdaBundling = {
   forceDockerBundling: false,
   // Sizes are checked by test/infra/bundle-size.test.ts; synth output stays readable.
   logLevel: LogLevel.WARNING,
+  // In Lambda the role's credentials are in the environment: the default chain is replaced by that one provider.
+  esbuildArgs: Object.fromEntries(
+    Object.entries(lambdaAliases()).map(([module, replacement]) => [`--alias:${module}`, replacement]),
+  ),
 } satisfies BundlingOptions;
 
 export type Invocation = 'request' | 'schedule' | 'stream';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaBundling, repoRoot } from '../../infra/constructs/switchboard-function';
+import { lambdaAliases, lambdaBundling, repoRoot } from '../../infra/constructs/switchboard-function';
 import { handlerEntries } from '../../infra/routes';
 
 const MAX_BUNDLE_BYTES = 600 * 1024;
@@ -34,6 +34,7 @@ async function bundle(entry: string): Promise<Bundle> {
     target: lambdaBundling.target,
     mainFields: lambdaBundling.mainFields,
     external: lambdaBundling.externalModules,
+    alias: lambdaAliases(),
     banner: { js: lambdaBundling.banner },
   });
   const code = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
@@ -61,6 +62,17 @@ describe('Bundle size', () => {
   it('Bundle size: the channel webhook stores media without carrying the S3 client', () => {
     const webhook = bundles.get('functions/http/channel-webhook.ts') as Bundle;
     expect(webhook.inputs.some((file) => file.includes('node_modules/@aws-sdk/client-s3/'))).toBe(false);
+  });
+
+  // In Lambda the role's credentials are in the environment; the SDK's default chain (SSO, ini, STS …) is ~100 KB.
+  it('Bundle size: no function carries the default credential chain, only the environment provider', () => {
+    for (const entry of handlerEntries()) {
+      const inputs = (bundles.get(entry) as Bundle).inputs;
+      expect(
+        inputs.filter((file) => /@aws-sdk\/(credential-provider-|nested-clients)/.test(file)),
+        entry,
+      ).toEqual([]);
+    }
   });
 
   // `import { z } from 'zod'` pulls in every locale (~260 KB); `import * as z` keeps only the default English one.

@@ -4,7 +4,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys, TTL_ATTRIBUTE } from './keys';
+import { INDEXES, indexAttributesOf, keys, TTL_ATTRIBUTE } from './keys';
 
 export type ClientType = 'channel' | 'crm' | 'internal';
 
@@ -55,25 +55,33 @@ export async function getClient(
   };
 }
 
+/** The attributes of the client's Blacklist-tab row (INDEXES.listings), as expression names. */
+function listingNames(): { '#listPk': string; '#listSk': string } {
+  const [partition, sort] = indexAttributesOf(INDEXES.listings) as [string, string];
+  return { '#listPk': partition, '#listSk': sort };
+}
+
 /**
  * C6: the client item's write that blacklists it (it joins the Blacklist tab); closing its open ticket `open` (T8)
  * happens in the same write, so the client has no open ticket any more.
  */
 export function blacklistClientStep(clientId: string, by: string, at: string, open: number | undefined) {
   const listing = keys.blacklistListing(at, clientId);
+  const names = listingNames();
   const closing = open !== undefined;
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
-      UpdateExpression: `SET blacklisted = :yes, blacklistedAt = :at, blacklistedBy = :by, gsi1pk = :pk, gsi1sk = :sk${closing ? ' REMOVE openTicketNumber' : ''}`,
+      UpdateExpression: `SET blacklisted = :yes, blacklistedAt = :at, blacklistedBy = :by, #listPk = :pk, #listSk = :sk${closing ? ' REMOVE openTicketNumber' : ''}`,
       ConditionExpression: `attribute_not_exists(blacklisted)${closing ? ' AND openTicketNumber = :open' : ''}`,
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
         ':yes': true,
         ':at': at,
         ':by': by,
-        ':pk': listing.gsi1pk,
-        ':sk': listing.gsi1sk,
+        ':pk': listing[names['#listPk']],
+        ':sk': listing[names['#listSk']],
         ...(closing ? { ':open': open } : {}),
       },
     },
@@ -86,8 +94,9 @@ export function unblockClientStep(clientId: string) {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
-      UpdateExpression: 'REMOVE blacklisted, blacklistedAt, blacklistedBy, gsi1pk, gsi1sk',
+      UpdateExpression: 'REMOVE blacklisted, blacklistedAt, blacklistedBy, #listPk, #listSk',
       ConditionExpression: 'blacklisted = :yes',
+      ExpressionAttributeNames: listingNames(),
       ExpressionAttributeValues: { ':yes': true },
     },
   };

@@ -162,22 +162,89 @@ export function allIndexes(definition: TableDefinition): IndexDefinition[] {
   ];
 }
 
-/** The one definition of the table; CDK and the local stack both translate it. All keys are strings. */
-export const tableDefinition: TableDefinition = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ttlAttribute: TTL_ATTRIBUTE,
-  indexes: [
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-    { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
-  ],
-  localIndexes: [{ name: 'lsi1', sortKey: 'lsi1sk' }],
-};
+/** The table's key attributes. */
+export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** The global indexes by what they serve; every index and index attribute name the code uses comes from here. */
+export const INDEXES = {
+  /** The tabs (L1), the blacklist, quick replies by command and the admin listings of operators, groups, channels. */
+  listings: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** The All list (L1). */
+  all: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  /** All by status (L2). */
+  byStatus: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  /** All by group (L2). */
+  byGroup: { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
+} as const satisfies Record<string, IndexDefinition>;
+export type Index = (typeof INDEXES)[keyof typeof INDEXES];
 
 /** R2: the local index that orders a client's messages by the ticket seq of their latest change (sync). */
-export const SEQ_INDEX = { name: 'lsi1', sortKey: 'lsi1sk' } as const;
+export const SEQ_INDEX = { name: 'lsi1', sortKey: 'lsi1sk' } as const satisfies LocalIndexDefinition;
+
+/** The one definition of the table; CDK and the local stack both translate it. All keys are strings. */
+export const tableDefinition: TableDefinition = {
+  ...TABLE_KEY,
+  ttlAttribute: TTL_ATTRIBUTE,
+  indexes: Object.values(INDEXES),
+  localIndexes: [SEQ_INDEX],
+};
+
+/** The attributes that put an item in one partition of an index, at one sort position (a list row). */
+export function listRow(index: IndexDefinition, partition: string, sortKey: string): Record<string, string> {
+  return { [index.partitionKey]: partition, [index.sortKey]: sortKey };
+}
+
+/** The attributes that take an item out of an index (for an UpdateExpression's REMOVE). */
+export const indexAttributesOf = (index: IndexDefinition): string[] => [index.partitionKey, index.sortKey];
+
+/** Every key attribute a page's start key carries: the table's key, and the index's when the read is on one. */
+export function keyAttributesOf(index?: IndexDefinition | LocalIndexDefinition): string[] {
+  const table = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey];
+  if (!index) return table;
+  return 'partitionKey' in index ? [...table, index.partitionKey, index.sortKey] : [...table, index.sortKey];
+}
+
+export type SortCondition = { beginsWith: string } | { atMost: string } | { between: readonly [string, string] };
+
+/**
+ * The key condition of a Query on one partition of the table or of an index, optionally narrowed on the sort key:
+ * spread into the Query input (merge any further names and values of filters into these).
+ */
+export function partitionQuery(
+  partition: string,
+  options: { index?: IndexDefinition | LocalIndexDefinition; sort?: SortCondition } = {},
+): {
+  IndexName?: string;
+  KeyConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, string>;
+} {
+  const { index, sort } = options;
+  // A local index shares the table's partition key.
+  const partitionKey = index && 'partitionKey' in index ? index.partitionKey : TABLE_KEY.partitionKey;
+  const names: Record<string, string> = { '#pk': partitionKey };
+  const values: Record<string, string> = { ':pk': partition };
+  let condition = '#pk = :pk';
+  if (sort) {
+    names['#sk'] = index?.sortKey ?? TABLE_KEY.sortKey;
+    if ('beginsWith' in sort) {
+      condition += ' AND begins_with(#sk, :sk)';
+      values[':sk'] = sort.beginsWith;
+    } else if ('between' in sort) {
+      condition += ' AND #sk BETWEEN :from AND :to';
+      [values[':from'], values[':to']] = sort.between as [string, string];
+    } else {
+      condition += ' AND #sk <= :sk';
+      values[':sk'] = sort.atMost;
+    }
+  }
+  return {
+    ...(index ? { IndexName: index.name } : {}),
+    KeyConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
 
 export interface ItemKey {
   pk: string;
@@ -255,17 +322,21 @@ const TICKET_NUMBER_CEILING = 999_999_999_999;
 
 export const keys = {
   operator: (operatorId: string): ItemKey => ({ pk: `OPERATOR#${operatorId}`, sk: 'OPERATOR' }),
-  operatorListing: (name: string, operatorId: string) => ({
-    gsi1pk: 'OPERATORS',
-    gsi1sk: `${name.toLowerCase()}#${operatorId}`,
-  }),
+  /** An operator's row in the admin listing (INDEXES.listings), by name. */
+  operatorListing: (name: string, operatorId: string) =>
+    listRow(INDEXES.listings, keys.operators(), keys.listingName(name, operatorId)),
+  /** The listing sort key of an operator or a group: its name, then its id (names need not be unique). */
+  listingName: (name: string, id: string) => `${name.toLowerCase()}#${id}`,
   operatorEmail: (email: string): ItemKey => ({ pk: `OPERATOR_EMAIL#${email.toLowerCase()}`, sk: 'UNIQUE' }),
   group: (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'GROUP' }),
-  groupListing: (name: string, groupId: string) => ({ gsi1pk: 'GROUPS', gsi1sk: `${name.toLowerCase()}#${groupId}` }),
-  operators: () => ({ gsi1pk: 'OPERATORS' }),
-  groups: () => ({ gsi1pk: 'GROUPS' }),
-  channels: () => ({ gsi1pk: 'CHANNELS' }),
-  channelsOfKind: (kind: string) => ({ gsi1pk: 'CHANNELS', gsi1skPrefix: `${kind}#` }),
+  groupListing: (name: string, groupId: string) =>
+    listRow(INDEXES.listings, keys.groups(), keys.listingName(name, groupId)),
+  /** The listings partitions (INDEXES.listings) of all operators, groups, channels. */
+  operators: () => 'OPERATORS',
+  groups: () => 'GROUPS',
+  channels: () => 'CHANNELS',
+  /** The listing sort-key prefix of the channels of one kind. */
+  channelsOfKind: (kind: string) => `${kind}#`,
   groupMember: (groupId: string, operatorId: string): ItemKey => ({
     pk: `GROUP#${groupId}`,
     sk: `MEMBER#${operatorId}`,
@@ -274,7 +345,8 @@ export const keys = {
   channel: (channelId: string): ItemKey => ({ pk: `CHANNEL#${channelId}`, sk: 'CHANNEL' }),
   /** X2: the item family IAM fences (dynamodb:LeadingKeys) so only verifying and delivering functions read it. */
   channelSecret: (channelId: string): ItemKey => ({ pk: `${CHANNEL_SECRET_PREFIX}${channelId}`, sk: 'SECRET' }),
-  channelListing: (kind: string, channelId: string) => ({ gsi1pk: 'CHANNELS', gsi1sk: `${kind}#${channelId}` }),
+  channelListing: (kind: string, channelId: string) =>
+    listRow(INDEXES.listings, keys.channels(), `${keys.channelsOfKind(kind)}${channelId}`),
   category: (categoryId: string): ItemKey => ({ pk: 'CATEGORIES', sk: categoryId }),
   categories: () => ({ pk: 'CATEGORIES' }),
   categoryName: (name: string): ItemKey => ({
@@ -322,11 +394,11 @@ export const keys = {
   listAll: () => 'Q#ALL',
   listByStatus: (status: string) => `Q#STATUS#${status}`,
   listByGroup: (groupId: string) => `Q#GROUP#${groupId}`,
-  blacklist: () => ({ gsi1pk: 'BLACKLIST' }),
-  blacklistListing: (blacklistedAt: string, clientId: string) => ({
-    gsi1pk: 'BLACKLIST',
-    gsi1sk: `${blacklistedAt}#${clientId}`,
-  }),
+  /** The Blacklist tab's partition of INDEXES.listings (C6). */
+  blacklist: () => 'BLACKLIST',
+  /** A blacklisted client's row: newest block first. */
+  blacklistListing: (blacklistedAt: string, clientId: string) =>
+    listRow(INDEXES.listings, keys.blacklist(), `${blacklistedAt}#${clientId}`),
   visitorToken: (tokenHash: string): ItemKey => ({ pk: `VISITOR_TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   connectCode: (codeHash: string): ItemKey => ({ pk: `CONNECT_CODE#${codeHash}`, sk: 'CODE' }),
   rateWindow: (scope: string, subject: string, window: string): ItemKey => ({
@@ -370,13 +442,13 @@ export const keys = {
   }),
   templateCount: (owner: string): ItemKey => ({ pk: `TEMPLATES#${owner}`, sk: 'COUNT' }),
   templatesOf: (owner: string) => ({ pk: `TEMPLATES#${owner}`, skPrefix: 'TEMPLATE#' }),
-  templateListing: (owner: string, command: string, templateId: string) => ({
-    gsi1pk: `TEMPLATES#${owner}`,
-    gsi1sk: `${command}#${templateId}`,
-  }),
+  /** Q4: a template's row in INDEXES.listings, by command, for "/" prefix lookups. */
+  templateListing: (owner: string, command: string, templateId: string) =>
+    listRow(INDEXES.listings, `TEMPLATES#${owner}`, `${command}#${templateId}`),
+  /** The listings partition of an owner's templates, and the command prefix a lookup narrows it to. */
   templateCommands: (owner: string, commandPrefix: string) => ({
-    gsi1pk: `TEMPLATES#${owner}`,
-    gsi1skPrefix: commandPrefix,
+    partition: `TEMPLATES#${owner}`,
+    prefix: commandPrefix,
   }),
   draft: (operatorId: string, ticketId: string): ItemKey => ({ pk: `DRAFT#${operatorId}`, sk: `TICKET#${ticketId}` }),
   clientNote: (clientId: string, noteId: string): ItemKey => ({ pk: `CLIENT#${clientId}`, sk: `NOTE#${noteId}` }),
@@ -393,8 +465,9 @@ export const keys = {
   /** RP1: marks a projected batch's chunk as written, in the same transaction as its figures. */
   reportBatch: (batchId: string, chunk: number): ItemKey => ({ pk: `REPORTBATCH#${batchId}#${chunk}`, sk: 'BATCH' }),
   webhook: (webhookId: string): ItemKey => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
-  webhooks: () => ({ gsi1pk: 'WEBHOOKS' }),
-  webhookListing: (webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: webhookId }),
+  /** W1: the listings partition (INDEXES.listings) of every webhook endpoint, and an endpoint's row in it. */
+  webhooks: () => 'WEBHOOKS',
+  webhookListing: (webhookId: string) => listRow(INDEXES.listings, keys.webhooks(), webhookId),
   /** X2: fenced in IAM (dynamodb:LeadingKeys) so only the delivering function reads it. */
   webhookSecret: (webhookId: string): ItemKey => ({ pk: `${WEBHOOK_SECRET_PREFIX}${webhookId}`, sk: 'SECRET' }),
   webhookEvent: (webhookId: string, eventId: string): ItemKey => ({

@@ -5,7 +5,7 @@ import { invalid } from '../domain/errors';
 import type { Author, Message } from '../domain/messages';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { type ItemKey, keys, SEQ_INDEX } from './keys';
+import { type ItemKey, keys, partitionQuery, SEQ_INDEX } from './keys';
 import { countWithinBytes, decodeCursor, type Page, pageOf } from './pagination';
 import { queryAll } from './query';
 
@@ -212,13 +212,12 @@ export async function changesAfter(
     const { Items = [], LastEvaluatedKey } = await dynamo().send(
       new QueryCommand({
         TableName: readConfig().tableName,
-        IndexName: SEQ_INDEX.name,
-        KeyConditionExpression: `pk = :pk AND ${SEQ_INDEX.sortKey} BETWEEN :from AND :to`,
-        ExpressionAttributeValues: {
-          ':pk': keys.client(clientId).pk,
-          ':from': keys.messageChange(ticketNumber, afterSeq + 1),
-          ':to': keys.messageChange(ticketNumber, MAX_SEQ),
-        },
+        ...partitionQuery(keys.client(clientId).pk, {
+          index: SEQ_INDEX,
+          sort: {
+            between: [keys.messageChange(ticketNumber, afterSeq + 1), keys.messageChange(ticketNumber, MAX_SEQ)],
+          },
+        }),
         ConsistentRead: true,
         Limit: SYNC_QUERY_LIMIT,
         ExclusiveStartKey: startKey,

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { describeIssues, invalid } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { INDEXES, keyAttributesOf as keyAttributesOfIndex, partitionQuery, tableDefinition } from './keys';
 
 export interface PageRequest {
   limit: number;
@@ -88,12 +89,9 @@ export function decodeCursor(
 /** DynamoDB refuses a start key with an empty or oversized key value (sort keys: 1024 bytes) as a server error. */
 const keyValue = z.string().refine((value) => value.length > 0 && Buffer.byteLength(value) <= 1024);
 
-/** A start key names exactly the table's key and, for an index read, the index's key (`gsi1pk` → `gsi1sk`). */
+/** A start key names exactly the table's key and, for an index read, the key of the index whose partition it names. */
 function keyAttributesOf(expected: Readonly<Record<string, string>>): string[] {
-  const indexKeys = Object.keys(expected)
-    .filter((name) => /^gsi\d+pk$/.test(name))
-    .flatMap((name) => [name, name.replace(/pk$/, 'sk')]);
-  return ['pk', 'sk', ...indexKeys];
+  return keyAttributesOfIndex(tableDefinition.indexes.find((index) => index.partitionKey in expected));
 }
 
 const sameNames = (given: readonly string[], wanted: readonly string[]) =>
@@ -149,20 +147,27 @@ export function decodeMergedCursor(
   return parsed.data.at;
 }
 
-/** One page of an admin listing (operators, groups…): its items under one gsi1 partition, by sort key. */
+/**
+ * One page of an admin listing (operators, groups, channels): its items under one partition of the listings index,
+ * by sort key, optionally only those whose sort key starts with `prefix`.
+ */
 export async function listingPage<T>(
-  listing: { gsi1pk: string },
+  partition: string,
   page: PageRequest,
   toItem: (item: Record<string, unknown>) => T,
+  prefix?: string,
 ): Promise<Page<T>> {
+  const index = INDEXES.listings;
   const result = await dynamo().send(
     new QueryCommand({
       TableName: readConfig().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
+      ...partitionQuery(partition, { index, ...(prefix === undefined ? {} : { sort: { beginsWith: prefix } }) }),
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, listing),
+      ExclusiveStartKey: decodeCursor(
+        page.cursor,
+        { [index.partitionKey]: partition },
+        prefix === undefined ? undefined : { name: index.sortKey, prefix },
+      ),
     }),
   );
   return pageOf((result.Items ?? []).map(toItem), result.LastEvaluatedKey);

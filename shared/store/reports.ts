@@ -4,7 +4,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta, ReportDimension } from '../domain/reports';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys, TTL_ATTRIBUTE, tableDefinition } from './keys';
+import { INDEXES, keys, partitionQuery, TTL_ATTRIBUTE } from './keys';
 import { type TransactStep, transactWrite } from './transactions';
 
 /** A transaction holds 100 items: the batch mark and 99 aggregates. */
@@ -132,22 +132,19 @@ const listings = {
   channel: { listing: keys.channels(), idAttribute: 'channelId' },
 } as const;
 
-const LIST_INDEX = tableDefinition.indexes[0]?.name ?? 'gsi1';
-
 /** Every operator, group or channel (ids and names), from the admin lists; the tenant is one member, `all`. */
 export async function dimensionMembers(dimension: Exclude<ReportDimension, 'tenant'>): Promise<DimensionMember[]> {
   const { listing, idAttribute } = listings[dimension];
   const members: DimensionMember[] = [];
+  const listQuery = partitionQuery(listing, { index: INDEXES.listings });
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await dynamo().send(
       new QueryCommand({
         TableName: readConfig().tableName,
-        IndexName: LIST_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': listing.gsi1pk },
+        ...listQuery,
         ProjectionExpression: '#id, #name',
-        ExpressionAttributeNames: { '#id': idAttribute, '#name': 'name' },
+        ExpressionAttributeNames: { ...listQuery.ExpressionAttributeNames, '#id': idAttribute, '#name': 'name' },
         ExclusiveStartKey: cursor,
       }),
     );

@@ -1,11 +1,12 @@
 // Quick replies (Q1–Q4) in the table: global ones under the `global` owner, personal ones under their operator, each
-// owner's templates in one partition (bounded by a counter) and ordered by command in gsi1 for "/" prefix lookups.
+// owner's templates in one partition (bounded by a counter) and ordered by command in the listings index for "/"
+// prefix lookups.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, invalid, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys } from './keys';
+import { INDEXES, keys, partitionQuery } from './keys';
 import { queryAll } from './query';
 import { type TransactStep, transactWrite } from './transactions';
 
@@ -176,8 +177,8 @@ export interface TemplateFilter {
 }
 
 /**
- * Q4: one owner's templates matching the filter. A command prefix is a key condition on gsi1; text, category and
- * language are filters, so a lookup reads at most the owner's bound (MAX_*_TEMPLATES) of items.
+ * Q4: one owner's templates matching the filter. A command prefix is a key condition on the listings index; text,
+ * category and language are filters, so a lookup reads at most the owner's bound (MAX_*_TEMPLATES) of items.
  */
 export async function templatesOf(owner: TemplateOwner, filter: TemplateFilter): Promise<QuickReply[]> {
   const conditions: string[] = [];
@@ -205,14 +206,7 @@ export async function templatesOf(owner: TemplateOwner, filter: TemplateFilter):
   const items =
     filter.commandPrefix !== undefined
       ? await queryAll({
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': keys.templateCommands(owner, filter.commandPrefix).gsi1pk,
-            ':prefix': keys.templateCommands(owner, filter.commandPrefix).gsi1skPrefix,
-            ...values,
-          },
-          ...filterPart,
+          ...withFilter(byCommand(owner, filter.commandPrefix), conditions, names, values),
         })
       : await queryAll({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -224,4 +218,25 @@ export async function templatesOf(owner: TemplateOwner, filter: TemplateFilter):
           ...filterPart,
         });
   return items.map(toQuickReply).sort((a, b) => (a.command < b.command ? -1 : a.command > b.command ? 1 : 0));
+}
+
+/** The key condition of an owner's templates whose command starts with `prefix` (Q4 "/" lookups). */
+function byCommand(owner: TemplateOwner, prefix: string) {
+  const commands = keys.templateCommands(owner, prefix);
+  return partitionQuery(commands.partition, { index: INDEXES.listings, sort: { beginsWith: commands.prefix } });
+}
+
+/** A key condition with the lookup's filters merged in. */
+function withFilter(
+  query: ReturnType<typeof partitionQuery>,
+  conditions: readonly string[],
+  names: Record<string, string>,
+  values: Record<string, string>,
+) {
+  return {
+    ...query,
+    ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+    ExpressionAttributeNames: { ...query.ExpressionAttributeNames, ...names },
+    ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ...values },
+  };
 }

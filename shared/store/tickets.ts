@@ -8,7 +8,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ChatClient } from './clients';
-import { keys, TTL_ATTRIBUTE } from './keys';
+import { INDEXES, keys, listRow, TTL_ATTRIBUTE } from './keys';
 import { decodeCursor, type Page, type PageRequest, pageOf } from './pagination';
 
 export type { Ticket } from '../domain/ticket-rules';
@@ -44,12 +44,9 @@ export function parseTicketId(ticketId: string): { clientId: string; number: num
 export function listRows(ticket: Ticket, latest: boolean): Record<string, string> {
   const sk = keys.listSortKey(ticket.lastMessageAt, ticket.ticketId);
   const rows: Record<string, string> = {
-    gsi2pk: keys.listAll(),
-    gsi2sk: sk,
-    gsi3pk: keys.listByStatus(ticket.status),
-    gsi3sk: sk,
-    gsi4pk: keys.listByGroup(ticket.groupId),
-    gsi4sk: sk,
+    ...listRow(INDEXES.all, keys.listAll(), sk),
+    ...listRow(INDEXES.byStatus, keys.listByStatus(ticket.status), sk),
+    ...listRow(INDEXES.byGroup, keys.listByGroup(ticket.groupId), sk),
   };
   const closer = ticket.closedBy ?? ticket.assigneeId;
   const tab =
@@ -60,7 +57,7 @@ export function listRows(ticket: Ticket, latest: boolean): Record<string, string
         : ticket.status === 'closed' && latest && closer
           ? keys.tabClosed(closer)
           : undefined;
-  if (tab) Object.assign(rows, { gsi1pk: tab, gsi1sk: sk });
+  if (tab) Object.assign(rows, listRow(INDEXES.listings, tab, sk));
   return rows;
 }
 

@@ -4,7 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { WebhookEvent, WebhookEventType } from '../domain/webhooks';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { keys } from './keys';
+import { INDEXES, keys, partitionQuery } from './keys';
 import { queryAll } from './query';
 import { isConditionFailure, transactWrite } from './transactions';
 
@@ -106,11 +106,7 @@ export async function getWebhookEndpoint(webhookId: string, consistent = false):
 
 /** Every endpoint (a tenant has a handful): one Query of the listing, all pages. */
 export async function allWebhookEndpoints(): Promise<WebhookEndpoint[]> {
-  const items = await queryAll({
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.webhooks().gsi1pk },
-  });
+  const items = await queryAll(partitionQuery(keys.webhooks(), { index: INDEXES.listings }));
   return items.map(toWebhookEndpoint);
 }
 

@@ -13,7 +13,7 @@ import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
-import { keys } from '../store/keys';
+import { INDEXES, type Index, type ItemKey, keyAttributesOf, keys, partitionQuery } from '../store/keys';
 import {
   decodeMergedCursor,
   encodeMergedCursor,
@@ -132,8 +132,6 @@ function blacklistRowOfItem(item: Record<string, unknown>): BlacklistedClientRow
   };
 }
 
-type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4';
-
 interface Filter {
   expression: string;
   names: Record<string, string>;
@@ -143,7 +141,7 @@ interface Filter {
 /** Which partitions of which index a query reads; more than one partition only for an operator's Unassigned. */
 interface ListPlan {
   rows: 'tickets' | 'clients';
-  index: IndexName;
+  index: Index;
   partitions: string[];
   /** Only on single-partition plans: a filter can make a partition stop short of a full page (see readPartition). */
   filter?: Filter;
@@ -176,12 +174,12 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
             `You are not a member of group ${query.groupId}; filter Unassigned by one of your own groups.`,
           );
         }
-        return { rows: 'tickets', index: 'gsi1', partitions: [keys.tabUnassigned(query.groupId)] };
+        return { rows: 'tickets', index: INDEXES.listings, partitions: [keys.tabUnassigned(query.groupId)] };
       }
-      if (seesAll) return { rows: 'tickets', index: 'gsi3', partitions: [keys.listByStatus('unassigned')] };
+      if (seesAll) return { rows: 'tickets', index: INDEXES.byStatus, partitions: [keys.listByStatus('unassigned')] };
       // Sorted so the same groups always give the same list (and the same cursor), whatever order they are stored in.
       const groups = [...new Set(actor.groupIds)].sort();
-      return { rows: 'tickets', index: 'gsi1', partitions: groups.map(keys.tabUnassigned) };
+      return { rows: 'tickets', index: INDEXES.listings, partitions: groups.map(keys.tabUnassigned) };
     }
     case 'mine':
     case 'closed': {
@@ -189,7 +187,7 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
       const partition = query.tab === 'mine' ? keys.tabMine(actor.operatorId) : keys.tabClosed(actor.operatorId);
       // Mine holds at most the operator's capacity, so its group filter reads little. Closed grows without bound: a
       // group filter there can read past the page (up to MAX_FILTER_ROUNDS windows) and may return a short page.
-      return withFilter({ rows: 'tickets', index: 'gsi1', partitions: [partition] }, byGroup(query.groupId));
+      return withFilter({ rows: 'tickets', index: INDEXES.listings, partitions: [partition] }, byGroup(query.groupId));
     }
     case 'all': {
       if (query.operatorId !== undefined) {
@@ -197,7 +195,11 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
         if (query.status !== undefined && query.status !== 'in_progress') {
           throw invalid("status: with operatorId, All lists that operator's in_progress tickets only");
         }
-        const plan: ListPlan = { rows: 'tickets', index: 'gsi1', partitions: [keys.tabMine(query.operatorId)] };
+        const plan: ListPlan = {
+          rows: 'tickets',
+          index: INDEXES.listings,
+          partitions: [keys.tabMine(query.operatorId)],
+        };
         return withFilter(plan, byGroup(query.groupId));
       }
       if (query.groupId !== undefined) {
@@ -206,12 +208,15 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
           query.status === undefined
             ? undefined
             : { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': query.status } };
-        return withFilter({ rows: 'tickets', index: 'gsi4', partitions: [keys.listByGroup(query.groupId)] }, status);
+        return withFilter(
+          { rows: 'tickets', index: INDEXES.byGroup, partitions: [keys.listByGroup(query.groupId)] },
+          status,
+        );
       }
       if (query.status !== undefined) {
-        return { rows: 'tickets', index: 'gsi3', partitions: [keys.listByStatus(query.status)] };
+        return { rows: 'tickets', index: INDEXES.byStatus, partitions: [keys.listByStatus(query.status)] };
       }
-      return { rows: 'tickets', index: 'gsi2', partitions: [keys.listAll()] };
+      return { rows: 'tickets', index: INDEXES.all, partitions: [keys.listAll()] };
     }
     case 'blacklist': {
       // Clients belong to no group and have no ticket status, so only the operator who blocked them filters here.
@@ -220,7 +225,7 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
         query.operatorId === undefined
           ? undefined
           : { expression: '#by = :by', names: { '#by': 'blacklistedBy' }, values: { ':by': query.operatorId } };
-      return withFilter({ rows: 'clients', index: 'gsi1', partitions: [keys.blacklist().gsi1pk] }, by);
+      return withFilter({ rows: 'clients', index: INDEXES.listings, partitions: [keys.blacklist()] }, by);
     }
   }
 }
@@ -234,7 +239,7 @@ function listIdOf(query: ListQuery, plan: ListPlan): string {
     query.groupId,
     query.status,
     query.operatorId,
-    plan.index,
+    plan.index.name,
     plan.partitions,
   ]);
   return createHash('sha256').update(signature).digest('base64url').slice(0, 16);
@@ -248,7 +253,7 @@ function startKeyOf(plan: ListPlan, partition: string, sortKey: string): Record<
   const hash = sortKey.indexOf('#');
   const id = sortKey.slice(hash + 1);
   if (hash <= 0 || id.length === 0) throw invalid('cursor: is not a cursor this list returned');
-  let table: { pk: string; sk: string };
+  let table: ItemKey;
   if (plan.rows === 'clients') {
     table = keys.client(id);
   } else {
@@ -259,7 +264,8 @@ function startKeyOf(plan: ListPlan, partition: string, sortKey: string): Record<
       throw invalid('cursor: is not a cursor this list returned');
     }
   }
-  return { ...table, [`${plan.index}pk`]: partition, [`${plan.index}sk`]: sortKey };
+  const [, , indexPartition, indexSort] = keyAttributesOf(plan.index) as [string, string, string, string];
+  return { ...table, [indexPartition]: partition, [indexSort]: sortKey };
 }
 
 /** A filtered partition is read in at most this many windows of `limit + 1` items per page before a short page. */
@@ -284,17 +290,17 @@ async function readPartition(
   after: string | null,
   want: number,
 ): Promise<PartitionRead> {
-  const sortKey = `${plan.index}sk`;
+  const sortKey = plan.index.sortKey;
   const items: Array<Record<string, unknown>> = [];
   let startKey = after === null ? undefined : startKeyOf(plan, partition, after);
+  const listQuery = partitionQuery(partition, { index: plan.index });
   for (let round = 1; ; round++) {
     const result = await dynamo().send(
       new QueryCommand({
         TableName: readConfig().tableName,
-        IndexName: plan.index,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': `${plan.index}pk`, ...plan.filter?.names },
-        ExpressionAttributeValues: { ':pk': partition, ...plan.filter?.values },
+        ...listQuery,
+        ExpressionAttributeNames: { ...listQuery.ExpressionAttributeNames, ...plan.filter?.names },
+        ExpressionAttributeValues: { ...listQuery.ExpressionAttributeValues, ...plan.filter?.values },
         ...(plan.filter ? { FilterExpression: plan.filter.expression } : {}),
         ScanIndexForward: false,
         Limit: want,
@@ -336,7 +342,7 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
   const positions: PartitionPosition[] =
     decodeMergedCursor(query.cursor, listId, plan.partitions.length) ?? plan.partitions.map(() => null);
   const want = query.limit + 1;
-  const sortKey = `${plan.index}sk`;
+  const sortKey = plan.index.sortKey;
 
   const reads = await Promise.all(
     plan.partitions.map((partition, index) => {

@@ -93,9 +93,9 @@ describe('X2: the local stack enforces each function’s table grants', () => {
         ExpressionAttributeValues: { ':pk': partition },
       });
     // The groups admin lists groups; channels are no business of it.
-    await runAsFunction('functions/http/admin/groups.ts', () => dynamo().send(query(keys.groups().gsi1pk)));
+    await runAsFunction('functions/http/admin/groups.ts', () => dynamo().send(query(keys.groups())));
     await expect(
-      runAsFunction('functions/http/admin/groups.ts', () => dynamo().send(query(keys.channels().gsi1pk))),
+      runAsFunction('functions/http/admin/groups.ts', () => dynamo().send(query(keys.channels()))),
     ).rejects.toMatchObject(denied);
   });
 

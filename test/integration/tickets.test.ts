@@ -6,7 +6,7 @@ import { DomainError } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
 import { clientIdFor } from '../../shared/store/clients';
-import { keys } from '../../shared/store/keys';
+import { INDEXES, keys, partitionQuery } from '../../shared/store/keys';
 import { historyPage, type Message } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { getOperatorCounters, getTicket, readClientHead, type Ticket, toTicket } from '../../shared/store/tickets';
@@ -48,9 +48,7 @@ async function mine(operatorId: string): Promise<Ticket[]> {
   const { Items = [] } = await dynamo().send(
     new QueryCommand({
       TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.tabMine(operatorId) },
+      ...partitionQuery(keys.tabMine(operatorId), { index: INDEXES.listings }),
     }),
   );
   return Items.map(toTicket);

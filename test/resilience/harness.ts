@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
 import { eventsIn } from '../../shared/realtime/event-frames';
-import { keys } from '../../shared/store/keys';
+import { INDEXES, keys, partitionQuery } from '../../shared/store/keys';
 
 /** The one error vocabulary (shared/domain/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
 export const CLIENT_ERROR_CODES: readonly ErrorCode[] = [
@@ -272,7 +272,7 @@ export async function scanTable(): Promise<Item[]> {
   return items;
 }
 
-/** The Mine tab of an operator, read the way the product reads it (gsi1). */
+/** The Mine tab of an operator, read the way the product reads it (the listings index). */
 export async function mineTab(operatorId: string): Promise<Item[]> {
   const items: Item[] = [];
   let cursor: Record<string, unknown> | undefined;
@@ -280,9 +280,7 @@ export async function mineTab(operatorId: string): Promise<Item[]> {
     const page = await dynamo().send(
       new QueryCommand({
         TableName: readConfig().tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.tabMine(operatorId) },
+        ...partitionQuery(keys.tabMine(operatorId), { index: INDEXES.listings }),
         ExclusiveStartKey: cursor,
       }),
     );
@@ -449,7 +447,7 @@ export async function invariantViolations(options: InvariantOptions = {}): Promi
 function listRowViolations(ticket: Item, latest: boolean): string[] {
   const problems: string[] = [];
   const assignee = str(ticket.assigneeId);
-  const tab = str(ticket.gsi1pk);
+  const tab = str(ticket[INDEXES.listings.partitionKey]);
   if (ticket.status === 'unassigned') {
     if (assignee) problems.push(`unassigned ticket ${ticket.ticketId} has assignee ${assignee}`);
     if (tab !== keys.tabUnassigned(ticket.groupId as string)) problems.push(`ticket ${ticket.ticketId} in tab ${tab}`);

@@ -1,7 +1,7 @@
 // Channel administration (CH1, O4): list (optionally by kind), create, show, update, rotate the webhook secret. Each
 // requires an admin first; the webhook secret is returned only by the responses that create or rotate it.
 import { randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Actor } from '../../domain/actors';
 import { describeIssues, invalid, notFound } from '../../domain/errors';
@@ -31,7 +31,7 @@ import {
 } from '../../store/channels';
 import { channelReferenceStep } from '../../store/groups';
 import { keys } from '../../store/keys';
-import { decodeCursor, type Page, type PageRequest, pageOf } from '../../store/pagination';
+import { listingPage, type Page, type PageRequest } from '../../store/pagination';
 import { StaleRecord, transactWrite, versionCondition, withFreshRead } from '../../store/transactions';
 
 const common = {
@@ -75,22 +75,8 @@ export async function listChannels(
   if (kind !== undefined && !CHANNEL_KINDS.includes(kind as ChannelKind)) {
     throw invalid(`kind: must be one of ${CHANNEL_KINDS.join(', ')}`);
   }
-  const listing = keys.channels();
   const ofKind = kind === undefined ? undefined : keys.channelsOfKind(kind);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: readConfig().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: ofKind ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': listing.gsi1pk, ...(ofKind ? { ':prefix': ofKind.gsi1skPrefix } : {}) },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, listing, ofKind && { name: 'gsi1sk', prefix: ofKind.gsi1skPrefix }),
-    }),
-  );
-  return pageOf(
-    (result.Items ?? []).map((item) => viewOf(toChannelConfig(item))),
-    result.LastEvaluatedKey,
-  );
+  return listingPage(keys.channels(), page, (item) => viewOf(toChannelConfig(item)), ofKind);
 }
 
 export async function showChannel(actor: Actor, channelId: string): Promise<ChannelView> {

@@ -17,7 +17,7 @@ import {
   operatorsOfGroup,
   toGroup,
 } from '../../store/groups';
-import { keys } from '../../store/keys';
+import { INDEXES, keys } from '../../store/keys';
 import { listingPage, type Page, type PageRequest } from '../../store/pagination';
 import { isConditionFailure } from '../../store/transactions';
 
@@ -71,9 +71,9 @@ export async function updateGroup(actor: Actor, groupId: string, patch: GroupPat
   const sets = ['updatedAt = :now'];
   const values: Record<string, unknown> = { ':now': now.toISOString() };
   if (patch.name !== undefined) {
-    sets.push('#name = :name', 'gsi1sk = :gsi1sk');
+    sets.push('#name = :name', '#listed = :listed');
     values[':name'] = patch.name;
-    values[':gsi1sk'] = keys.groupListing(patch.name, groupId).gsi1sk;
+    values[':listed'] = keys.listingName(patch.name, groupId);
   }
   if (patch.strategy !== undefined) {
     sets.push('strategy = :strategy');
@@ -86,7 +86,8 @@ export async function updateGroup(actor: Actor, groupId: string, patch: GroupPat
         Key: keys.group(groupId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: patch.name === undefined ? undefined : { '#name': 'name' },
+        ExpressionAttributeNames:
+          patch.name === undefined ? undefined : { '#name': 'name', '#listed': INDEXES.listings.sortKey },
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),

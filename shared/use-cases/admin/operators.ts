@@ -12,7 +12,7 @@ import { readConfig } from '../../platform/config';
 import { provisionLogin, setLoginEnabled } from '../../platform/logins';
 import { connectionIdsOf, removeConnection } from '../../realtime/connections';
 import { joinGroupSteps, leaveGroupSteps } from '../../store/groups';
-import { keys } from '../../store/keys';
+import { INDEXES, keys } from '../../store/keys';
 import {
   capacity,
   getOperator,
@@ -122,7 +122,6 @@ async function readOperatorItem(operatorId: string): Promise<{ operator: Operato
 /** SETs only the fields administration owns: counters and other attributes on the item are left alone. */
 function operatorUpdateStep(operator: Operator, version: number): TransactStep {
   const condition = versionCondition(version);
-  const listing = keys.operatorListing(operator.name, operator.operatorId);
   return {
     item: {
       Update: {
@@ -130,7 +129,7 @@ function operatorUpdateStep(operator: Operator, version: number): TransactStep {
         Key: keys.operator(operator.operatorId),
         UpdateExpression:
           'SET #name = :name, #role = :role, #groupIds = :groupIds, #capacity = :capacity, #enabled = :enabled, ' +
-          '#updatedAt = :updatedAt, gsi1sk = :gsi1sk, version = :nextVersion',
+          '#updatedAt = :updatedAt, #listed = :listed, version = :nextVersion',
         ConditionExpression: `attribute_exists(pk) AND ${condition.expression}`,
         // Aliased throughout: several of these names (capacity…) are DynamoDB reserved words.
         ExpressionAttributeNames: {
@@ -140,6 +139,7 @@ function operatorUpdateStep(operator: Operator, version: number): TransactStep {
           '#capacity': 'capacity',
           '#enabled': 'enabled',
           '#updatedAt': 'updatedAt',
+          '#listed': INDEXES.listings.sortKey,
         },
         ExpressionAttributeValues: {
           ':name': operator.name,
@@ -148,7 +148,7 @@ function operatorUpdateStep(operator: Operator, version: number): TransactStep {
           ':capacity': operator.capacity,
           ':enabled': operator.enabled,
           ':updatedAt': operator.updatedAt,
-          ':gsi1sk': listing.gsi1sk,
+          ':listed': keys.listingName(operator.name, operator.operatorId),
           ':nextVersion': version + 1,
           ...condition.values,
         },

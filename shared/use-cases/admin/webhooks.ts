@@ -1,7 +1,6 @@
 // Webhook endpoint administration (W1, W2): create, list, show, update, disable, delete, rotate the signing secret,
 // read the attempt log, look up and replay an event. Admins only; the secret is returned only when created or rotated.
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { webhookUrlProblem } from '../../channels/webhook-url';
 import type { Actor } from '../../domain/actors';
@@ -9,10 +8,9 @@ import { conflict, invalid, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { requireAdmin } from '../../domain/policy';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../domain/webhooks';
-import { dynamo } from '../../platform/aws-clients';
 import { readConfig } from '../../platform/config';
 import { keys } from '../../store/keys';
-import { decodeCursor, type Page, type PageRequest, pageOf } from '../../store/pagination';
+import { listingPage, type Page, type PageRequest } from '../../store/pagination';
 import {
   isConditionFailure,
   StaleRecord,
@@ -86,21 +84,7 @@ const viewOf = ({ version: _version, ...endpoint }: WebhookEndpoint): WebhookVie
 
 export async function listWebhooks(actor: Actor, page: PageRequest): Promise<Page<WebhookView>> {
   requireAdmin(actor);
-  const listing = keys.webhooks();
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: readConfig().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': listing.gsi1pk },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, listing),
-    }),
-  );
-  return pageOf(
-    (result.Items ?? []).map((item) => viewOf(toWebhookEndpoint(item))),
-    result.LastEvaluatedKey,
-  );
+  return listingPage(keys.webhooks(), page, (item) => viewOf(toWebhookEndpoint(item)));
 }
 
 export async function showWebhook(actor: Actor, webhookId: string): Promise<WebhookView> {

@@ -4,7 +4,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { INDEXES, indexAttributesOf, keys, TTL_ATTRIBUTE } from './keys';
+import { INDEXES, keys, TTL_ATTRIBUTE } from './keys';
 
 export type ClientType = 'channel' | 'crm' | 'internal';
 
@@ -56,10 +56,7 @@ export async function getClient(
 }
 
 /** The attributes of the client's Blacklist-tab row (INDEXES.listings), as expression names. */
-function listingNames(): { '#listPk': string; '#listSk': string } {
-  const [partition, sort] = indexAttributesOf(INDEXES.listings) as [string, string];
-  return { '#listPk': partition, '#listSk': sort };
-}
+const LISTED = { '#lp': INDEXES.listings.partitionKey, '#ls': INDEXES.listings.sortKey };
 
 /**
  * C6: the client item's write that blacklists it (it joins the Blacklist tab); closing its open ticket `open` (T8)
@@ -67,21 +64,20 @@ function listingNames(): { '#listPk': string; '#listSk': string } {
  */
 export function blacklistClientStep(clientId: string, by: string, at: string, open: number | undefined) {
   const listing = keys.blacklistListing(at, clientId);
-  const names = listingNames();
   const closing = open !== undefined;
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
-      UpdateExpression: `SET blacklisted = :yes, blacklistedAt = :at, blacklistedBy = :by, #listPk = :pk, #listSk = :sk${closing ? ' REMOVE openTicketNumber' : ''}`,
+      UpdateExpression: `SET blacklisted = :yes, blacklistedAt = :at, blacklistedBy = :by, #lp = :pk, #ls = :sk${closing ? ' REMOVE openTicketNumber' : ''}`,
       ConditionExpression: `attribute_not_exists(blacklisted)${closing ? ' AND openTicketNumber = :open' : ''}`,
-      ExpressionAttributeNames: names,
+      ExpressionAttributeNames: LISTED,
       ExpressionAttributeValues: {
         ':yes': true,
         ':at': at,
         ':by': by,
-        ':pk': listing[names['#listPk']],
-        ':sk': listing[names['#listSk']],
+        ':pk': listing[LISTED['#lp']],
+        ':sk': listing[LISTED['#ls']],
         ...(closing ? { ':open': open } : {}),
       },
     },
@@ -94,9 +90,9 @@ export function unblockClientStep(clientId: string) {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
-      UpdateExpression: 'REMOVE blacklisted, blacklistedAt, blacklistedBy, #listPk, #listSk',
+      UpdateExpression: 'REMOVE blacklisted, blacklistedAt, blacklistedBy, #lp, #ls',
       ConditionExpression: 'blacklisted = :yes',
-      ExpressionAttributeNames: listingNames(),
+      ExpressionAttributeNames: LISTED,
       ExpressionAttributeValues: { ':yes': true },
     },
   };

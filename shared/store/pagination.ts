@@ -161,7 +161,7 @@ export async function listingPage<T>(
   const result = await dynamo().send(
     new QueryCommand({
       TableName: readConfig().tableName,
-      ...partitionQuery(partition, { index, ...(prefix === undefined ? {} : { sort: { beginsWith: prefix } }) }),
+      ...partitionQuery(partition, { index, sort: prefix === undefined ? undefined : { beginsWith: prefix } }),
       Limit: page.limit,
       ExclusiveStartKey: decodeCursor(
         page.cursor,

@@ -206,7 +206,8 @@ export async function templatesOf(owner: TemplateOwner, filter: TemplateFilter):
   const items =
     filter.commandPrefix !== undefined
       ? await queryAll({
-          ...withFilter(byCommand(owner, filter.commandPrefix), conditions, names, values),
+          ...filterPart,
+          ...commands(owner, filter.commandPrefix, names, values),
         })
       : await queryAll({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -220,23 +221,11 @@ export async function templatesOf(owner: TemplateOwner, filter: TemplateFilter):
   return items.map(toQuickReply).sort((a, b) => (a.command < b.command ? -1 : a.command > b.command ? 1 : 0));
 }
 
-/** The key condition of an owner's templates whose command starts with `prefix` (Q4 "/" lookups). */
-function byCommand(owner: TemplateOwner, prefix: string) {
-  const commands = keys.templateCommands(owner, prefix);
-  return partitionQuery(commands.partition, { index: INDEXES.listings, sort: { beginsWith: commands.prefix } });
-}
-
-/** A key condition with the lookup's filters merged in. */
-function withFilter(
-  query: ReturnType<typeof partitionQuery>,
-  conditions: readonly string[],
-  names: Record<string, string>,
-  values: Record<string, string>,
-) {
-  return {
-    ...query,
-    ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
-    ExpressionAttributeNames: { ...query.ExpressionAttributeNames, ...names },
-    ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ...values },
-  };
+/** Q4 "/" lookups: an owner's templates whose command starts with `prefix`, with the filters' names and values. */
+function commands(owner: TemplateOwner, prefix: string, names: Record<string, string>, values: Record<string, string>) {
+  const { partition, prefix: commandPrefix } = keys.templateCommands(owner, prefix);
+  const query = partitionQuery(partition, { index: INDEXES.listings, sort: { beginsWith: commandPrefix } });
+  query.ExpressionAttributeNames = { ...query.ExpressionAttributeNames, ...names };
+  query.ExpressionAttributeValues = { ...query.ExpressionAttributeValues, ...values };
+  return query;
 }

@@ -13,7 +13,7 @@ import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
-import { INDEXES, type Index, type ItemKey, keyAttributesOf, keys, partitionQuery } from '../store/keys';
+import { INDEXES, type Index, type ItemKey, keys, partitionQuery } from '../store/keys';
 import {
   decodeMergedCursor,
   encodeMergedCursor,
@@ -264,8 +264,7 @@ function startKeyOf(plan: ListPlan, partition: string, sortKey: string): Record<
       throw invalid('cursor: is not a cursor this list returned');
     }
   }
-  const [, , indexPartition, indexSort] = keyAttributesOf(plan.index) as [string, string, string, string];
-  return { ...table, [indexPartition]: partition, [indexSort]: sortKey };
+  return { ...table, [plan.index.partitionKey]: partition, [plan.index.sortKey]: sortKey };
 }
 
 /** A filtered partition is read in at most this many windows of `limit + 1` items per page before a short page. */
@@ -294,13 +293,13 @@ async function readPartition(
   const items: Array<Record<string, unknown>> = [];
   let startKey = after === null ? undefined : startKeyOf(plan, partition, after);
   const listQuery = partitionQuery(partition, { index: plan.index });
+  Object.assign(listQuery.ExpressionAttributeNames, plan.filter?.names);
+  Object.assign(listQuery.ExpressionAttributeValues, plan.filter?.values);
   for (let round = 1; ; round++) {
     const result = await dynamo().send(
       new QueryCommand({
         TableName: readConfig().tableName,
         ...listQuery,
-        ExpressionAttributeNames: { ...listQuery.ExpressionAttributeNames, ...plan.filter?.names },
-        ExpressionAttributeValues: { ...listQuery.ExpressionAttributeValues, ...plan.filter?.values },
         ...(plan.filter ? { FilterExpression: plan.filter.expression } : {}),
         ScanIndexForward: false,
         Limit: want,

@@ -6,28 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { portsOf } from '../../infra/local/local-stack';
-import { assertPortFree, FETCH_BAD_PORTS } from '../../infra/local/ports';
+import { assertPortFree } from '../../infra/local/ports';
+import { freePortBase } from '../support/ports';
 
 const root = path.resolve(import.meta.dirname, '../..');
-
-/** Six consecutive free ports fetch() accepts, away from the default 4000 and the bench's 4700. */
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 4_000) * 6;
-    const ports = Object.values(portsOf(base));
-    if (ports.some((port) => FETCH_BAD_PORTS.includes(port))) continue;
-    const free = await Promise.all(
-      ports.map((port) =>
-        assertPortFree(port, 'test').then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free port range');
-}
 
 /** Pids of Java processes running DynamoDB Local on `port`. */
 function dynamoDbJavaOn(port: number): number[] {

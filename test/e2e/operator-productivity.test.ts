@@ -8,6 +8,7 @@ import { channelSampleRequest } from '../../infra/local/channel-samples';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { type DemoTenant, seedDemoTenant } from '../../infra/local/seed';
 import { eventsIn } from '../../shared/realtime/event-frames';
+import { freePortBase } from '../support/ports';
 
 interface Frame {
   type: 'reply' | 'event';
@@ -60,8 +61,6 @@ class OperatorSocket {
   }
 }
 
-/** Clear of `npm start` (4000) and the bench (4700); the other end-to-end tests take random ports. */
-const PORT_BASE = 4820;
 let stack: LocalStack;
 let demo: DemoTenant;
 let anna: OperatorSocket;
@@ -79,7 +78,13 @@ async function telegramSays(text: string, at: Date): Promise<void> {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ portBase: PORT_BASE, persist: false, seed: false, streamPollMs: 0 });
+  stack = await startLocalStack({
+    portBase: await freePortBase(),
+    persist: false,
+    seed: false,
+    streamPollMs: 0,
+    log: () => {},
+  });
   demo = await seedDemoTenant({ apiCallbackUrl: `${stack.urls.channels}/api-callback/crm` });
   anna = await socketOf(demo.operators.anna);
   supervisor = await socketOf(demo.operators.supervisor);

@@ -93,6 +93,19 @@ const ticketKeyOf = (ticketId: string): ItemKey => {
   return keys.ticket(clientId, number);
 };
 
+/**
+ * Reads the hits' tickets not read yet in one BatchGet, as many as `affordable` reads allow, into `tickets` (null for
+ * one that no longer exists). Answers the reads spent.
+ */
+async function checkTickets(ticketIds: string[], tickets: Map<string, Ticket | null>, affordable: number) {
+  const unread = [...new Set(ticketIds)].filter((id) => !tickets.has(id)).slice(0, Math.max(0, affordable));
+  if (unread.length === 0) return 0;
+  const found = await batchGet(unread.map(ticketKeyOf));
+  for (const id of unread) tickets.set(id, null);
+  for (const item of found) tickets.set(item.ticketId as string, toTicket(item));
+  return unread.length;
+}
+
 interface ScanRequest<T> {
   actor: OperatorActor;
   kind: SearchKind;
@@ -135,15 +148,11 @@ async function scanPostings<T>(request: ScanRequest<T>): Promise<SearchPage<T>> 
       const hits = item.postings
         .map((posting, index) => ({ posting, index }))
         .filter(({ posting, index }) => index >= position.o && matchesTerm(posting.word, term));
-      // Check the hits' tickets in one batch, as many as the budget still allows.
-      const unknown = [...new Set(hits.map(({ posting }) => posting.ticketId))].filter((id) => !tickets.has(id));
-      const affordable = unknown.slice(0, Math.max(0, budget - reads));
-      if (affordable.length > 0) {
-        const found = await batchGet(affordable.map(ticketKeyOf));
-        reads += affordable.length;
-        for (const id of affordable) tickets.set(id, null);
-        for (const ticketItem of found) tickets.set(ticketItem.ticketId as string, toTicket(ticketItem));
-      }
+      reads += await checkTickets(
+        hits.map(({ posting }) => posting.ticketId),
+        tickets,
+        budget - reads,
+      );
       for (const { posting, index } of hits) {
         if (results.length >= limit || !tickets.has(posting.ticketId)) {
           return page({ ...position, o: index });
@@ -258,14 +267,11 @@ export async function searchClientHistory(
         message.kind === 'system' ? undefined : wordsOf(message.text ?? '').find((w) => matchesTerm(w, term));
       return word ? [{ message, word }] : [];
     });
-    const unknown = [...new Set(hits.map(({ message }) => message.ticketId))].filter((id) => !tickets.has(id));
-    const affordable = unknown.slice(0, Math.max(0, budget - reads));
-    if (affordable.length > 0) {
-      const found = await batchGet(affordable.map(ticketKeyOf));
-      reads += affordable.length;
-      for (const id of affordable) tickets.set(id, null);
-      for (const item of found) tickets.set(item.ticketId as string, toTicket(item));
-    }
+    reads += await checkTickets(
+      hits.map(({ message }) => message.ticketId),
+      tickets,
+      budget - reads,
+    );
     for (const message of stretch.messages) {
       const hit = hits.find((candidate) => candidate.message === message);
       if (hit) {

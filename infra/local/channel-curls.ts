@@ -39,7 +39,7 @@ function apiCurl(httpUrl: string, demo: DemoTenant, now: Date): string {
 
 /**
  * W1: registering the fake channel server's receiver as a webhook endpoint (as the demo admin), and listing what it
- * received. http to this local receiver is allowed only because the local stack names it (shared/channels/webhook-url.ts).
+ * received. http to this loopback receiver passes the outbound-URL guard only under the local stack's allowance.
  */
 export function webhookCommands(urls: { http: string; channels: string }): string[] {
   const body = JSON.stringify({

@@ -51,7 +51,9 @@ export type AttemptOutcome =
   /** Another 4xx (or a redirect, which is not followed): this event is failed, the endpoint stays. */
   | { kind: 'failed'; reason: string }
   /** 410 Gone: the receiver says the endpoint no longer exists; it is disabled. */
-  | { kind: 'gone'; reason: string };
+  | { kind: 'gone'; reason: string }
+  /** The outbound-URL guard refused the URL at send time (its host resolves inside): nothing sent; it is disabled. */
+  | { kind: 'refused'; reason: string };
 
 /** W2: classifies an HTTP answer of the endpoint. */
 export function outcomeOfStatus(status: number, detail: string, retryAfterMs?: number): AttemptOutcome {

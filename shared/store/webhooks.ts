@@ -45,7 +45,7 @@ export interface WebhookAttempt {
   /** The HTTP status, absent when none came back (timeout, refused connection). */
   status?: number;
   latencyMs: number;
-  outcome: 'delivered' | 'retry' | 'failed' | 'gone' | 'given_up';
+  outcome: 'delivered' | 'retry' | 'failed' | 'gone' | 'refused' | 'given_up';
   error?: string;
   nextAttemptAt?: string;
 }

@@ -2,10 +2,12 @@
 // move (as durable timers are) and its events are posted, signed like the `api` channel, one at a time and in order.
 // Endpoints run side by side, so a slow or failing one never delays another; a failing one is tried at most once per
 // run and its events wait with exponential backoff (at least 24 hours of retries). A 4xx other than 408 and 429
-// fails that event; a 410 disables the endpoint; 3 days of failures without a success disable it too.
+// fails that event; a 410 disables the endpoint, as does a URL the outbound-URL guard refuses at send time (its host
+// resolves to a private address); 3 days of failures without a success disable it too.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { answerDetail, ChannelUnreachable, postJson } from '../channels/outbound-http';
+import { OutboundUrlRefused } from '../channels/outbound-url';
 import { SIGNATURE_HEADERS, signTimestamped } from '../channels/signatures';
 import {
   ATTEMPT_TIMEOUT_MS,
@@ -188,7 +190,7 @@ async function runWork(
       continue;
     }
     const rest = work.eventIds.slice(index + 1);
-    if (outcome.kind === 'gone') {
+    if (outcome.kind === 'gone' || outcome.kind === 'refused') {
       await settleWebhookEvent(webhookId, eventId, {
         state: 'failed',
         attempts: attempt,
@@ -196,8 +198,11 @@ async function runWork(
         error: outcome.reason,
         at,
       });
-      await logWebhookAttempt(webhookId, { ...common, outcome: 'gone', error: outcome.reason }, now);
-      const reason = `Disabled automatically at ${at}: the endpoint answered ${outcome.reason} (410 Gone: it no longer exists).`;
+      await logWebhookAttempt(webhookId, { ...common, outcome: outcome.kind, error: outcome.reason }, now);
+      const reason =
+        outcome.kind === 'gone'
+          ? `Disabled automatically at ${at}: the endpoint answered ${outcome.reason} (410 Gone: it no longer exists).`
+          : `Disabled automatically at ${at}: ${outcome.reason}; change the URL to a public https address.`;
       if (await disableWebhookEndpoint(webhookId, reason, now)) result.disabled++;
       log.warn('webhook endpoint disabled', { webhookId, reason });
       // The rest stay pending and are posted once the endpoint is enabled again.
@@ -317,6 +322,7 @@ async function post(
     return { outcome, status: answer.status, latencyMs };
   } catch (error) {
     const latencyMs = Math.round(performance.now() - started);
+    if (error instanceof OutboundUrlRefused) return { outcome: { kind: 'refused', reason: error.message }, latencyMs };
     const reason =
       error instanceof ChannelUnreachable
         ? error.uncertain

@@ -7,7 +7,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { itemSize } from '../../bench/meter';
 import { handler as webhooksAdmin } from '../../functions/http/admin/webhooks';
 import { handler as searchIndexHandler } from '../../functions/stream/search-index';
@@ -15,6 +15,7 @@ import { handler as webhooksStreamHandler } from '../../functions/stream/webhook
 import { type FakeCall, type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream-poller';
 import { httpRoutes, streamConsumers } from '../../infra/routes';
+import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url';
 import { SIGNATURE_HEADERS, signTimestamped } from '../../shared/channels/signatures';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
@@ -113,7 +114,8 @@ async function attemptsOf(webhookId: string) {
 beforeAll(async () => {
   const { endpoint, tableName } = await useTestTable({ stream: true });
   fake = await startFakeChannels();
-  // The fake channel server is the local stack's receiver: the only local origin an endpoint may name.
+  // The fake channel server is the local stack's receiver, on 127.0.0.1: allowed under the loopback allowance the
+  // test run sets (vitest.config.ts), as the local stack does.
   Object.assign(process.env, fake.env(), { WS_MANAGEMENT_ENDPOINT: 'http://127.0.0.1:9/local' });
   resetClients();
   management.on(PostToConnectionCommand).resolves({});
@@ -257,6 +259,13 @@ describe('W1 webhook endpoints (admin routes)', () => {
   });
 
   it('W1/X3: a loopback, private or plain-http URL is refused on create and on update; nothing changes', async () => {
+    // Outside the local stack's allowance (the tests run with it, for the fake receiver on 127.0.0.1).
+    const allowance = process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    delete process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
+    onTestFinished(() => {
+      process.env[ALLOW_LOOPBACK_OUTBOUND_ENV] = allowance;
+    });
+    const before = (await call('GET /admin/webhooks', admin)).body as { items: unknown[] };
     for (const url of [
       'http://127.0.0.1:9/hook',
       'https://127.0.0.1/hook',
@@ -270,7 +279,11 @@ describe('W1 webhook endpoints (admin routes)', () => {
       expect(refused.status, url).toBe(400);
       expect((refused.body as { error: { message: string } }).error.message).toMatch(/^url: /);
     }
+    const after = (await call('GET /admin/webhooks', admin)).body as { items: unknown[] };
+    expect(after.items).toHaveLength(before.items.length);
+    process.env[ALLOW_LOOPBACK_OUTBOUND_ENV] = allowance;
     const { webhookId } = await register('x3', ['ticket.created']);
+    delete process.env[ALLOW_LOOPBACK_OUTBOUND_ENV];
     const patched = await call('PATCH /admin/webhooks/{webhookId}', admin, {
       pathParameters: { webhookId },
       body: { url: 'https://localhost:8443/hook' },
@@ -400,6 +413,31 @@ describe('W2 delivery', () => {
     await retire(webhookId);
   });
 
+  it('W2/X3: an endpoint whose URL the outbound guard refuses at send time is disabled, nothing sent, the reason shown', async () => {
+    // Stored before the guard judged it (or its name now resolves inside): the send-time check still refuses it.
+    const now = new Date().toISOString();
+    const inside = webhookEndpointItem({
+      webhookId: 'wh_inside',
+      url: 'https://10.0.0.7/hook',
+      eventTypes: ['message.created'],
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    for (const item of [inside, webhookSecretItem('wh_inside', 'whsec_inside')]) {
+      await dynamo().send(new PutItemCommand({ TableName: readConfig().tableName, Item: marshall(item) }));
+    }
+    await ingestClientMessage(inbound('inside-1', 'Hello'));
+    await projected();
+    await deliverDueWebhooks(new Date(Date.now() + MINUTE));
+    const endpoint = await endpointOf('wh_inside');
+    expect(endpoint.enabled).toBe(false);
+    expect(endpoint.disabledReason).toContain('10.0.0.7 is a private address');
+    expect((await attemptsOf('wh_inside'))[0]).toMatchObject({ outcome: 'refused' });
+    await retire('wh_inside');
+  });
+
   it('W2: a replay re-sends one event with the same id, signed, and nothing else', async () => {
     const { webhookId, secret } = await register('replay', ['message.created']);
     await ingestClientMessage(inbound('replay-1', 'One'));
@@ -432,7 +470,7 @@ describe('W2 delivery', () => {
     const silent: Server = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
-    // Written straight to the table: the admin routes (rightly) refuse a loopback URL that is not the local receiver.
+    // Written straight to the table, like any endpoint (the loopback allowance of the test run lets it be reached).
     const now = new Date().toISOString();
     const hanging = webhookEndpointItem({
       webhookId: 'wh_silent',

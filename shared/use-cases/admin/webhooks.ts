@@ -2,7 +2,7 @@
 // read the attempt log, look up and replay an event. Admins only; the secret is returned only when created or rotated.
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { webhookUrlProblem } from '../../channels/webhook-url';
+import { outboundUrlProblem } from '../../channels/outbound-url';
 import type { Actor } from '../../domain/actors';
 import { conflict, invalid, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
@@ -37,7 +37,7 @@ const url = z
   .trim()
   .max(2048, 'must be at most 2048 characters')
   .superRefine((value, context) => {
-    const problem = webhookUrlProblem(value);
+    const problem = outboundUrlProblem(value);
     if (problem) context.addIssue({ code: 'custom', message: problem });
   });
 

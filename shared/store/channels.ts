@@ -133,6 +133,41 @@ export async function getChannelWithSecrets(channelId: string): Promise<Channel 
   );
 }
 
+/**
+ * How long a function instance keeps a channel it read for its webhook. A busy channel's webhook skips that round trip;
+ * a request whose signature fails against the kept copy is checked again against a fresh read, so a rotated secret
+ * takes effect at once, and a disabled or changed channel takes effect within this long in AWS (at once in the
+ * process that made the change: the local stack and tests).
+ */
+export const CHANNEL_CACHE_MS = 30_000;
+/** Channels kept at most, so requests for many ids cannot grow an instance's memory. */
+const CHANNEL_CACHE_SIZE = 200;
+const keptChannels = new Map<string, { readAt: number; channel: Channel }>();
+
+/** The channel with its secrets as the webhook uses it: kept for CHANNEL_CACHE_MS, or read (and kept) when `fresh`. */
+export async function webhookChannel(
+  channelId: string,
+  options: { fresh?: boolean; nowMs?: number } = {},
+): Promise<{ channel: Channel | undefined; kept: boolean }> {
+  const nowMs = options.nowMs ?? Date.now();
+  const entry = keptChannels.get(channelId);
+  if (!options.fresh && entry && nowMs - entry.readAt < CHANNEL_CACHE_MS && nowMs >= entry.readAt) {
+    return { channel: entry.channel, kept: true };
+  }
+  const channel = await getChannelWithSecrets(channelId);
+  keptChannels.delete(channelId);
+  if (channel) {
+    if (keptChannels.size >= CHANNEL_CACHE_SIZE) keptChannels.delete(keptChannels.keys().next().value as string);
+    keptChannels.set(channelId, { readAt: nowMs, channel });
+  }
+  return { channel, kept: false };
+}
+
+/** A channel changed here: this process's webhook reads it afresh next time. */
+export function forgetKeptChannel(channelId: string): void {
+  keptChannels.delete(channelId);
+}
+
 /** The secrets of a channel whose configuration was read already; a widget has none, so nothing is read for it. */
 export async function readChannelSecrets(channel: ChannelConfig): Promise<Channel> {
   // Widgets receive no webhooks and deliver over the visitor's own socket: there is nothing secret to read.

@@ -15,7 +15,7 @@ import { addLogContext, log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
-import { type Channel, getChannelWithSecrets } from '../store/channels';
+import { type Channel, webhookChannel } from '../store/channels';
 import { clientIdFor } from '../store/clients';
 import { keys } from '../store/keys';
 import {
@@ -53,24 +53,22 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * has no handshake for.
  */
 export async function receiveWebhook(channelId: string, request: WebhookRequest): Promise<WebhookResponse> {
-  // X2: this function verifies, so it reads the channel with its secrets (one BatchGet).
-  const channel = await getChannelWithSecrets(channelId);
-  // A disabled channel answers like a missing one: the sender learns nothing about it.
-  if (!channel?.enabled) throw notFound(`Channel '${channelId}' does not exist.`);
-  const driver = channelDrivers[channel.kind];
-  const webhook = driver?.webhook;
-  if (!driver || !webhook) throw notFound(`Channel '${channelId}' has no webhook.`);
+  // X2: this function verifies, so it reads the channel with its secrets (one BatchGet), kept briefly per instance.
+  // A handshake always reads afresh: it is rare and answers with a token that may just have been rotated.
+  const read = await webhookChannel(channelId, { fresh: request.method === 'GET' });
+  let { channel, driver, webhook } = webhookOf(channelId, read.channel);
   if (request.method === 'GET') {
     if (webhook.handshake) return webhook.handshake(request, channel);
     throw new DomainError('method_not_allowed', 'This webhook takes POST requests.');
   }
   addLogContext({ channelId: channel.channelId });
   try {
-    webhook.verify(request, channel);
+    verify(webhook, request, channel, !read.kept);
   } catch (error) {
-    if (error instanceof DomainError && error.code === 'unauthorized')
-      countMetric(METRIC.signaturesRefused, 1, channel.kind);
-    throw error;
+    // Signed with a secret rotated since the channel was kept: checked again against a fresh read.
+    if (!read.kept || !(error instanceof DomainError) || error.code !== 'unauthorized') throw error;
+    ({ channel, driver, webhook } = webhookOf(channelId, (await webhookChannel(channelId, { fresh: true })).channel));
+    verify(webhook, request, channel, true);
   }
   const events = webhook.parse(request, channel);
   const counts: WebhookCounts = {
@@ -100,6 +98,31 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     throw error;
   }
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
+}
+
+/** The channel's driver and webhook; an unknown or disabled channel answers like a missing one (nothing revealed). */
+function webhookOf(channelId: string, channel: Channel | undefined) {
+  if (!channel?.enabled) throw notFound(`Channel '${channelId}' does not exist.`);
+  const driver = channelDrivers[channel.kind];
+  const webhook = driver?.webhook;
+  if (!driver || !webhook) throw notFound(`Channel '${channelId}' has no webhook.`);
+  return { channel, driver, webhook };
+}
+
+/** Verifies the request's signature; a refusal is counted only when it is final (checked against a fresh read). */
+function verify(
+  webhook: NonNullable<ChannelDriver['webhook']>,
+  request: WebhookRequest,
+  channel: Channel,
+  final: boolean,
+) {
+  try {
+    webhook.verify(request, channel);
+  } catch (error) {
+    if (final && error instanceof DomainError && error.code === 'unauthorized')
+      countMetric(METRIC.signaturesRefused, 1, channel.kind);
+    throw error;
+  }
 }
 
 async function handleEvent(channel: Channel, driver: ChannelDriver, event: InboundEvent, counts: WebhookCounts) {

@@ -346,6 +346,112 @@ describe('CH1: refused signatures store nothing', () => {
   });
 });
 
+describe('CH1: a webhook keeps its channel briefly', () => {
+  const text = (userId: string) =>
+    JSON.stringify({ type: 'message', messageId: `kept-${userId}`, user: { id: userId }, text: 'Hi' });
+
+  /** BatchGets of this channel's items the webhook made while `run` ran. */
+  async function channelReads(id: string, run: () => Promise<unknown>): Promise<number> {
+    let count = 0;
+    const name = `channelReadMeter${Date.now()}`;
+    dynamo().middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { RequestItems?: Record<string, { Keys?: Array<{ pk?: string }> }> };
+        for (const request of Object.values(input.RequestItems ?? {})) {
+          if (request.Keys?.some((key) => key.pk === keys.channel(id).pk)) count++;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await run();
+    } finally {
+      dynamo().middlewareStack.remove(name);
+    }
+    return count;
+  }
+
+  async function apiChannel(name: string) {
+    return createChannel(admin, {
+      kind: 'api',
+      name,
+      defaultGroupId: groupId,
+      enabled: true,
+      settings: { callbackUrl: `${fake.url}/api-callback/${name}` },
+      overrides: {},
+    });
+  }
+
+  it('CH1: three messages to a busy channel within 30 s read the channel once', async () => {
+    const busy = await apiChannel('busy');
+    const reads = await channelReads(busy.channelId, async () => {
+      for (const user of ['k1', 'k2', 'k3']) {
+        const body = text(user);
+        const posted = await post(body, apiSignatureHeaders(busy.webhookSecret, body), { channel: busy.channelId });
+        expect(posted.status).toBe(200);
+      }
+    });
+    expect(reads).toBe(1);
+  });
+
+  it('CH1: a secret rotated by another instance works at once, and the old one is refused from then on', async () => {
+    const rotated = await apiChannel('rotated');
+    const first = text('r1');
+    const kept = await post(first, apiSignatureHeaders(rotated.webhookSecret, first), { channel: rotated.channelId });
+    expect(kept.status).toBe(200);
+    // Another instance rotated it: the table changed, this instance still keeps the old copy.
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.channelSecret(rotated.channelId),
+          type: 'channelSecret',
+          channelId: rotated.channelId,
+          webhookSecret: 'whsec-rotated-elsewhere',
+        },
+      }),
+    );
+    const second = text('r2');
+    const fresh = await post(second, apiSignatureHeaders('whsec-rotated-elsewhere', second), {
+      channel: rotated.channelId,
+    });
+    expect(fresh.status).toBe(200);
+    const third = text('r3');
+    const old = await post(third, apiSignatureHeaders(rotated.webhookSecret, third), { channel: rotated.channelId });
+    expect(old.status).toBe(401);
+  });
+
+  it('CH1: a channel disabled by another instance is refused once its kept copy is 30 s old', async () => {
+    const closing = await apiChannel('closing');
+    const body = text('d1');
+    const headers = () => apiSignatureHeaders(closing.webhookSecret, body);
+    expect((await post(body, headers(), { channel: closing.channelId })).status).toBe(200);
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...(await getChannelItem(closing.channelId)), enabled: false },
+      }),
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 31_000);
+      const later = text('d2');
+      const refused = await post(later, apiSignatureHeaders(closing.webhookSecret, later), {
+        channel: closing.channelId,
+      });
+      expect(refused.status).toBe(404);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+async function getChannelItem(id: string): Promise<Record<string, unknown>> {
+  const { Item } = await dynamo().send(new GetCommand({ TableName: tableName, Key: keys.channel(id) }));
+  return Item as Record<string, unknown>;
+}
+
 describe('CH2: idempotent webhooks', () => {
   it('CH2: 20 concurrent deliveries of one update store exactly one message', async () => {
     const body = JSON.stringify({ type: 'message', messageId: 'dup-1', user: { id: 'dup-user' }, text: 'Once only' });

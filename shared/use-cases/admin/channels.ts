@@ -19,6 +19,7 @@ import {
   type ChannelView,
   channelOverridesSchema,
   channelSecretItem,
+  forgetKeptChannel,
   getChannel,
   publicSettings,
   SECRET_SETTINGS,
@@ -129,7 +130,7 @@ export async function updateChannel(
   now = new Date(),
 ): Promise<ChannelView> {
   requireAdmin(actor);
-  return withFreshRead(async () => {
+  const view = await withFreshRead(async () => {
     const { channel: stored, version, legacySecrets } = await readChannelItem(channelId);
     // The stored secrets are never read here (X2): the public settings are validated merged, the secrets sent alone.
     const secretNames: readonly string[] = SECRET_SETTINGS[stored.kind];
@@ -221,9 +222,15 @@ export async function updateChannel(
     ]);
     return viewOf(next);
   });
+  // This process's webhook reads the changed channel afresh; other instances within CHANNEL_CACHE_MS.
+  forgetKeptChannel(channelId);
+  return view;
 }
 
-/** Issues a new webhook secret; the old one stops working at once. */
+/**
+ * Issues a new webhook secret; the old one stops working at once in this process and within CHANNEL_CACHE_MS in every
+ * other webhook instance (a kept channel is read afresh when a request fails against it, so the new one works at once).
+ */
 export async function rotateChannelSecret(
   actor: Actor,
   channelId: string,
@@ -261,6 +268,7 @@ export async function rotateChannelSecret(
     if ((error as { name?: string }).name === 'TransactionCanceledException') throw channelNotFound(channelId);
     throw error;
   }
+  forgetKeptChannel(channelId);
   return { channelId, webhookSecret };
 }
 

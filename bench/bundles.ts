@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
-import { lambdaBundling, repoRoot } from '../infra/constructs/switchboard-function';
+import { lambdaAliases, lambdaBundling, repoRoot } from '../infra/constructs/switchboard-function';
 import { functionIdOf, handlerEntries } from '../infra/routes';
 import { percentile } from './stats';
 
@@ -57,6 +57,7 @@ export async function measureBundles(): Promise<BundlesResult> {
         target: lambdaBundling.target,
         mainFields: lambdaBundling.mainFields,
         external: lambdaBundling.externalModules,
+        alias: lambdaAliases(),
         banner: { js: lambdaBundling.banner },
       });
       const bytes = (await stat(file)).size;

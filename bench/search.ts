@@ -141,12 +141,13 @@ export async function measureSearch(bench: Bench): Promise<SearchBenchResult> {
   const writes = meterIndexWrites();
   try {
     const random = seededRandom(8);
-    // Sustained: clients write while the consumer takes a batch per window, as the event source mapping does.
+    // Sustained: clients write while the consumer takes a batch per window, as the event source mapping does — and,
+    // like it, hands over a full batch at once without waiting for the window.
     let sending = true;
     const projector = (async () => {
       while (sending) {
         await new Promise((resolve) => setTimeout(resolve, windowMs));
-        await poller.pollOnce();
+        while ((await poller.pollOnce()) >= row.batchSize) {}
       }
     })();
     const started = performance.now();

@@ -4,6 +4,7 @@
 // the cost of one GetItem per widget per instance per period.
 import type { VisitorActor } from '../domain/actors';
 import { forbiddenBecause } from '../domain/policy';
+import { KeptValues } from '../platform/kept-values';
 import { type ChannelConfig, getChannel } from '../store/channels';
 import { isBlocked } from './visitors';
 
@@ -11,14 +12,13 @@ export const VISITOR_ADMISSION_CACHE_MS = 5_000;
 /** At most this many widgets are remembered; a tenant has a handful. */
 const MAX_CACHED = 100;
 
-const cached = new Map<string, { readAt: number; channel: ChannelConfig | undefined }>();
+const widgets = new KeptValues<ChannelConfig | undefined>(VISITOR_ADMISSION_CACHE_MS, MAX_CACHED);
 
 async function widgetOf(channelId: string, nowMs: number): Promise<ChannelConfig | undefined> {
-  const hit = cached.get(channelId);
-  if (hit && nowMs - hit.readAt < VISITOR_ADMISSION_CACHE_MS && hit.readAt <= nowMs) return hit.channel;
+  const kept = widgets.get(channelId, nowMs);
+  if (kept) return kept.value;
   const channel = await getChannel(channelId);
-  if (cached.size >= MAX_CACHED) cached.clear();
-  cached.set(channelId, { readAt: nowMs, channel });
+  widgets.set(channelId, channel, nowMs);
   return channel;
 }
 

@@ -7,6 +7,7 @@ import { outboundUrlSchema } from '../channels/outbound-url';
 import { requiredString } from '../domain/fields';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { KeptValues } from '../platform/kept-values';
 import { batchGet } from './batch-get';
 import { keys } from './keys';
 
@@ -141,8 +142,7 @@ export async function getChannelWithSecrets(channelId: string): Promise<Channel 
  */
 export const CHANNEL_CACHE_MS = 30_000;
 /** Channels kept at most, so requests for many ids cannot grow an instance's memory. */
-const CHANNEL_CACHE_SIZE = 200;
-const keptChannels = new Map<string, { readAt: number; channel: Channel }>();
+const keptChannels = new KeptValues<Channel>(CHANNEL_CACHE_MS, 200);
 
 /** The channel with its secrets as the webhook uses it: kept for CHANNEL_CACHE_MS, or read (and kept) when `fresh`. */
 export async function webhookChannel(
@@ -150,22 +150,18 @@ export async function webhookChannel(
   options: { fresh?: boolean; nowMs?: number } = {},
 ): Promise<{ channel: Channel | undefined; kept: boolean }> {
   const nowMs = options.nowMs ?? Date.now();
-  const entry = keptChannels.get(channelId);
-  if (!options.fresh && entry && nowMs - entry.readAt < CHANNEL_CACHE_MS && nowMs >= entry.readAt) {
-    return { channel: entry.channel, kept: true };
-  }
+  const kept = options.fresh ? undefined : keptChannels.get(channelId, nowMs);
+  if (kept) return { channel: kept.value, kept: true };
   const channel = await getChannelWithSecrets(channelId);
-  keptChannels.delete(channelId);
-  if (channel) {
-    if (keptChannels.size >= CHANNEL_CACHE_SIZE) keptChannels.delete(keptChannels.keys().next().value as string);
-    keptChannels.set(channelId, { readAt: nowMs, channel });
-  }
+  // A missing channel is not kept: one created a moment later works at once.
+  if (channel) keptChannels.set(channelId, channel, nowMs);
+  else keptChannels.forget(channelId);
   return { channel, kept: false };
 }
 
 /** A channel changed here: this process's webhook reads it afresh next time. */
 export function forgetKeptChannel(channelId: string): void {
-  keptChannels.delete(channelId);
+  keptChannels.forget(channelId);
 }
 
 /** The secrets of a channel whose configuration was read already; a widget has none, so nothing is read for it. */

@@ -63,14 +63,24 @@ export function summaryRows(results: BenchResults): SummaryRow[] {
     row('latency p99 ÷ floor p99 (PutItem + frame)', `${ratio99.toFixed(2)}×`, '≤ 10×', ratio99 <= 10),
   ];
   if (results.search) rows.push(...searchRows(results.search));
-  for (const key of ['ingestExisting', 'ingestInProgress', 'ingestUseCase', 'ingestUseCaseInProgress']) {
-    const { label, via, totals } = op(key);
+  // The whole webhook request: ≤ 3 when it reads its channel, ≤ 2 when the channel is kept by the instance.
+  const roundTripTargets: Array<[string, number]> = [
+    ['ingestColdChannel', 3],
+    ['ingestExisting', 2],
+    ['ingestInProgress', 2],
+    ['ingestUseCase', 2],
+    ['ingestUseCaseInProgress', 2],
+  ];
+  for (const [key, target] of roundTripTargets) {
+    const operation = units.operations.find((o) => o.key === key);
+    if (!operation) continue;
+    const { label, via, totals } = operation;
     rows.push(
       row(
         `sequential DynamoDB round trips: ${label} (${via})`,
         String(totals.roundTrips),
-        '≤ 3',
-        totals.roundTrips <= 3,
+        `≤ ${target}`,
+        totals.roundTrips <= target,
       ),
     );
   }

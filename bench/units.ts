@@ -1,4 +1,5 @@
 // DynamoDB cost per operation (ingest, take, reply, list page, history page) through its real adapter, metered.
+import { forgetKeptChannel } from '../shared/store/channels';
 import { ingestClientMessage } from '../shared/use-cases/ingest';
 import { type Bench, type OperatorSocket, sendClientMessage } from './harness';
 import { callLog, type Recording, type RecordingTotals, totalsOf } from './meter';
@@ -92,10 +93,21 @@ export async function measureUnits(
     await measure('ingestNew', 'inbound text, opens a ticket', via, (rep) => say(`units-new-${rep}`));
 
     await say('units-open');
-    await measure('ingestExisting', 'inbound text, open unassigned ticket', via, () => say('units-open'));
+    await measure('ingestExisting', 'inbound text, open unassigned ticket, channel kept', via, () => say('units-open'));
+    // An instance that has not kept the channel (cold, or past CHANNEL_CACHE_MS) reads it before verifying.
+    await measure(
+      'ingestColdChannel',
+      'inbound text, open unassigned ticket, channel read',
+      via,
+      () => say('units-open'),
+      async () => forgetKeptChannel(bench.demo.channels.api),
+    );
 
-    await measure('ingestUseCase', 'inbound text, open ticket — ingest use case only', 'ingestClientMessage', () =>
-      ingest('units-open'),
+    await measure(
+      'ingestUseCase',
+      'inbound text, open unassigned ticket — ingest use case only',
+      'ingestClientMessage',
+      () => ingest('units-open'),
     );
 
     for (let rep = 0; rep < REPS; rep++) await say(`units-take-${rep}`);
@@ -106,7 +118,7 @@ export async function measureUnits(
     // Each repetition starts from a ticket the operator has read, so the message moves the operator's unread badge.
     const markRead = () => anna.call('markRead', { ticketId: mine });
     const inProgress = 'inbound text, ticket in progress (operator had read it)';
-    await measure('ingestInProgress', inProgress, via, () => say('units-take-0'), markRead);
+    await measure('ingestInProgress', `${inProgress}, channel kept`, via, () => say('units-take-0'), markRead);
     await measure(
       'ingestUseCaseInProgress',
       `${inProgress} — ingest use case only`,

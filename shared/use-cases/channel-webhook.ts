@@ -26,7 +26,7 @@ import {
 } from '../store/messages';
 import { forgetSignedRequest, rememberSignedRequest } from '../store/signed-requests';
 import { readClientHead } from '../store/tickets';
-import { ingestClientMessage } from './ingest';
+import { type IngestContext, ingestClientMessage } from './ingest';
 import { recordClientEdit } from './message-edits';
 
 export interface WebhookCounts {
@@ -81,8 +81,11 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     ignored: 0,
   };
   // CH1: a signed request seen before within its window is a replay: acknowledged (the sender may only have missed
-  // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed.
+  // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed. The first
+  // message's client head is read alongside the guard (one round trip for both); nothing is written until the guard
+  // has answered, so a replay changes nothing.
   const replay = webhook.replayWindow?.(request);
+  const head = replay ? startHeadRead(channel, events[0]) : undefined;
   if (
     replay &&
     !(await rememberSignedRequest(channel.channelId, replay.fingerprint, replay.until, request.receivedAt))
@@ -92,12 +95,26 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
   }
   try {
     // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
-    for (const event of events) await handleEvent(channel, driver, event, counts);
+    for (const [index, event] of events.entries()) {
+      await handleEvent(channel, driver, event, counts, index === 0 ? head : undefined);
+    }
   } catch (error) {
     if (replay) await forgetSignedRequest(channel.channelId, replay.fingerprint).catch(() => undefined);
     throw error;
   }
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
+}
+
+/**
+ * Starts reading the client head a plain message's ingest begins with (not for media or reactions, which do other work
+ * first and would only make the read stale). A read the request does not use, a replay's, is dropped unawaited.
+ */
+function startHeadRead(channel: Channel, event: InboundEvent | undefined): IngestContext['head'] {
+  if (event?.type !== 'message' || event.media?.length || event.reaction) return undefined;
+  const clientId = clientIdFor(channel.channelId, event.externalUserId);
+  const read = readClientHead(clientId);
+  read.catch(() => undefined);
+  return { clientId, read };
 }
 
 /** The channel's driver and webhook; an unknown or disabled channel answers like a missing one (nothing revealed). */
@@ -125,10 +142,16 @@ function verify(
   }
 }
 
-async function handleEvent(channel: Channel, driver: ChannelDriver, event: InboundEvent, counts: WebhookCounts) {
+async function handleEvent(
+  channel: Channel,
+  driver: ChannelDriver,
+  event: InboundEvent,
+  counts: WebhookCounts,
+  head?: IngestContext['head'],
+) {
   switch (event.type) {
     case 'message': {
-      const stored = await ingestEvent(channel, driver, event);
+      const stored = await ingestEvent(channel, driver, event, head);
       counts[stored ? 'messages' : 'duplicates']++;
       return;
     }
@@ -176,6 +199,7 @@ async function ingestEvent(
   channel: Channel,
   driver: ChannelDriver,
   event: Extract<InboundEvent, { type: 'message' }>,
+  head?: IngestContext['head'],
 ): Promise<boolean> {
   // The transaction in ingest decides duplicates; this read only spares a redelivery the media download and upload,
   // so a text message (the common case) skips it and saves a round trip.
@@ -211,7 +235,7 @@ async function ingestEvent(
       receivedAt: event.at,
     },
     // Read once for this request: verification needed it, routing and auto-close periods use it again.
-    { channel },
+    { channel, head },
   );
   if (!result.duplicate) countMetric(METRIC.messagesIn, 1, channel.kind);
   addLogContext({ clientId: result.clientId, ticketId: result.ticket?.ticketId });

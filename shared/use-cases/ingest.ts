@@ -28,6 +28,7 @@ import { getOperator } from '../store/operators';
 import { consentRequiredFor, readSettings, type Settings, slaThresholdsFor } from '../store/settings';
 import { counterMove, nextTicketNumber } from '../store/ticket-numbers';
 import {
+  type ClientHead,
   type ClientRecord,
   getOperatorCounters,
   markClientConsented,
@@ -82,13 +83,18 @@ class DuplicateDelivery extends Error {}
 export interface IngestContext {
   channel?: Channel | ChannelConfig | undefined;
   settings?: Settings | undefined;
+  /**
+   * The client's head as a read already under way (the webhook starts it alongside its replay guard, so the two round
+   * trips overlap). Used by the first attempt only; an attempt after a lost race reads afresh.
+   */
+  head?: { clientId: string; read: Promise<ClientHead> } | undefined;
 }
 
 export async function ingestClientMessage(inbound: InboundMessage, context: IngestContext = {}): Promise<IngestResult> {
   // X3: whatever the channel sent as a name, only its normalized form is ever stored.
   const input = { ...inbound, name: normalizeClientName(inbound.name) };
   const clientId = clientIdFor(input.channelId, input.externalUserId);
-  const reads = requestReads(input.channelId, context);
+  const reads = requestReads(input.channelId, clientId, context);
   try {
     const outcome = await changeTicket(() => decideIngest(clientId, input, reads), INGEST_ATTEMPTS);
     switch (outcome.kind) {
@@ -112,11 +118,20 @@ type IngestOutcome =
   | { kind: 'consent'; message: Message; consentRequest: ConsentRequest }
   | { kind: 'stored'; ticket: Ticket; message: Message; opened: boolean; routedTo?: string };
 
-/** The channel and settings, each read at most once per request (and not at all when the caller has them). */
-function requestReads(channelId: string, context: IngestContext) {
+/**
+ * The channel and settings, each read at most once per request (and not at all when the caller has them); the client
+ * head, read afresh by each attempt but the first when the caller has started it.
+ */
+function requestReads(channelId: string, clientId: string, context: IngestContext) {
   let channel: Promise<Channel | ChannelConfig> | undefined;
   let settings: Promise<Settings> | undefined;
+  let startedHead = context.head?.clientId === clientId ? context.head.read : undefined;
   return {
+    head: () => {
+      const read = startedHead ?? readClientHead(clientId);
+      startedHead = undefined;
+      return read;
+    },
     channel: () => {
       channel ??=
         context.channel?.channelId === channelId
@@ -141,7 +156,7 @@ async function decideIngest(
   input: InboundMessage,
   reads: RequestReads,
 ): Promise<Decided<IngestOutcome>> {
-  const head = await readClientHead(clientId);
+  const head = await reads.head();
   const guards = input.externalMessageId
     ? [dedupeStep(input.channelId, input.externalMessageId, input.receivedAt)]
     : [];

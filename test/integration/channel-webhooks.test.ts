@@ -506,6 +506,21 @@ describe('CH1: a signed api request is processed once within its 5-minute window
     expect(pushed('client.typing')).toHaveLength(2);
   });
 
+  it('CH1: a replayed message is acknowledged as replayed: nothing stored, nothing pushed, the ticket unchanged', async () => {
+    const body = JSON.stringify({ type: 'message', messageId: 'replay-msg', user: { id: 'replay-msg' }, text: 'Hi' });
+    const headers = apiSignatureHeaders(secret, body);
+    expect((await post(body, headers)).body).toMatchObject({ ok: true, messages: 1 });
+    const before = (await readClientHead(clientIdFor(channelId, 'replay-msg'))).latest;
+    management.reset();
+    management.on(PostToConnectionCommand).resolves({});
+    // The client head is read alongside the guard; the guard's answer comes before any write.
+    const replayed = await post(body, headers);
+    expect(replayed).toEqual({ status: 200, body: expect.objectContaining({ replayed: true, messages: 0 }) });
+    expect(await clientMessages('replay-msg')).toHaveLength(1);
+    expect((await readClientHead(clientIdFor(channelId, 'replay-msg'))).latest).toEqual(before);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
   it('CH1: 10 concurrent copies of one signed message: one is processed, nine answer replayed, one message stored', async () => {
     const body = JSON.stringify({ type: 'message', messageId: 'replay-1', user: { id: 'replay-user' }, text: 'Once' });
     const headers = apiSignatureHeaders(secret, body);

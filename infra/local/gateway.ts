@@ -10,7 +10,7 @@ import {
   webSocketRoutes,
 } from '../routes';
 import { type AuthorizeHttp, lambdaConnectAuthorizer, operatorJwtAuthorizer } from './authorizers';
-import { createHttpRouter, httpApiListener, type JsonWebKeySet } from './http-api';
+import { createHttpRouter, httpApiListener, type JsonWebKeySet, type LocalPage } from './http-api';
 import { createInvoker, type Invoke, type LoadHandler } from './lambda-runtime';
 import { managementListener } from './management-api';
 import { API_GATEWAY_LIMITS, type AuthorizeConnect, createWebSocketApi, type GatewayLimits } from './websocket-api';
@@ -46,6 +46,8 @@ export interface GatewayOptions {
   authorizeHttp?: AuthorizeHttp;
   /** The local token issuer's public keys, served at `GET /.well-known/jwks.json` on the HTTP port. */
   jwks?: () => JsonWebKeySet;
+  /** Pages served on the HTTP port before the route table (the console). */
+  pages?: readonly LocalPage[];
   /** Defaults to the route table; tests pass their own. */
   httpRoutes?: readonly ServedHttpRoute[];
   webSocketRoutes?: readonly ServedWebSocketRoute[];
@@ -105,7 +107,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<LocalG
 
   const router = createHttpRouter(options.httpRoutes ?? httpRoutes);
   const authorize = options.authorizeHttp ?? operatorJwtAuthorizer(undefined, log);
-  const httpServer = http.createServer(httpApiListener({ router, invoke, authorize, jwks: options.jwks, log }));
+  const httpServer = http.createServer(
+    httpApiListener({ router, invoke, authorize, jwks: options.jwks, pages: options.pages, log }),
+  );
 
   const webSocketApi = createWebSocketApi({
     routes: options.webSocketRoutes ?? webSocketRoutes,

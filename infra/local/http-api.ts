@@ -112,6 +112,20 @@ interface HttpReply {
   body: Buffer;
 }
 
+/** What a local page answers: a status, headers and the bytes of the body. */
+export type LocalPageReply = HttpReply;
+
+/**
+ * A page the local stack serves beside the API (the console): it answers the requests it owns and leaves the rest
+ * (undefined) to the route table.
+ */
+export type LocalPage = (request: {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}) => Promise<LocalPageReply | undefined>;
+
 const jsonMessage = (statusCode: number, message: string): HttpReply => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
@@ -186,6 +200,8 @@ export interface HttpApiOptions {
   authorize: AuthorizeHttp;
   /** When set, `GET /.well-known/jwks.json` answers with it: the local issuer's keys, not an API route. */
   jwks?: (() => JsonWebKeySet) | undefined;
+  /** Local pages (the console), asked before the route table. */
+  pages?: readonly LocalPage[] | undefined;
   log: (line: string) => void;
 }
 
@@ -224,6 +240,13 @@ async function serve(options: HttpApiOptions, request: http.IncomingMessage, res
       'jwks',
     );
     return;
+  }
+  for (const page of options.pages ?? []) {
+    const reply = await page({ method, path: rawPath, headers: request.headers, body });
+    if (reply) {
+      finish(reply, 'page');
+      return;
+    }
   }
   const match = options.router.match(method, rawPath);
   if (!match) {

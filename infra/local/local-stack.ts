@@ -6,6 +6,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { schedules, streamConsumers } from '../routes';
+import { buildConsole, CONSOLE_PATH, type ConsolePerson, consoleSite } from './console-site';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
@@ -13,7 +14,7 @@ import { repoRoot } from './lambda-runtime';
 import { assertFetchablePorts, assertPortFree } from './ports';
 import { type S3Local, startS3Local } from './s3-local';
 import { type LocalScheduler, startScheduler } from './scheduler';
-import { type DemoTenant, seedDemoTenant } from './seed';
+import { DEMO_PEOPLE, type DemoTenant, seedDemoTenant } from './seed';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
@@ -41,6 +42,8 @@ const STREAM_POLL_MS = 1000;
 
 export interface LocalStack {
   urls: {
+    /** The operator console (console/, served by the local stack only). */
+    console: string;
     http: string;
     webSocket: string;
     management: string;
@@ -181,7 +184,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     resetClients();
 
-    const gateway = await startGateway({ host, httpPort: ports.http, wsPort: ports.webSocket, jwks: tokens.jwks, log });
+    // The console's sign-in lists the demo people once they are seeded (below).
+    let consolePeople: ConsolePerson[] = [];
+    const consolePage = consoleSite({
+      files: await buildConsole(),
+      webSocketUrl: `ws://${host}:${ports.webSocket}/local`,
+      people: () => consolePeople,
+      mintToken: (operatorId) => tokens.mintAccessToken(operatorId, { expiresInSeconds: 12 * 3600 }),
+    });
+    const gateway = await startGateway({
+      host,
+      httpPort: ports.http,
+      wsPort: ports.webSocket,
+      jwks: tokens.jwks,
+      pages: [consolePage],
+      log,
+    });
     process.env.PUBLIC_HTTP_URL = gateway.httpUrl;
     stops.push(gateway.close);
     const scheduler = startScheduler({ invoke: gateway.invoke, log });
@@ -206,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ? undefined
         : await seedDemoTenant({ apiCallbackUrl: `${fakeChannels.url}/api-callback/crm` });
     if (demo) {
+      consolePeople = DEMO_PEOPLE.map(([key, role, name]) => ({ key, role, name, operatorId: demo.operators[key] }));
       // `npm run say` finds the demo widget here.
       await mkdir(path.dirname(DEMO_FILE), { recursive: true });
       await writeFile(DEMO_FILE, JSON.stringify(demo, null, 2));
@@ -213,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     return {
       urls: {
+        console: `${gateway.httpUrl}${CONSOLE_PATH}`,
         http: gateway.httpUrl,
         webSocket: gateway.wsUrl,
         management: gateway.managementEndpoint,

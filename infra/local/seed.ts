@@ -17,6 +17,14 @@ import { createTemplate } from '../../shared/use-cases/templates';
 /** The page the demo widget is embedded on; visitor handshakes name it as their Origin. */
 export const DEMO_WIDGET_ORIGIN = 'http://localhost:8080';
 
+/** The demo people by short name, role and label: what `npm start` prints and the console's sign-in lists. */
+export const DEMO_PEOPLE = [
+  ['admin', 'admin', 'Ada Admin'],
+  ['supervisor', 'supervisor', 'Sam Supervisor'],
+  ['anna', 'operator', 'Anna (First line)'],
+  ['boris', 'operator', 'Boris (Second line)'],
+] as const;
+
 export interface DemoTenant {
   groups: { firstLine: string; secondLine: string };
   operators: { admin: string; supervisor: string; anna: string; boris: string };

@@ -10,7 +10,7 @@ import { repoRoot } from './lambda-runtime';
 import { stopWhenAsked } from './lifetime';
 import { LOCAL_STACK_ENV_KEYS, type LocalStack, type LocalStackFile, STACK_FILE, startLocalStack } from './local-stack';
 import { LocalStackError } from './local-stack-error';
-import type { DemoTenant } from './seed';
+import { DEMO_PEOPLE, type DemoTenant } from './seed';
 
 const HELP = `Usage: npm start [-- --persist] [-- --port-base=4000]
   --persist          keep DynamoDB and S3 data under .local-data/ (in memory otherwise)
@@ -63,6 +63,7 @@ async function main() {
   console.log(`
 Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', data kept in .local-data/' : ', in memory'})
 
+  Console          ${urls.console}   (sign in as a demo person below)
   HTTP API         ${urls.http}
   WebSocket API    ${urls.webSocket}
   @connections     ${urls.management}/@connections/{connectionId}
@@ -80,12 +81,7 @@ Press Ctrl-C to stop (SIGTERM to this process, or its parent exiting, stops it t
 const TOKEN_HOURS = 12;
 const FUNCTION_LOG = path.join(repoRoot, '.local-data', 'functions.log');
 
-const PEOPLE = [
-  ['admin', 'admin', 'Ada Admin'],
-  ['supervisor', 'supervisor', 'Sam Supervisor'],
-  ['anna', 'operator', 'Anna (First line)'],
-  ['boris', 'operator', 'Boris (Second line)'],
-] as const;
+const PEOPLE = DEMO_PEOPLE;
 
 async function mintDemoTokens(stack: LocalStack, demo: DemoTenant): Promise<Record<string, string>> {
   const minted = await Promise.all(

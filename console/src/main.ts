@@ -1,0 +1,410 @@
+// The operator console: sign in, then the ticket tabs with live updates, the ticket view, the client profile,
+// search, favourites and the supervisors' reports — all through the public protocol and the typed client.
+import type { ConnectionState } from './client-shim';
+import { countdown, fill, h } from './dom';
+import { belongsIn, type Filters, rowOf, TABS, type Tab, type Ticket, type TicketRow } from './model';
+import { renderReports } from './reports-view';
+import {
+  demoToken,
+  forgetToken,
+  type LocalConfig,
+  localConfig,
+  rememberedToken,
+  type Session,
+  signIn,
+} from './session';
+import { openTicket, type TicketView } from './ticket-view';
+
+const TAB_TITLES: Record<Tab, string> = {
+  unassigned: 'Unassigned',
+  mine: 'Mine',
+  closed: 'Closed',
+  all: 'All',
+  blacklist: 'Blacklist',
+};
+
+const app = document.getElementById('app') as HTMLElement;
+
+async function boot() {
+  const config = await localConfig();
+  const remembered = rememberedToken();
+  if (remembered) {
+    try {
+      start(await signIn(remembered, config));
+      return;
+    } catch {
+      forgetToken();
+    }
+  }
+  showSignIn(config);
+}
+
+function showSignIn(config: LocalConfig, problem?: string) {
+  const pasted = h('textarea', { id: 'token', rows: 3, placeholder: 'Access token (Bearer)' });
+  const enter = async (token: string) => {
+    try {
+      start(await signIn(token.trim(), config));
+    } catch (error) {
+      showSignIn(config, (error as Error).message);
+    }
+  };
+  fill(
+    app,
+    h(
+      'section',
+      { class: 'sign-in' },
+      h('h1', {}, 'Switchboard console'),
+      problem && h('p', { class: 'error' }, problem),
+      config.demoPeople.length > 0 && h('h2', {}, 'Sign in as a demo person'),
+      h(
+        'ul',
+        { class: 'people' },
+        config.demoPeople.map((person) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { 'data-person': person.key, onclick: async () => enter(await demoToken(person.key)) },
+              `${person.name}`,
+              h('small', {}, person.role),
+            ),
+          ),
+        ),
+      ),
+      h('h2', {}, 'or paste an access token'),
+      pasted,
+      h('button', { onclick: () => enter(pasted.value) }, 'Sign in'),
+    ),
+  );
+}
+
+interface ListState {
+  tab: Tab;
+  filters: Filters;
+  rows: TicketRow[];
+  blacklist: Array<{ clientId: string; name: string; blacklistedAt: string }>;
+  nextCursor?: string | undefined;
+}
+
+function start(session: Session) {
+  const { client, me } = session;
+  const staff = me.role !== 'operator';
+  const list: ListState = { tab: 'unassigned', filters: {}, rows: [], blacklist: [] };
+  const counters = { inProgress: 0, unreadTickets: 0 };
+  let view: TicketView | undefined;
+  let mode: 'tickets' | 'reports' | 'favourites' | 'search' = 'tickets';
+
+  const stateBadge = h('span', { class: 'state', id: 'connection' }, 'connecting');
+  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search messages or clients (3+ letters)' });
+  const tabs = h('nav', { class: 'tabs' });
+  const filters = h('div', { class: 'filters' });
+  const rows = h('ul', { class: 'rows', id: 'rows' });
+  const more = h('button', { class: 'more', onclick: () => void loadList(true) }, 'More');
+  const ticketPane = h('section', { class: 'ticket', id: 'ticket' }, h('p', { class: 'empty' }, 'Pick a ticket.'));
+  const profilePane = h('aside', { class: 'profile', id: 'profile' });
+  const listPane = h('section', { class: 'list' }, filters, rows, more);
+  const body = h('main', {}, listPane, ticketPane, profilePane);
+
+  fill(
+    app,
+    h(
+      'header',
+      {},
+      h('strong', {}, 'Switchboard'),
+      h(
+        'form',
+        {
+          onsubmit: (event: Event) => {
+            event.preventDefault();
+            void runSearch();
+          },
+        },
+        search,
+      ),
+      stateBadge,
+      h('span', { class: 'me', id: 'me' }, `${me.name} · ${me.role}`),
+      h(
+        'button',
+        {
+          onclick: () => {
+            client.close();
+            forgetToken();
+            location.reload();
+          },
+        },
+        'Sign out',
+      ),
+    ),
+    tabs,
+    body,
+  );
+
+  const renderTabs = () => {
+    const unassignedUnread = list.tab === 'unassigned' ? list.rows.filter((row) => row.unreadCount > 0).length : 0;
+    const badge: Partial<Record<Tab, number>> = { mine: counters.unreadTickets, unassigned: unassignedUnread };
+    fill(
+      tabs,
+      TABS.map((tab) =>
+        h(
+          'button',
+          {
+            'data-tab': tab,
+            class: mode === 'tickets' && list.tab === tab ? 'active' : '',
+            onclick: () => {
+              mode = 'tickets';
+              list.tab = tab;
+              list.filters = {};
+              void loadList();
+            },
+          },
+          TAB_TITLES[tab],
+          badge[tab] ? h('span', { class: 'badge' }, badge[tab]) : null,
+        ),
+      ),
+      h(
+        'button',
+        {
+          'data-tab': 'favourites',
+          class: mode === 'favourites' ? 'active' : '',
+          onclick: () => void showFavourites(),
+        },
+        'Favourites',
+      ),
+      staff &&
+        h(
+          'button',
+          {
+            'data-tab': 'reports',
+            class: mode === 'reports' ? 'active' : '',
+            onclick: () => {
+              mode = 'reports';
+              renderTabs();
+              void renderReports(session, listPane);
+            },
+          },
+          'Reports',
+        ),
+    );
+  };
+
+  const renderFilters = () => {
+    const groupSelect = h(
+      'select',
+      {
+        id: 'filter-group',
+        onchange: (event: Event) => {
+          const value = (event.target as HTMLSelectElement).value;
+          list.filters.groupId = value || undefined;
+          void loadList();
+        },
+      },
+      h('option', { value: '' }, 'Every group'),
+      me.groups.map((group) =>
+        h('option', { value: group.groupId, selected: list.filters.groupId === group.groupId }, group.name),
+      ),
+    );
+    const statusSelect =
+      list.tab === 'all'
+        ? h(
+            'select',
+            {
+              id: 'filter-status',
+              onchange: (event: Event) => {
+                const value = (event.target as HTMLSelectElement).value as Filters['status'] | '';
+                list.filters.status = value || undefined;
+                void loadList();
+              },
+            },
+            ['', 'unassigned', 'in_progress', 'closed'].map((status) =>
+              h('option', { value: status, selected: (list.filters.status ?? '') === status }, status || 'Any status'),
+            ),
+          )
+        : null;
+    fill(filters, list.tab === 'blacklist' ? null : groupSelect, statusSelect);
+  };
+
+  const rowElement = (row: TicketRow) =>
+    h(
+      'li',
+      {
+        'data-ticket': row.ticketId,
+        class: `row sla-${row.sla ?? 'none'}${view?.ticketId === row.ticketId ? ' selected' : ''}`,
+        onclick: () => void select(row.ticketId),
+      },
+      h('span', { class: 'who' }, `#${row.number} ${row.clientName}`),
+      row.unreadCount > 0 ? h('span', { class: 'badge unread' }, row.unreadCount) : null,
+      row.sla
+        ? h('span', {
+            class: 'sla',
+            'data-sla': row.sla,
+            'data-warn': row.slaWarnAt ?? '',
+            'data-due': row.slaDueAt ?? '',
+          })
+        : null,
+      h('span', { class: 'preview' }, row.lastMessagePreview),
+    );
+
+  const renderRows = () => {
+    renderTabs();
+    renderFilters();
+    if (mode !== 'tickets') return;
+    if (list.tab === 'blacklist') {
+      fill(
+        rows,
+        list.blacklist.map((row) =>
+          h(
+            'li',
+            { class: 'row', 'data-client': row.clientId },
+            h('span', { class: 'who' }, row.name),
+            h(
+              'button',
+              {
+                onclick: async () => {
+                  await client.request('client.unblock', { clientId: row.clientId });
+                  void loadList();
+                },
+              },
+              'Unblock',
+            ),
+          ),
+        ),
+      );
+    } else {
+      fill(rows, list.rows.length ? list.rows.map(rowElement) : h('li', { class: 'empty' }, 'No tickets here.'));
+    }
+    more.hidden = !list.nextCursor;
+    tickCountdowns();
+  };
+
+  const loadList = async (append = false) => {
+    mode = 'tickets';
+    if (!listPane.contains(rows)) fill(listPane, filters, rows, more);
+    const page = await client.request('list', {
+      tab: list.tab,
+      ...(list.filters.groupId ? { groupId: list.filters.groupId } : {}),
+      ...(list.filters.status ? { status: list.filters.status } : {}),
+      ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
+    });
+    if (list.tab === 'blacklist') list.blacklist = append ? [...list.blacklist, ...page.items] : page.items;
+    else list.rows = append ? [...list.rows, ...page.items] : page.items;
+    list.nextCursor = page.nextCursor ?? undefined;
+    renderRows();
+  };
+
+  const runSearch = async () => {
+    const query = search.value.trim();
+    if (query.length < 3) return;
+    mode = 'search';
+    renderTabs();
+    const [messages, clients] = await Promise.all([
+      client.request('search', { query, in: 'messages' }),
+      client.request('search', { query, in: 'clients' }),
+    ]);
+    fill(
+      listPane,
+      h('h3', {}, `Found for “${query}”`),
+      h(
+        'ul',
+        { class: 'rows', id: 'search-results' },
+        [...(messages.items ?? []), ...(clients.items ?? [])].map(
+          (hit: { ticket: { ticketId: string; number: number; clientName: string }; word: string; name?: string }) =>
+            h(
+              'li',
+              { class: 'row', 'data-ticket': hit.ticket.ticketId, onclick: () => void select(hit.ticket.ticketId) },
+              h('span', { class: 'who' }, `#${hit.ticket.number} ${hit.name ?? hit.ticket.clientName}`),
+              h('span', { class: 'preview' }, `matched “${hit.word}”`),
+            ),
+        ),
+      ),
+    );
+  };
+
+  const showFavourites = async () => {
+    mode = 'favourites';
+    renderTabs();
+    const favourites = await client.request('favourites', {});
+    fill(
+      listPane,
+      h('h3', {}, 'Favourite clients'),
+      h(
+        'ul',
+        { class: 'rows' },
+        (favourites.items ?? []).map((item: { clientId: string; name: string; vip?: boolean }) =>
+          h(
+            'li',
+            {
+              class: 'row',
+              onclick: async () => {
+                const profile = await client.request('client.get', { clientId: item.clientId });
+                if (profile.latestTicketId) void select(profile.latestTicketId);
+              },
+            },
+            h('span', { class: 'who' }, `${item.vip ? '★ ' : ''}${item.name}`),
+          ),
+        ),
+      ),
+    );
+  };
+
+  const select = async (ticketId: string) => {
+    view?.dispose();
+    view = await openTicket(session, ticketId, ticketPane, profilePane);
+    for (const element of rows.querySelectorAll('.row')) {
+      element.classList.toggle('selected', element.getAttribute('data-ticket') === ticketId);
+    }
+  };
+
+  // Live: a pushed ticket joins, moves within or leaves the current tab.
+  const onTicket = (ticket: Ticket) => {
+    if (mode !== 'tickets' || list.tab === 'blacklist') return;
+    const index = list.rows.findIndex((row) => row.ticketId === ticket.ticketId);
+    const belongs = belongsIn(list.tab, ticket, me.operatorId, list.filters);
+    if (index >= 0) list.rows.splice(index, 1);
+    if (belongs) list.rows.push(rowOf(ticket));
+    list.rows.sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt));
+    renderRows();
+  };
+  client.on('ticket.created', (event) => onTicket(event.data.ticket as Ticket));
+  client.on('ticket.updated', (event) => onTicket(event.data.ticket as Ticket));
+  client.on('counters', (event) => {
+    if (event.data.operatorId !== me.operatorId) return;
+    counters.inProgress = event.data.inProgress;
+    counters.unreadTickets = event.data.unreadTickets;
+    renderTabs();
+  });
+  client.on('client.updated', (event) => {
+    if (event.data.change === 'blacklisted' && list.tab === 'blacklist') void loadList();
+  });
+
+  client.onState((state: ConnectionState) => {
+    stateBadge.textContent = state;
+    stateBadge.className = `state ${state}`;
+    if (state !== 'open') return;
+    // After a (re)connect, the lists are read afresh: tickets created while away were pushed to nobody.
+    void client.request('counters', {}).then((value) => {
+      Object.assign(counters, value);
+      renderTabs();
+    });
+    if (mode === 'tickets') void loadList();
+  });
+
+  // S4: the SLA countdowns tick every second without re-rendering the rows.
+  function tickCountdowns() {
+    const now = Date.now();
+    for (const element of document.querySelectorAll<HTMLElement>('.sla[data-sla]')) {
+      const sla = element.dataset.sla;
+      const warn = element.dataset.warn ? Date.parse(element.dataset.warn) : undefined;
+      const due = Date.parse(element.dataset.due ?? '');
+      if (sla === 'breached') element.textContent = `overdue ${countdown(now - due)}`;
+      else if (sla === 'ok' && warn) element.textContent = `warns in ${countdown(warn - now)}`;
+      else element.textContent = `due in ${countdown(due - now)}`;
+    }
+  }
+  setInterval(tickCountdowns, 1000);
+  renderTabs();
+}
+
+void boot().catch((error: unknown) =>
+  fill(app, h('p', { class: 'error' }, `The console could not start: ${String(error)}`)),
+);

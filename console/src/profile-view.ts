@@ -1,0 +1,139 @@
+// The client beside a ticket: profile (name, VIP and "bad" marks, contacts), notes, pin, favourite (watch),
+// blacklist, and the client's earlier tickets (C1, C4–C9).
+import { dateTime, fill, h } from './dom';
+import type { Client } from './model';
+import type { Session } from './session';
+
+export async function renderProfile(session: Session, clientId: string, pane: HTMLElement) {
+  const { client, me } = session;
+  let profile: Client;
+  let watched = false;
+  const problem = h('p', { class: 'error' });
+  const notesList = h('ul', { class: 'notes', id: 'notes' });
+  const ticketsList = h('ul', { class: 'client-tickets' });
+
+  const act = (action: string, input: Record<string, unknown> = {}) =>
+    client.request(action, { clientId, ...input }).then(load, (error: Error) => {
+      problem.textContent = error.message;
+    });
+
+  const loadNotes = async () => {
+    const notes = await client.request('client.notes', { clientId, limit: 20 });
+    fill(
+      notesList,
+      (notes.items as Array<{ noteId: string; text: string; authorId: string; createdAt: string }>).map((note) =>
+        h(
+          'li',
+          {},
+          h('span', {}, note.text),
+          h('small', {}, ` ${dateTime(note.createdAt)}`),
+          note.authorId === me.operatorId &&
+            h('button', { class: 'link', onclick: () => act('note.delete', { noteId: note.noteId }) }, 'delete'),
+        ),
+      ),
+    );
+  };
+
+  async function load() {
+    const view = await client.request('client.get', { clientId });
+    profile = view.client as Client;
+    watched = Boolean(view.watched);
+    const tickets = await client.request('client.tickets', { clientId, limit: 5 });
+    fill(
+      ticketsList,
+      (tickets.items as Array<{ number: number; status: string; openedAt: string; messageCount: number }>).map((row) =>
+        h(
+          'li',
+          {},
+          `#${row.number} ${row.status.replace('_', ' ')} · ${dateTime(row.openedAt)} · ${row.messageCount} messages`,
+        ),
+      ),
+    );
+    render();
+    await loadNotes();
+  }
+
+  const render = () => {
+    const name = h('input', { id: 'client-name', value: profile.name });
+    const email = h('input', { placeholder: 'e-mail', value: profile.email ?? '' });
+    const phone = h('input', { placeholder: 'phone', value: profile.phone ?? '' });
+    const note = h('input', { id: 'note-text', placeholder: 'A note for colleagues' });
+    const pinnedTo = profile.pinnedTo ?? null;
+    fill(
+      pane,
+      h('h3', {}, `${profile.vip ? '★ ' : ''}${profile.name}`, profile.bad ? h('span', { class: 'bad' }, ' ⚠') : null),
+      profile.originalName &&
+        profile.originalName !== profile.name &&
+        h('p', { class: 'muted' }, `on the channel: ${profile.originalName}`),
+      problem,
+      h(
+        'form',
+        {
+          class: 'profile-form',
+          onsubmit: (event: Event) => {
+            event.preventDefault();
+            void act('client.update', { name: name.value, email: email.value || null, phone: phone.value || null });
+          },
+        },
+        name,
+        email,
+        phone,
+        h('button', {}, 'Save'),
+      ),
+      h(
+        'div',
+        { class: 'marks' },
+        h(
+          'button',
+          { id: 'vip', onclick: () => act('client.update', { vip: !profile.vip }) },
+          profile.vip ? 'Unmark VIP' : 'Mark VIP',
+        ),
+        h(
+          'button',
+          { onclick: () => act('client.update', { bad: !profile.bad }) },
+          profile.bad ? 'Unmark bad' : 'Mark bad',
+        ),
+        pinnedTo
+          ? h(
+              'button',
+              { id: 'unpin', onclick: () => act('client.unpin') },
+              pinnedTo === me.operatorId ? 'Unpin from me' : 'Unpin',
+            )
+          : h('button', { id: 'pin', onclick: () => act('client.pin', { operatorId: me.operatorId }) }, 'Pin to me'),
+        h(
+          'button',
+          { id: 'watch', onclick: () => act(watched ? 'client.unwatch' : 'client.watch') },
+          watched ? '★ Favourite' : '☆ Add to favourites',
+        ),
+        profile.blacklisted
+          ? h('button', { onclick: () => act('client.unblock') }, 'Unblock')
+          : h(
+              'button',
+              { class: 'danger', onclick: () => confirm('Blacklist this client?') && act('client.blacklist') },
+              'Blacklist',
+            ),
+      ),
+      h('h4', {}, 'Notes'),
+      notesList,
+      h(
+        'form',
+        {
+          onsubmit: (event: Event) => {
+            event.preventDefault();
+            if (note.value.trim()) void act('note.add', { text: note.value });
+          },
+        },
+        note,
+        h('button', {}, 'Add note'),
+      ),
+      h('h4', {}, 'Tickets'),
+      ticketsList,
+    );
+  };
+
+  const off = client.on('client.updated', (event) => {
+    if (event.data.clientId === clientId) void load();
+  });
+  await load();
+  return { dispose: off };
+}

@@ -1,0 +1,177 @@
+// The operator console in a real browser (Debian Chromium driven by playwright-core) against a whole local stack:
+// a Telegram client writes, Anna (First line) works the ticket end to end, Boris (Second line) never sees it, and a
+// socket closed by the server in the middle loses no event. Screenshots go to test-artifacts/console/ (git-ignored).
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { type Browser, chromium, type Page, type Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channelSampleRequest } from '../../infra/local/channel-samples';
+import { repoRoot } from '../../infra/local/lambda-runtime';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
+import type { DemoTenant } from '../../infra/local/seed';
+import { freePortBase } from '../support/ports';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'console');
+/** The console's first load (page, script, stylesheet), gzipped, stays under this. */
+const FIRST_LOAD_BUDGET_BYTES = 150 * 1024;
+
+// A 2×2 PNG: small, but a real image the channel check (its first bytes) and the browser both accept.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+let stack: LocalStack;
+let demo: DemoTenant;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ portBase: await freePortBase(), persist: false, log: () => {} });
+  demo = stack.demo as DemoTenant;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  await mkdir(ARTIFACTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function telegramSays(text: string): Promise<void> {
+  const request = channelSampleRequest('telegram', stack.urls.http, demo, text, new Date());
+  const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
+  expect(response.status).toBe(200);
+}
+
+/** A fresh browser context signed in as a demo person from the console's own sign-in page. */
+async function signedIn(person: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(stack.urls.console);
+  await page.click(`button[data-person="${person}"]`);
+  await page.waitForSelector('#connection.open');
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+
+describe.skipIf(!existsSync(CHROMIUM))('the operator console in Chromium', () => {
+  it('R1/R2/L1/T4/Q4/A1/M3/S4/T8: a Telegram message appears live for First line only; Anna takes it, replies with a quick reply and an image, the SLA mark clears, she closes it; a server-side reconnect loses no event', async () => {
+    const anna = await signedIn('anna');
+    const annaConnections = new Set(stack.gateway.connectionIds());
+    const boris = await signedIn('boris');
+    await anna.click('button[data-tab="unassigned"]');
+    await boris.click('button[data-tab="unassigned"]');
+
+    // L1: the new ticket appears live in Anna's Unassigned with a running SLA countdown, and never in Boris's.
+    await telegramSays('Hello, my order #4471 has not arrived');
+    const row = anna.locator('#rows li.row', { hasText: 'Olga Petrova' });
+    await row.waitFor();
+    await expect.poll(() => row.getAttribute('class')).toContain('sla-ok');
+    await expect.poll(() => row.locator('.sla').textContent()).toMatch(/^warns in \d+:\d\d$/);
+    await expect.poll(() => row.locator('.badge.unread').textContent()).toBe('1');
+    await shot(anna, '1-unassigned-live');
+    // Boris is connected and receiving (his Unassigned tab was read after Anna's ticket arrived too).
+    await boris.click('button[data-tab="unassigned"]');
+    await boris.waitForSelector('#rows li');
+    expect(await boris.locator('#rows li.row', { hasText: 'Olga Petrova' }).count()).toBe(0);
+    await shot(boris, '2-other-group-sees-nothing');
+
+    // T4: take.
+    await row.click();
+    await anna.waitForSelector('#history li.message.client');
+    await expect.poll(() => anna.locator('#ticket-sla').getAttribute('data-sla')).toBe('ok');
+    await anna.click('#take');
+    await expect.poll(() => anna.locator('#ticket-status').textContent()).toBe('in progress');
+
+    // R2: the server closes Anna's socket; while she is away (her next connect code held back) the client writes
+    // again; after the reconnect the message is there exactly once.
+    const held: Route[] = [];
+    await anna.route('**/auth/connect-code', (route) => {
+      held.push(route);
+    });
+    const annaSocket = stack.gateway.connectionIds().find((id) => annaConnections.has(id));
+    expect(annaSocket).toBeDefined();
+    // As a function does it in AWS: DeleteConnection on the management API.
+    await new ApiGatewayManagementApiClient({ endpoint: stack.urls.management }).send(
+      new DeleteConnectionCommand({ ConnectionId: annaSocket }),
+    );
+    await expect.poll(() => anna.locator('#connection').textContent()).toBe('reconnecting');
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await telegramSays('Are you still there?');
+    await shot(anna, '3-reconnecting');
+    for (const route of held) await route.continue();
+    await anna.unroute('**/auth/connect-code');
+    await anna.waitForSelector('#connection.open');
+    const missed = anna.locator('#history li.message.client', { hasText: 'Are you still there?' });
+    await missed.waitFor();
+    expect(await missed.count()).toBe(1);
+    expect(await anna.locator('#history li.message.client').count()).toBe(2);
+
+    // Q4: "/hel" finds the greeting; picking it renders it with the client's and the operator's names.
+    await anna.fill('#reply', '/hel');
+    await anna.click('#quick-replies li[data-template="hello"]');
+    await expect.poll(() => anna.inputValue('#reply')).toBe('Hello Olga Petrova! My name is Anna; how can I help?');
+    await shot(anna, '4-quick-reply');
+    await anna.click('#send');
+    const greeting = anna.locator('#history li.message.operator', { hasText: 'My name is Anna' });
+    await greeting.waitFor();
+    // M3: the fake Telegram took it: one tick.
+    await expect.poll(() => greeting.locator('.mark').textContent(), { timeout: 10_000 }).toBe('✓');
+    // S2/S4: the reply stopped the clock; the mark clears in the ticket and in the list.
+    await expect.poll(() => anna.locator('#ticket-sla').getAttribute('data-sla')).toBe('none');
+
+    // A1: an image, uploaded straight to S3 from the browser, sent, and shown from its download URL.
+    await anna.setInputFiles('#attach', { name: 'receipt.png', mimeType: 'image/png', buffer: PNG });
+    await anna.waitForSelector('.chip[data-upload="receipt.png"]');
+    await anna.click('#send');
+    const image = anna.locator('#history li.message.operator img[alt="receipt.png"]');
+    await image.waitFor();
+    await expect
+      .poll(() => image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(2);
+    await shot(anna, '5-replied');
+
+    // The channel received both: the greeting as text, the image as a photo.
+    const sent = await stack.fakeChannels.waitForCalls('/bot', 2, 10_000);
+    const paths = sent.map((call) => call.path);
+    expect(paths.some((callPath) => callPath.endsWith('/sendMessage'))).toBe(true);
+    expect(paths.some((callPath) => callPath.endsWith('/sendPhoto'))).toBe(true);
+    const text = sent.find((call) => call.path.endsWith('/sendMessage'))?.body as { text?: string };
+    expect(text.text).toBe('Hello Olga Petrova! My name is Anna; how can I help?');
+
+    // The Mine tab lists it with no SLA mark; T8: closing takes it off Mine.
+    await anna.click('button[data-tab="mine"]');
+    const mine = anna.locator('#rows li.row', { hasText: 'Olga Petrova' });
+    await mine.waitFor();
+    expect(await mine.getAttribute('class')).toContain('sla-none');
+    await anna.click('#close');
+    await expect.poll(() => anna.locator('#ticket-status').textContent()).toBe('closed');
+    await expect.poll(() => mine.count()).toBe(0);
+    await anna.waitForSelector('#history li.note em');
+    await shot(anna, '6-closed');
+    expect(await boris.locator('#rows li.row', { hasText: 'Olga Petrova' }).count()).toBe(0);
+  }, 120_000);
+
+  it(`R1: the console's first load is under ${FIRST_LOAD_BUDGET_BYTES / 1024} KB gzipped`, async () => {
+    const page = await (await fetch(stack.urls.console)).text();
+    const assets = [...page.matchAll(/(?:src|href)="(\/console\/[^"]+)"/g)].map((match) => match[1] as string);
+    expect(assets.sort()).toEqual(['/console/app.css', '/console/app.js']);
+    let total = gzipSync(page).length;
+    for (const asset of assets) {
+      const response = await fetch(`${stack.urls.http}${asset}`);
+      expect(response.status).toBe(200);
+      total += gzipSync(Buffer.from(await response.arrayBuffer())).length;
+    }
+    console.log(`console first load: ${total} bytes gzipped`);
+    expect(total).toBeLessThan(FIRST_LOAD_BUDGET_BYTES);
+  });
+});

@@ -135,5 +135,5 @@ export async function renderProfile(session: Session, clientId: string, pane: HT
     if (event.data.clientId === clientId) void load();
   });
   await load();
-  return { dispose: off };
+  return { dispose: off, reload: load };
 }

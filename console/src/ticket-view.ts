@@ -13,6 +13,7 @@ export interface TicketView {
 /** M5: a message sits under the previous one's header when the same author wrote within five minutes. */
 const GROUP_MS = 5 * 60_000;
 const TYPING_EVERY_MS = 3_000;
+const DRAFT_AFTER_MS = 1_000;
 
 export async function openTicket(
   session: Session,
@@ -28,6 +29,7 @@ export async function openTicket(
   for (const message of history.items as Message[]) messages.set(message.messageId, message);
   client.watchTicket(ticketId, ticket.seq);
   const staff = me.role !== 'operator';
+  let profile: Awaited<ReturnType<typeof renderProfile>> | undefined;
 
   const header = h('div', { class: 'ticket-head' });
   const actions = h('div', { class: 'actions' });
@@ -277,8 +279,11 @@ export async function openTicket(
     }),
     client.on('ticket.updated', (event) => {
       if (event.data.ticketId !== ticketId) return;
+      const before = ticket;
       ticket = event.data.ticket as Ticket;
       renderHeader();
+      // The client's ticket list shows this ticket's status too.
+      if (before.status !== ticket.status) void profile?.reload();
     }),
     client.on('client.typing', (event) => {
       if (event.data.ticketId === ticketId) showTyping(ticket.clientName, event.data.typing);
@@ -325,6 +330,17 @@ export async function openTicket(
     );
   };
   text.addEventListener('input', () => void lookUp().catch(fail));
+  // M10: what is typed is kept as the operator's draft for this ticket, a second after the typing stops.
+  let draftTimer: ReturnType<typeof setTimeout> | undefined;
+  let draftKept = Boolean(opened.draft);
+  text.addEventListener('input', () => {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => {
+      if (text.value.startsWith('/')) return;
+      draftKept = text.value.trim() !== '';
+      void client.request('draft.save', { ticketId, text: text.value }).catch(() => undefined);
+    }, DRAFT_AFTER_MS);
+  });
 
   file.addEventListener('change', async () => {
     for (const chosen of file.files ?? []) {
@@ -377,6 +393,10 @@ export async function openTicket(
       if (uploads.length) input.attachments = uploads.map((upload) => upload.key);
       const sent = (await client.request('message.send', input)) as Message;
       messages.set(sent.messageId, { ...messages.get(sent.messageId), ...sent });
+      clearTimeout(draftTimer);
+      // A sent reply leaves no draft behind.
+      if (draftKept) void client.request('draft.clear', { ticketId }).catch(() => undefined);
+      draftKept = false;
       text.value = '';
       uploads.length = 0;
       renderChips();
@@ -422,13 +442,14 @@ export async function openTicket(
   renderHistory();
   if (ticket.unreadCount > 0 && ticket.assigneeId === me.operatorId)
     void client.request('markRead', { ticketId }).catch(() => undefined);
-  const profile = await renderProfile(session, ticket.clientId, profilePane);
+  profile = await renderProfile(session, ticket.clientId, profilePane);
 
   return {
     ticketId,
     dispose() {
       for (const off of offs) off();
-      profile.dispose();
+      clearTimeout(draftTimer);
+      profile?.dispose();
     },
   };
 }

@@ -174,9 +174,56 @@ describe.skipIf(!canDriveChromium)('the operator console in Chromium', () => {
     await shot(anna, '6-closed');
     expect(await boris.locator('#rows li.row', { hasText: 'Olga Petrova' }).count()).toBe(0);
   }, 120_000);
+
+  it('S3/S4/M10: a waiting client turns the row amber at the warning threshold, live, counting down to the deadline; a typed reply survives a reload as a draft', async () => {
+    const anna = await signedIn('anna');
+    await telegramSays('Is anybody there? Second question.');
+    const row = anna.locator('#rows li.row', { hasText: 'Second question' });
+    await row.waitFor();
+    await expect.poll(() => row.getAttribute('class')).toContain('sla-ok');
+    // The demo thresholds: warning at 30 s, deadline at 60 s; the mark is pushed within a second or two of 30 s.
+    await expect.poll(() => row.getAttribute('class'), { timeout: 45_000, interval: 500 }).toContain('sla-warning');
+    await expect.poll(() => row.locator('.sla').textContent()).toMatch(/^due in 0:[0-3]\d$/);
+    await shot(anna, '7-sla-warning');
+
+    // M10: typed, kept a second later, and there again after a reload (which signs in again from the session).
+    await row.click();
+    await anna.waitForSelector('#history li.message.client');
+    await expect.poll(() => anna.locator('#ticket-sla').getAttribute('data-sla')).toBe('warning');
+    await anna.fill('#reply', 'Let me check that for you');
+    await anna.waitForTimeout(1_500);
+    await anna.reload();
+    await anna.waitForSelector('#connection.open');
+    await anna.locator('#rows li.row', { hasText: 'Second question' }).click();
+    await expect.poll(() => anna.inputValue('#reply')).toBe('Let me check that for you');
+  }, 90_000);
 });
 
 describe('the operator console as served', () => {
+  it('X2: the local sign-in mints a token for a demo person only; the token works on the HTTP API', async () => {
+    const refused = await fetch(`${stack.urls.console}/demo-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ person: 'mallory' }),
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toEqual({ error: { code: 'not_found', message: 'No such demo person.' } });
+    const local = (await (await fetch(`${stack.urls.console}/local.json`)).json()) as {
+      webSocketUrl: string;
+      demoPeople: Array<{ key: string }>;
+    };
+    expect(local.webSocketUrl).toBe(stack.urls.webSocket);
+    expect(local.demoPeople.map((person) => person.key)).toEqual(['admin', 'supervisor', 'anna', 'boris']);
+    const minted = await fetch(`${stack.urls.console}/demo-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ person: 'anna' }),
+    });
+    const { accessToken } = (await minted.json()) as { accessToken: string };
+    const me = await fetch(`${stack.urls.http}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(((await me.json()) as { operatorId: string }).operatorId).toBe(demo.operators.anna);
+  });
+
   it(`R1: the console's first load is under ${FIRST_LOAD_BUDGET_BYTES / 1024} KB gzipped`, async () => {
     const page = await (await fetch(stack.urls.console)).text();
     const assets = [...page.matchAll(/(?:src|href)="(\/console\/[^"]+)"/g)].map((match) => match[1] as string);

@@ -2,10 +2,11 @@
 // reply frame `{type:'reply', requestId, ok, data}` or `{type:'reply', requestId, ok:false, error:{code,message}}`.
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { Actor } from '../../shared/domain/actors';
 import { DomainError, describeIssues, invalid, toErrorBody, unauthorized } from '../../shared/domain/errors';
 import { addLogContext, errorFields, log, noteOutcome } from '../../shared/platform/log';
+import { requestEnvelope } from '../../shared/protocol/frame-schemas';
 import { actorOfPrincipal, principalFromContext, principalKeyOf } from '../../shared/realtime/connection-principal';
 import type { PrincipalKey } from '../../shared/store/keys';
 import { observe } from './observe';
@@ -28,10 +29,8 @@ export type AuthorizedWebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
   };
 };
 
-const envelope = z.object({
-  action: z.string().min(1).max(64),
-  requestId: z.string().min(1).max(64),
-});
+/** Every frame's head (shared/protocol/frame-schemas.ts): the action and the id its reply repeats. */
+const envelope = requestEnvelope;
 
 export type ReplyFrame =
   | { type: 'reply'; requestId: string | null; ok: true; data: unknown }

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { describeIssues, invalid } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { MAX_PAGE_SIZE } from '../protocol/fields';
 import { INDEXES, keyAttributesOf as keyAttributesOfIndex, partitionQuery, tableDefinition } from './keys';
 
 export interface PageRequest {
@@ -32,7 +33,7 @@ export function countWithinBytes(items: readonly unknown[], budget = PAGE_BYTES)
   }
   return items.length;
 }
-export const MAX_PAGE_SIZE = 100;
+export { MAX_PAGE_SIZE };
 
 const pageQuerySchema = z.object({
   limit: z.coerce

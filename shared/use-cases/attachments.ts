@@ -4,7 +4,7 @@
 // copies it out of the uploader's reach (an upload key stays writable until its slot expires). Downloads are
 // short-lived presigned GETs that carry the original file name.
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { detectMimeType, kindOfMimeType, safeFileName } from '../channels/media';
 import type { OperatorActor } from '../domain/actors';
 import {
@@ -23,8 +23,9 @@ import {
 } from '../domain/attachments';
 import { conflict, invalid } from '../domain/errors';
 import { authorizeTicket } from '../domain/policy';
-import { copyObject, deleteObject, headObject, presignDownload, readObjectStart } from '../platform/object-store';
+import { copyObject, deleteObject, headObject, readObjectStart } from '../platform/object-store';
 import { type PresignedPost, presignUpload } from '../platform/upload-policy';
+import { uploadRequest } from '../protocol/actions';
 import type { Attachment } from '../store/messages';
 import { readSettings, type Settings } from '../store/settings';
 import { getTicket } from '../store/tickets';
@@ -41,13 +42,7 @@ export function uploadPrefix(uploader: Uploader): string {
     : `uploads/visitor/${uploader.clientId}/`;
 }
 
-/** A1: what an upload slot is asked for; the file's type and size are checked again when it is sent. */
-export const uploadRequest = {
-  fileName: z.string().min(1, 'must name a file').max(1000, 'is far longer than 255 characters'),
-  contentType: z.string().min(3).max(255),
-  /** The file's size in bytes; the upload may not be larger. */
-  size: z.coerce.number().int('must be a whole number of bytes').min(1, 'must be at least 1 byte'),
-};
+export { uploadRequest };
 export type UploadRequest = z.output<z.ZodObject<typeof uploadRequest>>;
 
 export interface UploadSlot extends PresignedPost {

@@ -1,27 +1,16 @@
 // Notes about a client (C4): added by anyone who may change the client, edited and deleted by their author only,
 // listed newest first; never shown to the client. Each change pushes `client.updated`.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { notFound } from '../domain/errors';
 import { authorizeNoteAuthor } from '../domain/policy';
+import { MAX_NOTE_TEXT, noteAddSchema, noteDeleteSchema, noteEditSchema } from '../protocol/actions';
 import { publishClientUpdate } from '../realtime/client-events';
 import { type ClientNote, deleteNote, editNote, getNote, insertNote, notesPage } from '../store/client-notes';
 import type { Page } from '../store/pagination';
 import { clientInView } from './client-profile';
 
-export const MAX_NOTE_TEXT = 2000;
-
-const clientId = z.string().min(1).max(100);
-const noteId = z.string().min(1).max(100);
-const text = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_NOTE_TEXT, `must be at most ${MAX_NOTE_TEXT} characters`);
-
-export const noteAddSchema = z.strictObject({ clientId, text });
-export const noteEditSchema = z.strictObject({ clientId, noteId, text });
-export const noteDeleteSchema = z.strictObject({ clientId, noteId });
+export { MAX_NOTE_TEXT, noteAddSchema, noteDeleteSchema, noteEditSchema };
 
 export async function addClientNote(
   actor: OperatorActor,

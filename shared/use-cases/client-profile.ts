@@ -1,54 +1,19 @@
 // The client profile (C1, C7, C8): who may see a client, its profile (renamed name beside the channel's original,
 // VIP and BAD marks, phone, e-mail, CRM attributes), changes to it, and the client's tickets.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { notFound } from '../domain/errors';
 import { authorizeClient, type ClientAction } from '../domain/policy';
 import type { Ticket } from '../domain/ticket-rules';
+import { clientPageSchema, clientUpdateSchema, MAX_CLIENT_ATTRIBUTES } from '../protocol/actions';
 import { publishClientUpdate } from '../realtime/client-events';
 import { batchGet } from '../store/batch-get';
 import { type ClientProfile, getClientProfile, updateClientDetails } from '../store/clients';
 import { keys } from '../store/keys';
-import { MAX_PAGE_SIZE, type Page } from '../store/pagination';
+import type { Page } from '../store/pagination';
 import { clientTicketsPage, readClientHead } from '../store/tickets';
 
-const clientId = z.string().min(1).max(100);
-
-/** C7: CRM attributes stay small enough to travel with every profile read. */
-export const MAX_CLIENT_ATTRIBUTES = 30;
-
-const attributeKey = z
-  .string()
-  .regex(/^[\p{L}\p{N}_.-]{1,40}$/u, 'attribute names are 1–40 letters, digits, "_", "." or "-"');
-const attributes = z
-  .record(attributeKey, z.string().max(500, 'attribute values are at most 500 characters'))
-  .refine(
-    (value) => Object.keys(value).length <= MAX_CLIENT_ATTRIBUTES,
-    `must have at most ${MAX_CLIENT_ATTRIBUTES} attributes`,
-  );
-
-export const clientUpdateSchema = z
-  .strictObject({
-    clientId,
-    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
-    vip: z.boolean().optional(),
-    bad: z.boolean().optional(),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^\+?[0-9][0-9 ()-]{2,31}$/, 'must be a phone number such as +44 20 7946 0000')
-      .nullable()
-      .optional(),
-    email: z.email('must be an e-mail address').max(254).nullable().optional(),
-    attributes: attributes.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 1, 'send at least one of name, vip, bad, phone, email, attributes');
-
-export const clientPageSchema = z.strictObject({
-  clientId,
-  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
-});
+export { clientPageSchema, clientUpdateSchema, MAX_CLIENT_ATTRIBUTES };
 
 export interface ClientInView {
   client: ClientProfile;

@@ -1,18 +1,13 @@
 // Drafts (M10): an operator's unsent reply per ticket: saved, read and cleared by that operator on tickets it may
 // see; list rows and `ticket.get` carry it back (ticket-lists.ts, ticket-reads.ts).
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { authorizeTicket } from '../domain/policy';
+import { draftSaveSchema, MAX_DRAFT_TEXT } from '../protocol/actions';
 import { type Draft, deleteDraft, getDraft, putDraft } from '../store/drafts';
 import { getTicket } from '../store/tickets';
 
-/** A draft is a reply in the making: the same 2000 characters as a message (M4). */
-export const MAX_DRAFT_TEXT = 2000;
-
-export const draftSaveSchema = z.strictObject({
-  ticketId: z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id'),
-  text: z.string().max(MAX_DRAFT_TEXT, `must be at most ${MAX_DRAFT_TEXT} characters`),
-});
+export { draftSaveSchema, MAX_DRAFT_TEXT };
 
 export async function saveDraft(
   actor: OperatorActor,

@@ -1,55 +1,29 @@
-// The operator protocol (R1): every operator action by name, with the schema of its input and the use case it runs.
+// The operator protocol (R1): every operator action by name, with the schema of its input (shared/protocol/actions.ts)
+// and the use case it runs.
 // The WebSocket adapter and the HTTP adapter both dispatch through this one table, so both speak the same language.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
+import { OPERATOR_ACTION_NAMES, type OperatorActionName, operatorActionInputs } from '../protocol/actions';
 import { allCategories } from '../store/categories';
-import { MAX_PAGE_SIZE } from '../store/pagination';
-import { createOperatorUploadSlot, uploadRequest } from './attachments';
+import { createOperatorUploadSlot } from './attachments';
 import { blacklistClient, unblockClient } from './blacklist';
-import {
-  addClientNote,
-  deleteClientNote,
-  editClientNote,
-  listClientNotes,
-  noteAddSchema,
-  noteDeleteSchema,
-  noteEditSchema,
-} from './client-notes';
-import { clientPageSchema, clientTickets, clientUpdateSchema, updateClient, viewClient } from './client-profile';
-import { clearDraft, draftSaveSchema, readDraft, saveDraft } from './drafts';
+import { addClientNote, deleteClientNote, editClientNote, listClientNotes } from './client-notes';
+import { clientTickets, updateClient, viewClient } from './client-profile';
+import { clearDraft, readDraft, saveDraft } from './drafts';
 import { listFavourites, unwatchClient, watchClient } from './favourites';
 import { markRead, operatorTyping, sendOperatorMessage } from './operator-replies';
 import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
 import { searchClientHistory, searchClients, searchMessages } from './search';
-import { listTags, taggedMessages, taggedMessagesSchema, tagListSchema, tagMessages, tagMessagesSchema } from './tags';
-import {
-  createTemplate,
-  lookupTemplates,
-  removeTemplate,
-  renderTemplateForTicket,
-  templateCreateSchema,
-  templateLookupSchema,
-  templateUpdateSchema,
-  updateTemplate,
-} from './templates';
+import { listTags, taggedMessages, tagMessages } from './tags';
+import { createTemplate, lookupTemplates, removeTemplate, renderTemplateForTicket, updateTemplate } from './templates';
 import { runTicketCommand, startOutbound } from './ticket-commands';
-import { listQuerySchema, listTickets } from './ticket-lists';
+import { listTickets } from './ticket-lists';
 import { countersOf, syncTicket, ticketHistory, viewTicket } from './ticket-reads';
-import { sendTranscript, transcriptInput } from './transcript';
+import { sendTranscript } from './transcript';
 
-const ticketId = z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id');
-const onTicket = z.strictObject({ ticketId });
-const clientId = z.string().min(1).max(100);
-// M8: the query's length rule (3 letters of one word) is checked after folding, with its own reason code.
-const searchQuery = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
-const uploadKey = z.string().min(1).max(1024, 'is not an upload key');
-const templateId = z.string().min(1).max(200);
-const pageOf = {
-  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
-};
+const inputs = operatorActionInputs;
 
 interface OperatorAction<S extends z.ZodType> {
   schema: S;
@@ -62,110 +36,78 @@ const action = <S extends z.ZodType>(
 ): OperatorAction<S> => ({ schema, run });
 
 export const operatorActions = {
-  list: action(listQuerySchema, (actor, input) => listTickets(actor, input)),
-  'ticket.get': action(onTicket, (actor, { ticketId }) => viewTicket(actor, ticketId)),
-  history: action(z.strictObject({ ticketId, ...pageOf }), (actor, { ticketId, ...page }) =>
-    ticketHistory(actor, ticketId, page),
-  ),
-  sync: action(z.strictObject({ ticketId, afterSeq: z.coerce.number().int().min(0) }), (actor, input) =>
-    syncTicket(actor, input.ticketId, input.afterSeq),
-  ),
-  take: action(onTicket, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'take' }, now)),
-  assign: action(z.strictObject({ ticketId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
+  list: action(inputs.list, (actor, input) => listTickets(actor, input)),
+  'ticket.get': action(inputs['ticket.get'], (actor, { ticketId }) => viewTicket(actor, ticketId)),
+  history: action(inputs.history, (actor, { ticketId, ...page }) => ticketHistory(actor, ticketId, page)),
+  sync: action(inputs.sync, (actor, input) => syncTicket(actor, input.ticketId, input.afterSeq)),
+  take: action(inputs.take, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'take' }, now)),
+  assign: action(inputs.assign, (actor, input, now) =>
     runTicketCommand(actor, input.ticketId, { type: 'assign', operatorId: input.operatorId }, now),
   ),
-  transfer: action(z.strictObject({ ticketId, groupId: z.string().min(1).max(100) }), (actor, input, now) =>
+  transfer: action(inputs.transfer, (actor, input, now) =>
     runTicketCommand(actor, input.ticketId, { type: 'transfer', groupId: input.groupId }, now),
   ),
-  unassign: action(onTicket, (actor, { ticketId }, now) =>
+  unassign: action(inputs.unassign, (actor, { ticketId }, now) =>
     runTicketCommand(actor, ticketId, { type: 'unassign' }, now),
   ),
-  close: action(onTicket, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'close' }, now)),
-  setCategory: action(
-    z.strictObject({ ticketId, categoryId: z.string().min(1).max(100).nullable() }),
-    (actor, input, now) =>
-      runTicketCommand(actor, input.ticketId, { type: 'setCategory', categoryId: input.categoryId }, now),
+  close: action(inputs.close, (actor, { ticketId }, now) => runTicketCommand(actor, ticketId, { type: 'close' }, now)),
+  setCategory: action(inputs.setCategory, (actor, input, now) =>
+    runTicketCommand(actor, input.ticketId, { type: 'setCategory', categoryId: input.categoryId }, now),
   ),
-  start: action(z.strictObject({ clientId }), (actor, input, now) => startOutbound(actor, input.clientId, now)),
-  'start.phone': action(
-    z.strictObject({
-      channelId: z.string().min(1).max(100),
-      phone: z.string().min(7).max(32),
-      template: z.string().min(1).max(512),
-      language: z.string().min(2).max(16).default('en'),
-    }),
-    (actor, input, now) => startByPhone(actor, input, now),
+  start: action(inputs.start, (actor, input, now) => startOutbound(actor, input.clientId, now)),
+  'start.phone': action(inputs['start.phone'], (actor, input, now) => startByPhone(actor, input, now)),
+  'message.send': action(inputs['message.send'], (actor, { ticketId, ...input }, now) =>
+    sendOperatorMessage(actor, ticketId, input, now),
   ),
-  'message.send': action(
-    z.strictObject({
-      ticketId,
-      // The 2000-character rule (M4) is checked on the trimmed text with a readable message; this only bounds input.
-      text: z.string().max(20_000, 'is far longer than 2000 characters').default(''),
-      quoteMessageId: z.string().min(1).max(100).optional(),
-      // The 10-file rule (M4) is checked with its own error code; this only bounds input.
-      attachments: z.array(uploadKey).max(100, 'lists far more than 10 files').optional(),
-    }),
-    (actor, { ticketId, ...input }, now) => sendOperatorMessage(actor, ticketId, input, now),
+  'ticket.transcript': action(inputs['ticket.transcript'], (actor, { ticketId, ...request }, now) =>
+    sendTranscript(actor, ticketId, request, now),
   ),
-  'ticket.transcript': action(
-    z.strictObject({ ticketId, ...transcriptInput }),
-    (actor, { ticketId, ...request }, now) => sendTranscript(actor, ticketId, request, now),
-  ),
-  'upload.create': action(z.strictObject({ ticketId, ...uploadRequest }), (actor, { ticketId, ...request }, now) =>
+  'upload.create': action(inputs['upload.create'], (actor, { ticketId, ...request }, now) =>
     createOperatorUploadSlot(actor, ticketId, request, now),
   ),
-  markRead: action(onTicket, (actor, { ticketId }) => markRead(actor, ticketId)),
-  typing: action(z.strictObject({ ticketId, typing: z.boolean().default(true) }), async (actor, input) => {
+  markRead: action(inputs.markRead, (actor, { ticketId }) => markRead(actor, ticketId)),
+  typing: action(inputs.typing, async (actor, input) => {
     await operatorTyping(actor, input.ticketId, input.typing);
     return { ok: true };
   }),
-  'client.blacklist': action(z.strictObject({ clientId }), (actor, input, now) =>
+  'client.blacklist': action(inputs['client.blacklist'], (actor, input, now) =>
     blacklistClient(actor, input.clientId, now),
   ),
-  'client.unblock': action(z.strictObject({ clientId }), (actor, input, now) =>
-    unblockClient(actor, input.clientId, now),
-  ),
-  'client.pin': action(z.strictObject({ clientId, operatorId: z.string().min(1).max(100) }), (actor, input, now) =>
+  'client.unblock': action(inputs['client.unblock'], (actor, input, now) => unblockClient(actor, input.clientId, now)),
+  'client.pin': action(inputs['client.pin'], (actor, input, now) =>
     pinClient(actor, input.clientId, input.operatorId, now),
   ),
-  'client.unpin': action(z.strictObject({ clientId }), (actor, input, now) => unpinClient(actor, input.clientId, now)),
-  search: action(
-    z.strictObject({ query: searchQuery, in: z.enum(['messages', 'clients']).default('messages'), ...pageOf }),
-    (actor, { in: within, ...request }) =>
-      within === 'clients' ? searchClients(actor, request) : searchMessages(actor, request),
+  'client.unpin': action(inputs['client.unpin'], (actor, input, now) => unpinClient(actor, input.clientId, now)),
+  search: action(inputs.search, (actor, { in: within, ...request }) =>
+    within === 'clients' ? searchClients(actor, request) : searchMessages(actor, request),
   ),
-  'client.search': action(z.strictObject({ clientId, query: searchQuery, ...pageOf }), (actor, input) =>
-    searchClientHistory(actor, input.clientId, input),
-  ),
-  'client.get': action(z.strictObject({ clientId }), (actor, input) => viewClient(actor, input.clientId)),
-  'client.update': action(clientUpdateSchema, (actor, input, now) => updateClient(actor, input, now)),
-  'client.watch': action(z.strictObject({ clientId }), (actor, input) => watchClient(actor, input.clientId)),
-  'client.unwatch': action(z.strictObject({ clientId }), (actor, input) => unwatchClient(actor, input.clientId)),
-  favourites: action(z.strictObject({}), (actor) => listFavourites(actor)),
-  'client.tickets': action(clientPageSchema, (actor, input) => clientTickets(actor, input)),
-  'client.notes': action(clientPageSchema, (actor, input) => listClientNotes(actor, input)),
-  'note.add': action(noteAddSchema, (actor, input, now) => addClientNote(actor, input, now)),
-  'note.edit': action(noteEditSchema, (actor, input, now) => editClientNote(actor, input, now)),
-  'note.delete': action(noteDeleteSchema, (actor, input) => deleteClientNote(actor, input)),
-  'template.create': action(templateCreateSchema, (actor, input, now) => createTemplate(actor, input, now)),
-  'template.update': action(templateUpdateSchema, (actor, input, now) => updateTemplate(actor, input, now)),
-  'template.delete': action(z.strictObject({ templateId }), (actor, input) => removeTemplate(actor, input.templateId)),
-  'template.lookup': action(templateLookupSchema, (actor, input) => lookupTemplates(actor, input)),
-  'template.render': action(z.strictObject({ templateId, ticketId }), (actor, input) =>
-    renderTemplateForTicket(actor, input),
-  ),
-  tag: action(tagMessagesSchema, (actor, input, now) => tagMessages(actor, input, now)),
-  tags: action(tagListSchema, (actor, input) => listTags(actor, input)),
-  'tag.messages': action(taggedMessagesSchema, (actor, input) => taggedMessages(actor, input)),
-  'draft.save': action(draftSaveSchema, (actor, input, now) => saveDraft(actor, input, now)),
-  'draft.get': action(onTicket, (actor, { ticketId }) => readDraft(actor, ticketId)),
-  'draft.clear': action(onTicket, (actor, { ticketId }) => clearDraft(actor, ticketId)),
-  counters: action(z.strictObject({}), (actor) => countersOf(actor)),
-  categories: action(z.strictObject({}), async () => ({ items: await allCategories() })),
-} satisfies Record<string, OperatorAction<z.ZodType>>;
+  'client.search': action(inputs['client.search'], (actor, input) => searchClientHistory(actor, input.clientId, input)),
+  'client.get': action(inputs['client.get'], (actor, input) => viewClient(actor, input.clientId)),
+  'client.update': action(inputs['client.update'], (actor, input, now) => updateClient(actor, input, now)),
+  'client.watch': action(inputs['client.watch'], (actor, input) => watchClient(actor, input.clientId)),
+  'client.unwatch': action(inputs['client.unwatch'], (actor, input) => unwatchClient(actor, input.clientId)),
+  favourites: action(inputs.favourites, (actor) => listFavourites(actor)),
+  'client.tickets': action(inputs['client.tickets'], (actor, input) => clientTickets(actor, input)),
+  'client.notes': action(inputs['client.notes'], (actor, input) => listClientNotes(actor, input)),
+  'note.add': action(inputs['note.add'], (actor, input, now) => addClientNote(actor, input, now)),
+  'note.edit': action(inputs['note.edit'], (actor, input, now) => editClientNote(actor, input, now)),
+  'note.delete': action(inputs['note.delete'], (actor, input) => deleteClientNote(actor, input)),
+  'template.create': action(inputs['template.create'], (actor, input, now) => createTemplate(actor, input, now)),
+  'template.update': action(inputs['template.update'], (actor, input, now) => updateTemplate(actor, input, now)),
+  'template.delete': action(inputs['template.delete'], (actor, input) => removeTemplate(actor, input.templateId)),
+  'template.lookup': action(inputs['template.lookup'], (actor, input) => lookupTemplates(actor, input)),
+  'template.render': action(inputs['template.render'], (actor, input) => renderTemplateForTicket(actor, input)),
+  tag: action(inputs.tag, (actor, input, now) => tagMessages(actor, input, now)),
+  tags: action(inputs.tags, (actor, input) => listTags(actor, input)),
+  'tag.messages': action(inputs['tag.messages'], (actor, input) => taggedMessages(actor, input)),
+  'draft.save': action(inputs['draft.save'], (actor, input, now) => saveDraft(actor, input, now)),
+  'draft.get': action(inputs['draft.get'], (actor, { ticketId }) => readDraft(actor, ticketId)),
+  'draft.clear': action(inputs['draft.clear'], (actor, { ticketId }) => clearDraft(actor, ticketId)),
+  counters: action(inputs.counters, (actor) => countersOf(actor)),
+  categories: action(inputs.categories, async () => ({ items: await allCategories() })),
+} satisfies { [A in OperatorActionName]: OperatorAction<(typeof inputs)[A]> };
 
-export type OperatorActionName = keyof typeof operatorActions;
-export const OPERATOR_ACTION_NAMES = Object.keys(operatorActions) as OperatorActionName[];
+export { OPERATOR_ACTION_NAMES, type OperatorActionName };
 
 /** Validates the input of a named action and runs it for the operator. */
 export async function runOperatorAction(

@@ -1,19 +1,20 @@
 // Message tags (M7): tag selected messages of a ticket with an existing tag or a new one (which joins the tag list),
 // the tag list with exact counts, and messages by tag newest first within what the caller may see (X1). Tags are
 // never renamed or deleted: there is no such action.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { invalid, notFound } from '../domain/errors';
 import { authorizeTicket, canSeeTicket } from '../domain/policy';
 import { tagDisplayName, tagKeyOf } from '../domain/tag-names';
 import { ticketChange } from '../domain/ticket-change';
 import type { Ticket } from '../domain/ticket-rules';
+import { MAX_MESSAGES_PER_TAGGING, taggedMessagesSchema, tagListSchema, tagMessagesSchema } from '../protocol/actions';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { batchGet } from '../store/batch-get';
 import { keys } from '../store/keys';
 import { type Message, toMessage } from '../store/messages';
-import { encodeCursor, MAX_PAGE_SIZE, type Page } from '../store/pagination';
+import { encodeCursor, type Page } from '../store/pagination';
 import {
   decodeTagCursor,
   getTag,
@@ -26,29 +27,7 @@ import {
 import { getTicket, toTicket } from '../store/tickets';
 import { changeTicket } from './ticket-change';
 
-/**
- * One tagging touches two items per message plus the tag and its ticket's change: 25 messages stay well inside a
- * transaction's 100.
- */
-export const MAX_MESSAGES_PER_TAGGING = 25;
-
-const tag = z.string().max(200, 'must be at most 50 characters');
-
-export const tagMessagesSchema = z.strictObject({
-  ticketId: z.string().min(3, 'must be a ticket id').max(200, 'must be a ticket id'),
-  messageIds: z
-    .array(z.string().min(1).max(100))
-    .min(1, 'select at least one message')
-    .max(MAX_MESSAGES_PER_TAGGING, `select at most ${MAX_MESSAGES_PER_TAGGING} messages`),
-  tag,
-});
-
-const page = {
-  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
-};
-export const tagListSchema = z.strictObject(page);
-export const taggedMessagesSchema = z.strictObject({ tag, ...page });
+export { MAX_MESSAGES_PER_TAGGING, taggedMessagesSchema, tagListSchema, tagMessagesSchema };
 
 export interface TaggingResult {
   tag: Tag;

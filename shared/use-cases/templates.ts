@@ -1,10 +1,16 @@
 // Quick replies (Q1–Q4): create, edit and delete with ownership checks (global ones by admins, personal ones by their
 // owner), lookup by command prefix, text, category and language, and rendering one for a ticket's client.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { invalid, notFound } from '../domain/errors';
 import { authorizeTemplateOwner, authorizeTicket } from '../domain/policy';
 import { assertKnownVariables, COMMAND_PATTERN, normalizeCommand, renderTemplate } from '../domain/template-variables';
+import {
+  MAX_TEMPLATE_TEXT,
+  templateCreateSchema,
+  templateLookupSchema,
+  templateUpdateSchema,
+} from '../protocol/actions';
 import { getClientProfile } from '../store/clients';
 import { getOperator } from '../store/operators';
 import {
@@ -17,57 +23,7 @@ import {
 } from '../store/templates';
 import { getTicket } from '../store/tickets';
 
-/** Q1: at most 2000 characters of text, like a message. */
-export const MAX_TEMPLATE_TEXT = 2000;
-
-const command = z
-  .string()
-  .max(40, 'must be at most 32 characters')
-  .transform(normalizeCommand)
-  .refine((value) => COMMAND_PATTERN.test(value), 'must be 1–32 letters, digits, "_" or "-" (typed after "/")');
-const text = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_TEMPLATE_TEXT, `must be at most ${MAX_TEMPLATE_TEXT} characters`);
-const language = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/, 'must be a language code such as "en" or "ru"');
-const title = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const category = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters');
-
-export const templateCreateSchema = z.strictObject({
-  scope: z.enum(['personal', 'global']).default('personal'),
-  title,
-  category: category.optional(),
-  command,
-  language: language.default('en'),
-  text,
-});
-
-const templateId = z.string().min(1).max(200);
-
-export const templateUpdateSchema = z
-  .strictObject({
-    templateId,
-    title: title.optional(),
-    category: category.nullable().optional(),
-    command: command.optional(),
-    language: language.optional(),
-    text: text.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 1, 'send at least one of title, category, command, language, text');
-
-export const templateLookupSchema = z.strictObject({
-  // As typed, "/" or "\" included; "" or "/" alone lists every command.
-  command: z.string().max(40).optional(),
-  text: z.string().trim().min(1).max(200).optional(),
-  category: z.string().trim().min(1).max(50).optional(),
-  language: language.optional(),
-  limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
-});
+export { MAX_TEMPLATE_TEXT, templateCreateSchema, templateLookupSchema, templateUpdateSchema };
 
 export async function createTemplate(
   actor: OperatorActor,

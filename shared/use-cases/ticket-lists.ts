@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { isStaff } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
@@ -11,41 +11,15 @@ import type { SlaMark } from '../domain/sla';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
+import { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema } from '../protocol/actions';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
 import { INDEXES, type Index, type ItemKey, keys, partitionQuery } from '../store/keys';
-import {
-  decodeMergedCursor,
-  encodeMergedCursor,
-  MAX_PAGE_SIZE,
-  type Page,
-  type PartitionPosition,
-} from '../store/pagination';
+import { decodeMergedCursor, encodeMergedCursor, type Page, type PartitionPosition } from '../store/pagination';
 import { parseTicketId, toTicket } from '../store/tickets';
 
-export const LIST_TABS = ['unassigned', 'mine', 'closed', 'all', 'blacklist'] as const;
-export type ListTab = (typeof LIST_TABS)[number];
+export { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema };
 export type TicketTab = Exclude<ListTab, 'blacklist'>;
-
-const TICKET_STATUSES = ['unassigned', 'in_progress', 'closed'] as const satisfies readonly TicketStatus[];
-
-export const DEFAULT_LIST_PAGE_SIZE = 25;
-
-/** One schema for every adapter (WebSocket frame, HTTP query string), so a list request is validated the same way. */
-export const listQuerySchema = z.strictObject({
-  tab: z.enum(LIST_TABS),
-  groupId: z.string().min(1).max(128).optional(),
-  status: z.enum(TICKET_STATUSES).optional(),
-  operatorId: z.string().min(1).max(128).optional(),
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .default(DEFAULT_LIST_PAGE_SIZE),
-  // A merged cursor grows with the operator's groups (one position each).
-  cursor: z.string().min(1).max(16_384).optional(),
-});
 
 export type ListQuery = z.output<typeof listQuerySchema>;
 

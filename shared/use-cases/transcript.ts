@@ -1,7 +1,6 @@
 // Transcripts by e-mail (M9): the whole ticket or selected messages, sent through SES from the configured sender as
 // readable HTML and plain text — author, time, text; files as links to GET /files/{token}, which stay valid for days —
 // without system notes and with every client-supplied string escaped. The send is a note in the ticket's timeline.
-import * as z from 'zod';
 import type { OperatorActor } from '../domain/actors';
 import { DomainError, invalid, notFound } from '../domain/errors';
 import { timelineEntry } from '../domain/messages';
@@ -10,6 +9,7 @@ import { ticketChange } from '../domain/ticket-change';
 import type { SystemNote } from '../domain/ticket-rules';
 import { readConfig } from '../platform/config';
 import { sendEmail } from '../platform/mail';
+import { transcriptInput } from '../protocol/actions';
 import { getClient } from '../store/clients';
 import { FILE_LINK_DAYS, fileLinkToken } from '../store/file-links';
 import { type Message, ticketMessages } from '../store/messages';
@@ -17,20 +17,7 @@ import { getOperator } from '../store/operators';
 import { getTicket } from '../store/tickets';
 import { changeTicket } from './ticket-change';
 
-/** Header-safe: no line breaks or other control characters (a subject is one header line). */
-const headerText = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(200, 'must be at most 200 characters')
-  .refine((value) => !/\p{Cc}/u.test(value), 'must be one line without control characters');
-
-export const transcriptInput = {
-  to: z.string().trim().max(254).pipe(z.email('must be an e-mail address')),
-  subject: headerText,
-  /** Selected messages; the whole ticket when absent. */
-  messageIds: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
-};
+export { transcriptInput };
 
 export interface TranscriptRequest {
   to: string;

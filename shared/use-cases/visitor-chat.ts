@@ -1,19 +1,18 @@
 // A widget visitor's side of the chat (CH1 widget, C3, M11): send into its own continuous chat, read it back (no
 // system notes, no tickets), and tell operators it is typing.
-import * as z from 'zod';
 import { withDownloadUrls } from '../channels/media';
 import type { VisitorActor } from '../domain/actors';
 import { describeIssues, invalid, notFound, unauthorized } from '../domain/errors';
 import { MAX_CLIENT_TEXT_LENGTH, validateText } from '../domain/ticket-rules';
 import { addLogContext } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
+import { VISITOR_ACTION_NAMES, type VisitorActionName, visitorActionInputs } from '../protocol/actions';
 import { isTypingNews } from '../realtime/action-limits';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences, visitorView } from '../realtime/ticket-events';
 import { endVisitorSession, isLiveVisitorClient } from '../realtime/visitors';
 import { getClient } from '../store/clients';
 import { historyPage } from '../store/messages';
-import { MAX_PAGE_SIZE } from '../store/pagination';
 import { readClientHead } from '../store/tickets';
 import {
   acceptUploads,
@@ -21,30 +20,11 @@ import {
   discardAttachments,
   kindOfAttachments,
   type UploadRequest,
-  uploadRequest,
 } from './attachments';
 import { ingestClientMessage } from './ingest';
 
-export const visitorActions = {
-  'chat.send': z.strictObject({
-    text: z.string().max(20_000, 'is far longer than 4096 characters').default(''),
-    attachments: z
-      .array(z.string().min(1).max(1024, 'is not an upload key'))
-      .max(100, 'lists far more than 10 files')
-      .optional(),
-  }),
-  'chat.upload': z.strictObject(uploadRequest),
-  'chat.history': z.strictObject({
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(25),
-    cursor: z.string().min(1).max(2048).optional(),
-  }),
-  'chat.typing': z.strictObject({ typing: z.boolean().default(true) }),
-  /** Ends the visitor's session: its token is revoked; the chat stays with the operators. */
-  'chat.end': z.strictObject({}),
-};
-
-export type VisitorActionName = keyof typeof visitorActions;
-export const VISITOR_ACTION_NAMES = Object.keys(visitorActions) as VisitorActionName[];
+export const visitorActions = visitorActionInputs;
+export { VISITOR_ACTION_NAMES, type VisitorActionName };
 
 export async function runVisitorAction(
   visitor: VisitorActor,

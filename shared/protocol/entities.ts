@@ -1,6 +1,6 @@
 // What replies and events carry — tickets, messages, clients, notes, templates, tags, drafts — as zod schemas with their
-// TypeScript types. Objects are open (`looseObject`): the fields named here are always there with these types, and a
-// later version may add fields without breaking a front end. Browser-safe: zod only.
+// TypeScript types. Objects are open: the fields named here are always there with these types, unnamed ones are
+// dropped when parsing, so a later version may add fields without breaking a front end. Browser-safe: zod only.
 import * as z from 'zod';
 
 const iso = z.string().describe('an ISO 8601 time');
@@ -9,7 +9,7 @@ export const ticketStatus = z.enum(['unassigned', 'in_progress', 'closed']);
 export const deliveryStatus = z.enum(['queued', 'sent', 'delivered', 'read', 'failed']);
 export const slaMark = z.enum(['warning', 'breached']);
 
-export const slaClock = z.looseObject({
+export const slaClock = z.object({
   since: iso,
   warnAt: iso.optional(),
   dueAt: iso,
@@ -17,7 +17,7 @@ export const slaClock = z.looseObject({
 });
 
 /** A ticket (T1–T12, S1–S4) as operators see it; `seq` is bumped by every change (R2). */
-export const ticket = z.looseObject({
+export const ticket = z.object({
   ticketId: z.string(),
   number: z.number().int(),
   clientId: z.string(),
@@ -37,7 +37,7 @@ export const ticket = z.looseObject({
   unreadCount: z.number().int(),
   messageCount: z.number().int(),
   clientTicketCount: z.number().int().optional(),
-  slaPolicy: z.looseObject({ warningSeconds: z.number().optional(), deadlineSeconds: z.number() }).optional(),
+  slaPolicy: z.object({ warningSeconds: z.number().optional(), deadlineSeconds: z.number() }).optional(),
   sla: slaClock.optional(),
   firstReplyAt: iso.optional(),
   seq: z.number().int(),
@@ -45,10 +45,10 @@ export const ticket = z.looseObject({
 export type Ticket = z.infer<typeof ticket>;
 
 export const author = z.discriminatedUnion('kind', [
-  z.looseObject({ kind: z.literal('client') }),
-  z.looseObject({ kind: z.literal('operator'), operatorId: z.string() }),
-  z.looseObject({ kind: z.literal('system'), operatorId: z.string().optional() }),
-  z.looseObject({ kind: z.literal('bot'), name: z.string() }),
+  z.object({ kind: z.literal('client') }),
+  z.object({ kind: z.literal('operator'), operatorId: z.string() }),
+  z.object({ kind: z.literal('system'), operatorId: z.string().optional() }),
+  z.object({ kind: z.literal('bot'), name: z.string() }),
 ]);
 
 export const messageKind = z.enum([
@@ -66,7 +66,7 @@ export const messageKind = z.enum([
 ]);
 
 /** A stored file (A1); replies that offer it for download add a short-lived `url`. */
-export const attachment = z.looseObject({
+export const attachment = z.object({
   name: z.string(),
   mimeType: z.string(),
   size: z.number().int(),
@@ -76,14 +76,14 @@ export const attachment = z.looseObject({
   url: z.string().optional(),
 });
 
-export const systemNote = z.looseObject({
+export const systemNote = z.object({
   code: z.string(),
   text: z.string(),
   params: z.record(z.string(), z.string()),
 });
 
 /** A message or timeline note of a ticket (M1–M7, T10), as operators see it. */
-export const message = z.looseObject({
+export const message = z.object({
   messageId: z.string(),
   ticketId: z.string(),
   ticketNumber: z.number().int(),
@@ -92,14 +92,14 @@ export const message = z.looseObject({
   kind: messageKind,
   text: z.string().optional(),
   attachments: z.array(attachment).optional(),
-  skippedAttachments: z.array(z.looseObject({ name: z.string(), reason: z.string() })).optional(),
-  quote: z.looseObject({ messageId: z.string(), preview: z.string() }).optional(),
+  skippedAttachments: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+  quote: z.object({ messageId: z.string(), preview: z.string() }).optional(),
   status: deliveryStatus.optional(),
   failureReason: z.string().optional(),
   tags: z.array(z.string()).optional(),
   note: systemNote.optional(),
   editedAt: iso.optional(),
-  edits: z.array(z.looseObject({ text: z.string(), replacedAt: iso })).optional(),
+  edits: z.array(z.object({ text: z.string(), replacedAt: iso })).optional(),
   createdAt: iso,
   seq: z.number().int(),
 });
@@ -109,7 +109,7 @@ export type Message = z.infer<typeof message>;
 export const historyEntry = message.extend({ groupedWithPrevious: z.boolean() });
 
 /** What a widget visitor sees of a message: no system notes, no internal fields. */
-export const visitorMessage = z.looseObject({
+export const visitorMessage = z.object({
   messageId: z.string(),
   from: z.enum(['me', 'support']),
   kind: messageKind,
@@ -119,10 +119,10 @@ export const visitorMessage = z.looseObject({
   status: deliveryStatus.optional(),
 });
 
-export const draft = z.looseObject({ ticketId: z.string(), text: z.string(), updatedAt: iso });
+export const draft = z.object({ ticketId: z.string(), text: z.string(), updatedAt: iso });
 
 /** A row of a ticket tab (L1–L3). */
-export const ticketRow = z.looseObject({
+export const ticketRow = z.object({
   ticketId: z.string(),
   number: z.number().int(),
   status: ticketStatus,
@@ -143,7 +143,7 @@ export const ticketRow = z.looseObject({
 });
 
 /** A row of the Blacklist tab: the client, not a ticket (C6). */
-export const blacklistedClientRow = z.looseObject({
+export const blacklistedClientRow = z.object({
   clientId: z.string(),
   name: z.string(),
   channelId: z.string(),
@@ -155,7 +155,7 @@ export const blacklistedClientRow = z.looseObject({
 export const clientType = z.enum(['channel', 'crm', 'internal']);
 
 /** The client as ticket changes keep it (C1, C5, C6, T12). */
-export const client = z.looseObject({
+export const client = z.object({
   clientId: z.string(),
   channelId: z.string(),
   type: clientType,
@@ -177,7 +177,7 @@ export const clientProfile = client.extend({
   updatedAt: iso.optional(),
 });
 
-export const clientTicketRow = z.looseObject({
+export const clientTicketRow = z.object({
   ticketId: z.string(),
   number: z.number().int(),
   status: ticketStatus,
@@ -190,7 +190,7 @@ export const clientTicketRow = z.looseObject({
   messageCount: z.number().int(),
 });
 
-export const clientNote = z.looseObject({
+export const clientNote = z.object({
   noteId: z.string(),
   clientId: z.string(),
   authorId: z.string(),
@@ -199,9 +199,9 @@ export const clientNote = z.looseObject({
   editedAt: iso.optional(),
 });
 
-export const favourite = z.looseObject({ clientId: z.string(), name: z.string() });
+export const favourite = z.object({ clientId: z.string(), name: z.string() });
 
-export const quickReply = z.looseObject({
+export const quickReply = z.object({
   templateId: z.string(),
   scope: z.enum(['global', 'personal']),
   owner: z.string(),
@@ -215,18 +215,18 @@ export const quickReply = z.looseObject({
   updatedAt: iso,
 });
 
-export const tag = z.looseObject({ name: z.string(), count: z.number().int(), createdAt: iso, createdBy: z.string() });
+export const tag = z.object({ name: z.string(), count: z.number().int(), createdAt: iso, createdBy: z.string() });
 
-export const counters = z.looseObject({
+export const counters = z.object({
   operatorId: z.string(),
   inProgress: z.number().int(),
   unreadTickets: z.number().int(),
 });
 
-export const category = z.looseObject({ categoryId: z.string(), name: z.string(), createdAt: iso, updatedAt: iso });
+export const category = z.object({ categoryId: z.string(), name: z.string(), createdAt: iso, updatedAt: iso });
 
 /** A1: a presigned POST for one file: post `fields` and then the file to `url` before `expiresAt`. */
-export const uploadSlot = z.looseObject({
+export const uploadSlot = z.object({
   url: z.string(),
   fields: z.record(z.string(), z.string()),
   key: z.string(),
@@ -235,8 +235,8 @@ export const uploadSlot = z.looseObject({
 });
 
 /** A ticket as a search hit or tagged message names it. */
-export const ticketSummary = z.looseObject({ ticketId: z.string() });
+export const ticketSummary = z.object({ ticketId: z.string() });
 
 /** A page of items; `nextCursor` is there while more follow (pass it back as `cursor`). */
 export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.looseObject({ items: z.array(item), nextCursor: z.string().optional() });
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });

@@ -17,18 +17,18 @@ const onTicket = { ticketId: z.string(), seq: z.number().int() };
 
 export const eventData = {
   /** A new ticket; for a recipient it comes before any message of the ticket (R4). */
-  'ticket.created': z.looseObject({ ...onTicket, ticket }),
+  'ticket.created': z.object({ ...onTicket, ticket }),
   /** A ticket changed (status, assignee, group, category, SLA, counters of unread messages). */
-  'ticket.updated': z.looseObject({ ...onTicket, ticket }),
+  'ticket.updated': z.object({ ...onTicket, ticket }),
   /**
    * A message or timeline note was added (operators: `{ticketId, seq, message}`); a widget visitor gets its own view
    * of the message (`{messageId, from, …}`), with no ticket.
    */
-  'message.created': z.union([z.looseObject({ ...onTicket, message }), visitorMessage]),
+  'message.created': z.union([z.object({ ...onTicket, message }), visitorMessage]),
   /** The client edited a message on its channel. */
-  'message.updated': z.looseObject({ ...onTicket, message }),
+  'message.updated': z.object({ ...onTicket, message }),
   /** M3: a message's delivery moved (`failed` with a reason; `queued` again with its next attempt while retried). */
-  'message.status': z.looseObject({
+  'message.status': z.object({
     ...onTicket,
     messageId: z.string(),
     status: deliveryStatus,
@@ -38,9 +38,9 @@ export const eventData = {
     possibleDuplicate: z.boolean().optional(),
   }),
   /** M7: messages gained a tag. */
-  'message.tagged': z.looseObject({ ...onTicket, messageIds: z.array(z.string()), tag: z.string() }),
+  'message.tagged': z.object({ ...onTicket, messageIds: z.array(z.string()), tag: z.string() }),
   /** S4: to whoever must act (the assignee, or the group while unassigned). */
-  'sla.warning': z.looseObject({
+  'sla.warning': z.object({
     ticketId: z.string(),
     number: z.number().int(),
     clientName: z.string(),
@@ -49,7 +49,7 @@ export const eventData = {
     warnAt: iso.optional(),
     dueAt: iso,
   }),
-  'sla.breached': z.looseObject({
+  'sla.breached': z.object({
     ticketId: z.string(),
     number: z.number().int(),
     clientName: z.string(),
@@ -60,22 +60,22 @@ export const eventData = {
   }),
   /** T12: the operator's own counters moved. */
   counters,
-  'operator.presence': z.looseObject({ operatorId: z.string(), online: z.boolean(), at: iso }),
+  'operator.presence': z.object({ operatorId: z.string(), online: z.boolean(), at: iso }),
   /** C3: the client's widget came or went (its last socket). */
-  'client.presence': z.looseObject({ clientId: z.string(), ticketId: z.string(), online: z.boolean(), at: iso }),
+  'client.presence': z.object({ clientId: z.string(), ticketId: z.string(), online: z.boolean(), at: iso }),
   /** M11: the client is typing. */
-  'client.typing': z.looseObject({ clientId: z.string(), ticketId: z.string(), typing: z.boolean() }),
+  'client.typing': z.object({ clientId: z.string(), ticketId: z.string(), typing: z.boolean() }),
   /** M11: an operator is typing (operators get `{ticketId, operatorId}`, the visitor `{from: 'support'}`). */
   typing: z.union([
-    z.looseObject({ ticketId: z.string(), operatorId: z.string(), typing: z.boolean() }),
-    z.looseObject({ from: z.literal('support'), typing: z.boolean() }),
+    z.object({ ticketId: z.string(), operatorId: z.string(), typing: z.boolean() }),
+    z.object({ from: z.literal('support'), typing: z.boolean() }),
   ]),
   /** C1, C4, C7: the client's profile or notes changed. */
   'client.updated': z.discriminatedUnion('change', [
-    z.looseObject({ clientId: z.string(), change: z.literal('profile'), client: clientProfile }),
-    z.looseObject({ clientId: z.string(), change: z.literal('note.added'), note: clientNote }),
-    z.looseObject({ clientId: z.string(), change: z.literal('note.edited'), note: clientNote }),
-    z.looseObject({ clientId: z.string(), change: z.literal('note.deleted'), noteId: z.string() }),
+    z.object({ clientId: z.string(), change: z.literal('profile'), client: clientProfile }),
+    z.object({ clientId: z.string(), change: z.literal('note.added'), note: clientNote }),
+    z.object({ clientId: z.string(), change: z.literal('note.edited'), note: clientNote }),
+    z.object({ clientId: z.string(), change: z.literal('note.deleted'), noteId: z.string() }),
   ]),
 } as const;
 
@@ -95,14 +95,6 @@ export type AnyEventFrame = { [T in EventType]: EventFrameOf<T> }[EventType];
 
 /** The frame schema of one event type. */
 export const eventFrameSchema = <T extends EventType>(type: T) =>
-  z.looseObject({ type: z.literal('event'), event: z.literal(type), data: eventData[type] });
+  z.object({ type: z.literal('event'), event: z.literal(type), data: eventData[type] });
 
-/** Events whose `seq` orders them within their ticket (R4); `sync` returns what they changed. */
-export const TICKET_SEQ_EVENTS = [
-  'ticket.created',
-  'ticket.updated',
-  'message.created',
-  'message.updated',
-  'message.status',
-  'message.tagged',
-] as const satisfies readonly EventType[];
+export { TICKET_SEQ_EVENTS } from './frames';

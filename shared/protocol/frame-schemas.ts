@@ -18,7 +18,7 @@ export const ERROR_CODES = [
 export type ErrorCodeName = (typeof ERROR_CODES)[number];
 
 /** An error: a stable code, a human message, and details (`reason`, `retryAfterSeconds` for `rate_limited` …). */
-export const errorBody = z.looseObject({
+export const errorBody = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
@@ -33,10 +33,10 @@ export const requestEnvelope = z.looseObject({
 
 /** A reply with the `data` schema of its action. */
 export const okReplyFrame = <T extends z.ZodType>(data: T) =>
-  z.looseObject({ type: z.literal('reply'), requestId: z.string().nullable(), ok: z.literal(true), data });
+  z.object({ type: z.literal('reply'), requestId: z.string().nullable(), ok: z.literal(true), data });
 
 /** A refused request; `requestId` is null when the frame was not even JSON. */
-export const errorReplyFrame = z.looseObject({
+export const errorReplyFrame = z.object({
   type: z.literal('reply'),
   requestId: z.string().nullable(),
   ok: z.literal(false),
@@ -51,4 +51,4 @@ export const eventFrame = z.discriminatedUnion(
 );
 
 /** Several events of one change, in order, as one WebSocket message. */
-export const eventsFrame = z.looseObject({ type: z.literal('events'), events: z.array(eventFrame) });
+export const eventsFrame = z.object({ type: z.literal('events'), events: z.array(eventFrame) });

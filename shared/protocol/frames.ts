@@ -1,5 +1,16 @@
 // What a pushed WebSocket message holds (R4, R5): one event, or the several events of one change for one recipient, in
 // order, as one message. Pure and free of Node-only APIs, so front ends, the fan-out and tests read frames with one code.
+import type { EventType } from './events';
+
+/** Events whose `seq` orders them within their ticket (R4); `sync` returns what they changed. */
+export const TICKET_SEQ_EVENTS = [
+  'ticket.created',
+  'ticket.updated',
+  'message.created',
+  'message.updated',
+  'message.status',
+  'message.tagged',
+] as const satisfies readonly EventType[];
 
 export interface EventFrame<T = unknown> {
   type: 'event';

@@ -6,15 +6,18 @@ import type { EventDataOf, EventType } from './events';
 import { eventsIn, TICKET_SEQ_EVENTS } from './frames';
 import type { ActionReply } from './replies';
 
+/** A listener property; declared through a method so the browser's and `ws`'s narrower event types both fit. */
+type Listener<E> = { listen(event: E): void }['listen'];
+
 /** What the client needs of a WebSocket: the browser's `WebSocket` and the `ws` package's both fit. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Listener<unknown> | null;
+  onmessage: Listener<{ data: unknown }> | null;
+  onclose: Listener<{ code: number; reason: string }> | null;
+  onerror: Listener<unknown> | null;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 

@@ -152,7 +152,7 @@ describe('R1: requests and replies through the typed client', () => {
     const client = connect({
       url: `ws://127.0.0.1:${port}/local`,
       getConnectCode: async () => 'cc_test',
-      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      WebSocket,
       requestTimeoutMs: 300,
     });
     clients.push(client);

@@ -79,6 +79,13 @@ function showSignIn(config: LocalConfig, problem?: string) {
   );
 }
 
+/** M8: a message or client hit, with the ticket to open. */
+interface SearchHit {
+  ticket: { ticketId: string; number?: number; clientName?: string };
+  word: string;
+  name?: string;
+}
+
 interface ListState {
   tab: Tab;
   filters: Filters;
@@ -286,8 +293,14 @@ function start(session: Session) {
       ...(list.filters.status ? { status: list.filters.status } : {}),
       ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
     });
-    if (list.tab === 'blacklist') list.blacklist = append ? [...list.blacklist, ...page.items] : page.items;
-    else list.rows = append ? [...list.rows, ...page.items] : page.items;
+    // The Blacklist tab lists clients, the others tickets (L3, C6).
+    if (list.tab === 'blacklist') {
+      const items = page.items as unknown as ListState['blacklist'];
+      list.blacklist = append ? [...list.blacklist, ...items] : items;
+    } else {
+      const items = page.items as unknown as TicketRow[];
+      list.rows = append ? [...list.rows, ...items] : items;
+    }
     list.nextCursor = page.nextCursor ?? undefined;
     renderRows();
   };
@@ -307,14 +320,13 @@ function start(session: Session) {
       h(
         'ul',
         { class: 'rows', id: 'search-results' },
-        [...(messages.items ?? []), ...(clients.items ?? [])].map(
-          (hit: { ticket: { ticketId: string; number: number; clientName: string }; word: string; name?: string }) =>
-            h(
-              'li',
-              { class: 'row', 'data-ticket': hit.ticket.ticketId, onclick: () => void select(hit.ticket.ticketId) },
-              h('span', { class: 'who' }, `#${hit.ticket.number} ${hit.name ?? hit.ticket.clientName}`),
-              h('span', { class: 'preview' }, `matched “${hit.word}”`),
-            ),
+        ([...messages.items, ...clients.items] as unknown as SearchHit[]).map((hit) =>
+          h(
+            'li',
+            { class: 'row', 'data-ticket': hit.ticket.ticketId, onclick: () => void select(hit.ticket.ticketId) },
+            h('span', { class: 'who' }, `#${hit.ticket.number ?? ''} ${hit.name ?? hit.ticket.clientName ?? ''}`),
+            h('span', { class: 'preview' }, `matched “${hit.word}”`),
+          ),
         ),
       ),
     );
@@ -373,10 +385,6 @@ function start(session: Session) {
     counters.unreadTickets = event.data.unreadTickets;
     renderTabs();
   });
-  client.on('client.updated', (event) => {
-    if (event.data.change === 'blacklisted' && list.tab === 'blacklist') void loadList();
-  });
-
   client.onState((state: ConnectionState) => {
     stateBadge.textContent = state;
     stateBadge.className = `state ${state}`;

@@ -2,7 +2,7 @@
 // blacklist, and the client's earlier tickets (C1, C4–C9).
 import { dateTime, fill, h } from './dom';
 import type { Client } from './model';
-import type { Session } from './session';
+import type { Action, Session } from './session';
 
 export async function renderProfile(session: Session, clientId: string, pane: HTMLElement) {
   const { client, me } = session;
@@ -12,8 +12,9 @@ export async function renderProfile(session: Session, clientId: string, pane: HT
   const notesList = h('ul', { class: 'notes', id: 'notes' });
   const ticketsList = h('ul', { class: 'client-tickets' });
 
-  const act = (action: string, input: Record<string, unknown> = {}) =>
-    client.request(action, { clientId, ...input }).then(load, (error: Error) => {
+  // Every client action takes the clientId and a few fields of its own.
+  const act = (action: Action, input: Record<string, unknown> = {}) =>
+    client.request(action, { clientId, ...input } as never).then(load, (error: Error) => {
       problem.textContent = error.message;
     });
 

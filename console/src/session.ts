@@ -15,6 +15,9 @@ export interface Me {
   groups: Array<{ groupId: string; name: string }>;
 }
 
+/** Any action name of the protocol. */
+export type Action = Parameters<SwitchboardClient['request']>[0];
+
 export interface Session {
   token: string;
   me: Me;

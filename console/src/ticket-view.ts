@@ -3,7 +3,7 @@
 import { bytes, clock, fill, h } from './dom';
 import { deliveryMark, type Message, type Ticket } from './model';
 import { renderProfile } from './profile-view';
-import type { Session } from './session';
+import type { Action, Session } from './session';
 
 export interface TicketView {
   ticketId: string;
@@ -50,8 +50,9 @@ export async function openTicket(
   const fail = (error: unknown) => {
     problem.textContent = (error as Error).message;
   };
-  const run = (action: string, input: Record<string, unknown> = {}) =>
-    client.request(action, { ticketId, ...input }).then(() => {
+  // Every ticket command takes the ticketId and at most one field of its own.
+  const run = (action: Action, input: Record<string, unknown> = {}) =>
+    client.request(action, { ticketId, ...input } as never).then(() => {
       problem.textContent = '';
     }, fail);
 
@@ -238,10 +239,12 @@ export async function openTicket(
     renderHistory();
   };
 
-  const onMessage = (event: { data: { ticketId: string; message: Message } }) => {
-    if (event.data.ticketId !== ticketId) return;
-    const known = messages.get(event.data.message.messageId);
-    const message = { ...known, ...event.data.message };
+  const onMessage = (event: { data: unknown }) => {
+    // Operators receive `{ticketId, seq, message}` (widget visitors get another shape on the same event name).
+    const data = event.data as { ticketId?: string; message?: Message };
+    if (data.ticketId !== ticketId || !data.message) return;
+    const known = messages.get(data.message.messageId);
+    const message: Message = { ...known, ...data.message };
     // A URL fetched earlier stays until the event's copy (which has none) would drop it.
     if (known?.attachments?.every((attachment) => attachment.url) && !message.attachments?.every((a) => a.url)) {
       message.attachments = known.attachments;
@@ -289,8 +292,8 @@ export async function openTicket(
       if (event.data.ticketId === ticketId) showTyping(ticket.clientName, event.data.typing);
     }),
     client.on('typing', (event) => {
-      if (event.data.ticketId === ticketId && event.data.operatorId !== me.operatorId)
-        showTyping('A colleague', event.data.typing);
+      const data = event.data as { ticketId?: string; operatorId?: string; typing: boolean };
+      if (data.ticketId === ticketId && data.operatorId !== me.operatorId) showTyping('A colleague', data.typing);
     }),
   ];
 
@@ -389,9 +392,12 @@ export async function openTicket(
   const send = async () => {
     if (!text.value.trim() && uploads.length === 0) return;
     try {
-      const input: Record<string, unknown> = { ticketId, text: text.value };
-      if (uploads.length) input.attachments = uploads.map((upload) => upload.key);
-      const sent = (await client.request('message.send', input)) as Message;
+      const attachments = uploads.map((upload) => upload.key);
+      const sent = (await client.request('message.send', {
+        ticketId,
+        text: text.value,
+        ...(attachments.length ? { attachments } : {}),
+      })) as unknown as Message;
       messages.set(sent.messageId, { ...messages.get(sent.messageId), ...sent });
       clearTimeout(draftTimer);
       // A sent reply leaves no draft behind.

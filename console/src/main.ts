@@ -1,6 +1,6 @@
 // The operator console: sign in, then the ticket tabs with live updates, the ticket view, the client profile,
 // search, favourites and the supervisors' reports — all through the public protocol and the typed client.
-import type { ConnectionState } from './client-shim';
+import type { ConnectionState } from '../../shared/protocol/client';
 import { countdown, fill, h } from './dom';
 import { belongsIn, type Filters, rowOf, TABS, type Tab, type Ticket, type TicketRow } from './model';
 import { renderReports } from './reports-view';

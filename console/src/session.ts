@@ -1,6 +1,6 @@
 // Signing in: a demo person of the local stack (its local-only token endpoint) or a pasted access token; then the
 // operator's profile and the typed client connected with single-use connect codes.
-import { connect, type SwitchboardClient } from './client-shim';
+import { connect, type SwitchboardClient } from '../../shared/protocol/client';
 
 export interface LocalConfig {
   webSocketUrl: string;

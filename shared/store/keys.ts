@@ -12,6 +12,7 @@
 // | operator e-mail   | OPERATOR_EMAIL#<email>           | UNIQUE             | —                                 | uniqueness guard           |
 // | group             | GROUP#<groupId>                  | GROUP              | GROUPS / <name>#<groupId>          | strategy; ref counters     |
 // | group member      | GROUP#<groupId>                  | MEMBER#<operatorId>| —                                 | operators of a group       |
+// | listed group      | LISTGROUPS                       | <groupId>          | —                                 | L1/L2: every group ever made (kept after a delete): the list partitions staff views merge |
 // | channel           | CHANNEL#<channelId>              | CHANNEL            | CHANNELS / <kind>#<channelId>      | kind, default group; no secrets |
 // | channel secret    | CHANNELSECRET#<channelId>        | SECRET             | —                                 | X2: webhook secret, tokens; IAM-fenced |
 // | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
@@ -19,7 +20,7 @@
 // | settings          | SETTINGS                         | TENANT             | —                                 | auto-close, SLA, consent   |
 // | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id); a widget session's: TTL until its first message, token hash, sessionEndedAt |
 // | client, blocked   | CLIENT#<clientId>                | #CLIENT            | BLACKLIST / <blacklistedAt>#<clientId> | C6: the client item while blacklisted |
-// | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1..gsi4 list rows (below) | beside its client: one Query reads both |
+// | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1, gsi2 list rows (below) | beside its client: one Query reads both |
 // | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |
 // | message           | CLIENT#<clientId>                | M#<ticket number>#<messageId> | lsi1sk S#<number>#<seq> | time-ordered ids; client history = M#; lsi1: by seq (R2) |
 // | ticket counter    | COUNTER#ticket                   | COUNTER            | —                                 | T2: lastNumber; moved inside the opening transaction (see below) |
@@ -59,11 +60,31 @@
 // scope (shared/domain/search-scopes.ts) puts visibility in the key: all · group#<id> · operator#<id>. Postings are
 // stored deflated (binary). One client's history has no postings: client search reads its messages (M#) directly.
 //
-// Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first):
-// | gsi1pk (tabs, L1)                                                   | gsi2pk  | gsi3pk             | gsi4pk             |
-// | Q#UNASSIGNED#<groupId> · Q#MINE#<operatorId> · Q#CLOSED#<operatorId> | Q#ALL   | Q#STATUS#<status>  | Q#GROUP#<groupId>  |
+// Ticket list rows (sparse; sk = <lastMessageAt>#<ticketId>, so every list is newest message first). A ticket is in
+// one partition of gsi2 by its status and group, and in gsi1 only while it is someone's Mine or Closed:
+// | status      | gsi2pk (lists, L1/L2)          | gsi1pk (tabs, L1)                                     | entries moved by a message |
+// |-------------|--------------------------------|-------------------------------------------------------|----------------------------|
+// | unassigned  | Q#unassigned#<groupId>         | —                                                     | 1                          |
+// | in_progress | Q#in_progress#<groupId>        | Q#MINE#<assigneeId>                                   | 2                          |
+// | closed      | Q#closed#<groupId>             | Q#CLOSED#<closedBy> (the client's latest ticket only) | — (a message opens a new ticket) |
 // Q#CLOSED is carried only by a client's latest ticket, so a newer ticket takes the client off that Closed list.
-//
+// Every message moves each entry its ticket has (a delete and a put: 2 write units per entry), so a ticket is kept in
+// as few partitions as its tab needs; the other views merge the few partitions they need, newest first:
+// | view                                   | partitions read (G = every listed group, g = the filter, k = their count) |
+// |----------------------------------------|----------------------------------------------------------------------|
+// | Unassigned of an operator in groups g… | Q#unassigned#g per group of the operator (k = its groups)            |
+// | Unassigned, one group                  | Q#unassigned#g (one)                                                 |
+// | Unassigned of staff / of an operator in no group; All by status s | Q#<s>#g per listed group (k = G)          |
+// | All by group g                         | Q#unassigned#g, Q#in_progress#g, Q#closed#g (k = 3)                  |
+// | All by group g and status s            | Q#<s>#g (one)                                                        |
+// | All                                    | Q#<s>#g for the 3 statuses × G listed groups (k = 3G)                |
+// | Mine / Closed (by group: filtered)     | gsi1 Q#MINE#op / Q#CLOSED#op (one)                                   |
+// The listed groups are one Query of LISTGROUPS (a group is listed when made and stays listed after a delete, so its
+// tickets stay in All). Merges over many partitions read a head of 2 from each, then shares of what is missing, newer
+// than the page's oldest candidate only (shared/use-cases/ticket-lists.ts): a page reads at most its size + 1 + 3k.
+// Write units per inbound text (sizing rules; transaction items ×2): open unassigned ticket 9 (was 15 with four list
+// indexes), in progress 13 (was 17), opening 19 (was 22); README "Lists" says what stays in the transaction and why.
+
 // Audiences of a connection: its principal (`operator#<id>`, `visitor#<clientId>`), `staff` (supervisors and admins),
 // `group#<groupId>` per group of the operator, `ungrouped` (operators in no group see every unassigned ticket),
 // `watchers#<clientId>` per client the operator watches (C9; the operator item lists them in `watchedClientIds`).
@@ -99,8 +120,10 @@
 // | ticket by id / by number                         | GetItem (id encodes client and number) / GetItem TICKETNO#n   |
 // | ticket history, newest first (M5)                | Query pk=CLIENT#id, sk begins_with M#<number>#, descending    |
 // | whole client history (M8)                        | Query pk=CLIENT#id, sk begins_with M#, descending             |
-// | tabs Unassigned / Mine / Closed (L1)             | Query gsi1 Q#UNASSIGNED#g / Q#MINE#op / Q#CLOSED#op, desc     |
-// | All, by status, by group (L1, L2)                | Query gsi2 Q#ALL / gsi3 Q#STATUS#s / gsi4 Q#GROUP#g, desc     |
+// | tabs Unassigned (L1), All and its filters (L2)   | Query gsi2 Q#<status>#<groupId>, desc, one per partition the view |
+// |                                                  | merges (table above); sk > <page's oldest candidate> after the heads |
+// | groups whose lists staff views merge (L1, L2)    | Query pk=LISTGROUPS                                           |
+// | tabs Mine / Closed (L1)                          | Query gsi1 Q#MINE#op / Q#CLOSED#op, desc                      |
 // | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
 // | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
@@ -167,14 +190,10 @@ export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** The global indexes by what they serve; every index and index attribute name the code uses comes from here. */
 export const INDEXES = {
-  /** The tabs (L1), the blacklist, quick replies by command and the admin listings of operators, groups, channels. */
+  /** Mine and Closed (L1), the blacklist, quick replies by command and the admin listings of operators, groups, channels. */
   listings: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  /** The All list (L1). */
-  all: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-  /** All by status (L2). */
-  byStatus: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-  /** All by group (L2). */
-  byGroup: { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
+  /** Every ticket by status and group (L1 Unassigned, L2 All and its filters): one partition per (status, group). */
+  ticketLists: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
 } as const satisfies Record<string, IndexDefinition>;
 export type Index = (typeof INDEXES)[keyof typeof INDEXES];
 
@@ -200,7 +219,7 @@ export function keyAttributesOf(index?: IndexDefinition): string[] {
   return index ? [...table, index.partitionKey, index.sortKey] : table;
 }
 
-export type SortCondition = { beginsWith: string } | { between: readonly [string, string] };
+export type SortCondition = { beginsWith: string } | { between: readonly [string, string] } | { above: string };
 
 /**
  * The key condition of a Query on one partition of the table or of an index, optionally narrowed on the sort key:
@@ -226,6 +245,9 @@ export function partitionQuery(
     if ('beginsWith' in sort) {
       condition += ' AND begins_with(#sk, :sk)';
       values[':sk'] = sort.beginsWith;
+    } else if ('above' in sort) {
+      condition += ' AND #sk > :above';
+      values[':above'] = sort.above;
     } else {
       condition += ' AND #sk BETWEEN :from AND :to';
       [values[':from'], values[':to']] = sort.between as [string, string];
@@ -268,7 +290,7 @@ export const WEBHOOK_SECRET_PREFIX = 'WEBHOOKSECRET#';
  */
 export const ITEM_FAMILIES = {
   operators: ['OPERATOR#*', 'OPERATOR_EMAIL#*', 'OPERATORS'],
-  groups: ['GROUP#*', 'GROUPS'],
+  groups: ['GROUP#*', 'GROUPS', 'LISTGROUPS'],
   channels: ['CHANNEL#*', 'CHANNELS'],
   /** X2: webhook secrets and channel tokens; only functions that verify webhooks or deliver read them. */
   channelSecrets: ['CHANNELSECRET#*'],
@@ -336,6 +358,9 @@ export const keys = {
     sk: `MEMBER#${operatorId}`,
   }),
   groupMembersPrefix: (groupId: string) => ({ pk: `GROUP#${groupId}`, skPrefix: 'MEMBER#' }),
+  /** L1/L2: a group's mark in the partition staff views read to know which list partitions to merge. */
+  listedGroup: (groupId: string): ItemKey => ({ pk: 'LISTGROUPS', sk: groupId }),
+  listedGroups: () => ({ pk: 'LISTGROUPS' }),
   channel: (channelId: string): ItemKey => ({ pk: `CHANNEL#${channelId}`, sk: 'CHANNEL' }),
   /** X2: the item family IAM fences (dynamodb:LeadingKeys) so only verifying and delivering functions read it. */
   channelSecret: (channelId: string): ItemKey => ({ pk: `${CHANNEL_SECRET_PREFIX}${channelId}`, sk: 'SECRET' }),
@@ -382,12 +407,10 @@ export const keys = {
     sk: 'OUTBOUND',
   }),
   listSortKey: (lastMessageAt: string, ticketId: string) => `${lastMessageAt}#${ticketId}`,
-  tabUnassigned: (groupId: string) => `Q#UNASSIGNED#${groupId}`,
+  /** L1/L2: the gsi2 partition of the tickets of one status in one group. */
+  ticketList: (status: string, groupId: string) => `Q#${status}#${groupId}`,
   tabMine: (operatorId: string) => `Q#MINE#${operatorId}`,
   tabClosed: (operatorId: string) => `Q#CLOSED#${operatorId}`,
-  listAll: () => 'Q#ALL',
-  listByStatus: (status: string) => `Q#STATUS#${status}`,
-  listByGroup: (groupId: string) => `Q#GROUP#${groupId}`,
   /** The Blacklist tab's partition of INDEXES.listings (C6). */
   blacklist: () => 'BLACKLIST',
   /** A blacklisted client's row: newest block first. */

@@ -40,23 +40,21 @@ export function parseTicketId(ticketId: string): { clientId: string; number: num
   return { clientId: ticketId.slice(0, dot), number };
 }
 
-/** The list rows (L1/L2) a ticket belongs to in its state. `latest`: it is its client's newest ticket. */
+/**
+ * The list rows (L1/L2) a ticket belongs to in its state (keys.ts, "Ticket list rows"): its status and group's
+ * partition, and Mine or Closed while it is someone's. Each row moves with every message (2 write units), so an
+ * unassigned ticket has one and an in-progress ticket two. `latest`: it is its client's newest ticket.
+ */
 export function listRows(ticket: Ticket, latest: boolean): Record<string, string> {
   const sk = keys.listSortKey(ticket.lastMessageAt, ticket.ticketId);
-  const rows: Record<string, string> = {
-    ...listRow(INDEXES.all, keys.listAll(), sk),
-    ...listRow(INDEXES.byStatus, keys.listByStatus(ticket.status), sk),
-    ...listRow(INDEXES.byGroup, keys.listByGroup(ticket.groupId), sk),
-  };
+  const rows: Record<string, string> = listRow(INDEXES.ticketLists, keys.ticketList(ticket.status, ticket.groupId), sk);
   const closer = ticket.closedBy ?? ticket.assigneeId;
   const tab =
-    ticket.status === 'unassigned'
-      ? keys.tabUnassigned(ticket.groupId)
-      : ticket.status === 'in_progress' && ticket.assigneeId
-        ? keys.tabMine(ticket.assigneeId)
-        : ticket.status === 'closed' && latest && closer
-          ? keys.tabClosed(closer)
-          : undefined;
+    ticket.status === 'in_progress' && ticket.assigneeId
+      ? keys.tabMine(ticket.assigneeId)
+      : ticket.status === 'closed' && latest && closer
+        ? keys.tabClosed(closer)
+        : undefined;
   if (tab) Object.assign(rows, listRow(INDEXES.listings, tab, sk));
   return rows;
 }

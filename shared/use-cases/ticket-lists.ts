@@ -14,6 +14,7 @@ import { readConfig } from '../platform/config';
 import { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema } from '../protocol/actions';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
+import { listedGroupIds } from '../store/groups';
 import { INDEXES, type Index, type ItemKey, keys, partitionQuery } from '../store/keys';
 import { decodeMergedCursor, encodeMergedCursor, type Page, type PartitionPosition } from '../store/pagination';
 import { parseTicketId, toTicket } from '../store/tickets';
@@ -112,13 +113,19 @@ interface Filter {
   values: Record<string, string>;
 }
 
-/** Which partitions of which index a query reads; more than one partition only for an operator's Unassigned. */
+/** Which partitions of which index a query reads (keys.ts, "Ticket list rows": which view merges which partitions). */
 interface ListPlan {
   rows: 'tickets' | 'clients';
   index: Index;
   partitions: string[];
   /** Only on single-partition plans: a filter can make a partition stop short of a full page (see readPartition). */
   filter?: Filter;
+  /**
+   * How a merge reads: `page` reads a whole page from every partition in one round (one partition, or an operator's
+   * own few groups); `frontier` reads a small head of each, then only where one partition leads (staff views over
+   * many partitions, see mergeByFrontier).
+   */
+  merge: 'page' | 'frontier';
 }
 
 const byGroup = (groupId: string | undefined): Filter | undefined =>
@@ -135,7 +142,22 @@ function rejectFilters(query: ListQuery, ...filters: Array<'status' | 'operatorI
   }
 }
 
-function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
+const single = (index: Index, partition: string, rows: ListPlan['rows'] = 'tickets'): ListPlan => ({
+  rows,
+  index,
+  partitions: [partition],
+  merge: 'page',
+});
+
+/** Every partition of the statuses in the groups: one per (status, group), merged newest first. */
+const ticketLists = (statuses: readonly TicketStatus[], groupIds: readonly string[]): ListPlan => ({
+  rows: 'tickets',
+  index: INDEXES.ticketLists,
+  partitions: groupIds.flatMap((groupId) => statuses.map((status) => keys.ticketList(status, groupId))),
+  merge: 'frontier',
+});
+
+async function planOf(actor: OperatorActor, query: ListQuery): Promise<ListPlan> {
   switch (query.tab) {
     case 'unassigned': {
       rejectFilters(query, 'status', 'operatorId');
@@ -148,12 +170,12 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
             `You are not a member of group ${query.groupId}; filter Unassigned by one of your own groups.`,
           );
         }
-        return { rows: 'tickets', index: INDEXES.listings, partitions: [keys.tabUnassigned(query.groupId)] };
+        return single(INDEXES.ticketLists, keys.ticketList('unassigned', query.groupId));
       }
-      if (seesAll) return { rows: 'tickets', index: INDEXES.byStatus, partitions: [keys.listByStatus('unassigned')] };
+      if (seesAll) return ticketLists(['unassigned'], await listedGroupIds());
       // Sorted so the same groups always give the same list (and the same cursor), whatever order they are stored in.
       const groups = [...new Set(actor.groupIds)].sort();
-      return { rows: 'tickets', index: INDEXES.listings, partitions: groups.map(keys.tabUnassigned) };
+      return { ...ticketLists(['unassigned'], groups), merge: 'page' };
     }
     case 'mine':
     case 'closed': {
@@ -161,7 +183,7 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
       const partition = query.tab === 'mine' ? keys.tabMine(actor.operatorId) : keys.tabClosed(actor.operatorId);
       // Mine holds at most the operator's capacity, so its group filter reads little. Closed grows without bound: a
       // group filter there can read past the page (up to MAX_FILTER_ROUNDS windows) and may return a short page.
-      return withFilter({ rows: 'tickets', index: INDEXES.listings, partitions: [partition] }, byGroup(query.groupId));
+      return withFilter(single(INDEXES.listings, partition), byGroup(query.groupId));
     }
     case 'all': {
       if (query.operatorId !== undefined) {
@@ -169,28 +191,16 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
         if (query.status !== undefined && query.status !== 'in_progress') {
           throw invalid("status: with operatorId, All lists that operator's in_progress tickets only");
         }
-        const plan: ListPlan = {
-          rows: 'tickets',
-          index: INDEXES.listings,
-          partitions: [keys.tabMine(query.operatorId)],
-        };
-        return withFilter(plan, byGroup(query.groupId));
+        return withFilter(single(INDEXES.listings, keys.tabMine(query.operatorId)), byGroup(query.groupId));
       }
+      const statuses = query.status === undefined ? TICKET_STATUSES : [query.status];
       if (query.groupId !== undefined) {
-        // Group and status together: the group's partition, status filtered (may read past the page, see above).
-        const status: Filter | undefined =
-          query.status === undefined
-            ? undefined
-            : { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': query.status } };
-        return withFilter(
-          { rows: 'tickets', index: INDEXES.byGroup, partitions: [keys.listByGroup(query.groupId)] },
-          status,
-        );
+        if (query.status !== undefined) {
+          return single(INDEXES.ticketLists, keys.ticketList(query.status, query.groupId));
+        }
+        return ticketLists(statuses, [query.groupId]);
       }
-      if (query.status !== undefined) {
-        return { rows: 'tickets', index: INDEXES.byStatus, partitions: [keys.listByStatus(query.status)] };
-      }
-      return { rows: 'tickets', index: INDEXES.all, partitions: [keys.listAll()] };
+      return ticketLists(statuses, await listedGroupIds());
     }
     case 'blacklist': {
       // Clients belong to no group and have no ticket status, so only the operator who blocked them filters here.
@@ -199,7 +209,7 @@ function planOf(actor: OperatorActor, query: ListQuery): ListPlan {
         query.operatorId === undefined
           ? undefined
           : { expression: '#by = :by', names: { '#by': 'blacklistedBy' }, values: { ':by': query.operatorId } };
-      return withFilter({ rows: 'clients', index: INDEXES.listings, partitions: [keys.blacklist()] }, by);
+      return withFilter(single(INDEXES.listings, keys.blacklist(), 'clients'), by);
     }
   }
 }
@@ -262,11 +272,15 @@ async function readPartition(
   partition: string,
   after: string | null,
   want: number,
+  above?: string,
 ): Promise<PartitionRead> {
   const sortKey = plan.index.sortKey;
   const items: Array<Record<string, unknown>> = [];
   let startKey = after === null ? undefined : startKeyOf(plan, partition, after);
-  const listQuery = partitionQuery(partition, { index: plan.index });
+  const listQuery = partitionQuery(partition, {
+    index: plan.index,
+    ...(above === undefined ? {} : { sort: { above } }),
+  });
   Object.assign(listQuery.ExpressionAttributeNames, plan.filter?.names);
   Object.assign(listQuery.ExpressionAttributeValues, plan.filter?.values);
   for (let round = 1; ; round++) {
@@ -294,38 +308,26 @@ interface Candidate {
   partition: number;
 }
 
-/**
- * L1/L2: a page of a tab, latest message first. Cost: one Query of `limit + 1` per partition read, so one partition's
- * page reads at most `limit + 1` items and an operator's Unassigned over k groups at most k × (limit + 1) (a used-up
- * group is not queried again). Filtered lists (Mine/Closed by group, All by group and status, Blacklist by operator)
- * read at most MAX_FILTER_ROUNDS × (limit + 1) and may then return a short page whose nextCursor continues the search.
- * `nextCursor` is absent exactly when nothing follows, except after a filtered read that stopped short.
- */
-export function listTickets(
-  actor: OperatorActor,
-  query: ListQuery & { tab: 'blacklist' },
-): Promise<Page<BlacklistedClientRow>>;
-export function listTickets(actor: OperatorActor, query: ListQuery & { tab: TicketTab }): Promise<Page<TicketRow>>;
-export function listTickets(actor: OperatorActor, query: ListQuery): Promise<Page<ListRow>>;
-export async function listTickets(actor: OperatorActor, input: ListQuery): Promise<Page<ListRow>> {
-  authorizeTab(actor, `tab.${input.tab}`);
-  const query = parseListQuery(input);
-  const plan = planOf(actor, query);
-  const listId = listIdOf(query, plan);
-  const positions: PartitionPosition[] =
-    decodeMergedCursor(query.cursor, listId, plan.partitions.length) ?? plan.partitions.map(() => null);
-  const want = query.limit + 1;
-  const sortKey = plan.index.sortKey;
+/** A page merged from a plan's partitions, and where each partition stands after it. */
+interface Merged {
+  page: Candidate[];
+  next: PartitionPosition[];
+}
 
+/**
+ * Every partition reads a page (`limit + 1`) in one round. A partition that stopped short (a filter) may still hold
+ * items newer than another partition's; only what is newer than every such stop is handed out, so the merged order
+ * never skips an item.
+ */
+async function mergeByPages(plan: ListPlan, positions: PartitionPosition[], limit: number): Promise<Merged> {
+  const want = limit + 1;
+  const sortKey = plan.index.sortKey;
   const reads = await Promise.all(
     plan.partitions.map((partition, index) => {
       const position = positions[index] ?? null;
       return position === true ? undefined : readPartition(plan, partition, position, want);
     }),
   );
-
-  // A partition that stopped short may still hold items newer than another partition's; hand out only what is newer
-  // than every such stop, so the merged order never skips an item.
   const cutoff = reads.reduce<string>(
     (highest, read) =>
       read?.stoppedAt && read.items.length < want && read.stoppedAt > highest ? read.stoppedAt : highest,
@@ -334,9 +336,8 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
   const candidates: Candidate[] = reads.flatMap((read, partition) =>
     (read?.items ?? []).map((item) => ({ item, sortKey: String(item[sortKey]), partition })),
   );
-  candidates.sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
-  const page = candidates.filter((candidate) => candidate.sortKey > cutoff).slice(0, query.limit);
-
+  candidates.sort(newestFirst);
+  const page = candidates.filter((candidate) => candidate.sortKey > cutoff).slice(0, limit);
   const next = positions.map((position, index): PartitionPosition => {
     const read = reads[index];
     if (position === true || read === undefined) return true;
@@ -347,6 +348,128 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
     }
     return handedOut.at(-1)?.sortKey ?? position;
   });
+  return { page, next };
+}
+
+const newestFirst = (a: Candidate, b: Candidate) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0);
+
+/** A frontier merge's first read of each partition: enough to know where the partition's newest items lie. */
+const HEAD_WINDOW = 2;
+/** Rounds of Queries a frontier merge takes at most (the heads are the first). */
+const MAX_MERGE_ROUNDS = 6;
+
+interface Source {
+  index: number;
+  partition: string;
+  /** Read and not yet handed out, newest first. */
+  items: Candidate[];
+  /** The sort key the next read starts after; null: the partition's top. */
+  after: string | null;
+  /** Every unread item of the partition sorts below this (known after the first read). */
+  frontier?: string;
+  /** Nothing follows what was read. */
+  done: boolean;
+}
+
+/**
+ * A merge over many partitions (staff views: keys.ts, "Ticket list rows") that reads about a page, not a page per
+ * partition. Each partition first reads HEAD_WINDOW items. An item is sure once it is newer than every other
+ * partition's frontier (the oldest item read there, below which nothing is known). While fewer than `limit + 1` items
+ * are sure, the partitions that may still hold a page item (frontier newer than the page's oldest candidate) read a
+ * share of what is missing, and only items newer than that candidate (a `sk >` range). The page's reads are capped by
+ * construction at `limit + 1 + 3k` items for k partitions (the heads, and one item per partition for shares that fall
+ * past the page); if the cap or MAX_MERGE_ROUNDS stops it first, the page holds what is sure and its cursor continues.
+ */
+async function mergeByFrontier(plan: ListPlan, positions: PartitionPosition[], limit: number): Promise<Merged> {
+  const want = limit + 1;
+  const sortKey = plan.index.sortKey;
+  const sources: Source[] = plan.partitions.map((partition, index) => {
+    const position = positions[index] ?? null;
+    return { index, partition, items: [], after: position === true ? null : position, done: position === true };
+  });
+  const read = async (source: Source, count: number, above?: string) => {
+    const result = await readPartition(plan, source.partition, source.after, count, above);
+    const items = result.items.map((item) => ({ item, sortKey: String(item[sortKey]), partition: source.index }));
+    source.items.push(...items);
+    if (result.stoppedAt !== undefined) {
+      source.after = result.stoppedAt;
+      source.frontier = result.stoppedAt;
+    } else if (above === undefined) {
+      source.done = true;
+    } else {
+      // The range is used up, not the partition: what follows sorts below the range's bound.
+      source.after = items.at(-1)?.sortKey ?? source.after;
+      source.frontier = above;
+    }
+  };
+  const sure = () => {
+    const open = sources.filter((source) => !source.done);
+    return sources
+      .flatMap((source) =>
+        source.items.filter((candidate) =>
+          open.every((other) => other === source || candidate.sortKey >= (other.frontier as string)),
+        ),
+      )
+      .sort(newestFirst);
+  };
+
+  // The page's read budget: its size, the heads, and one more item per partition for shares that fall past the page.
+  let budget = want + (HEAD_WINDOW + 1) * sources.length;
+  const first = sources.filter((source) => !source.done);
+  budget -= first.length * HEAD_WINDOW;
+  await Promise.all(first.map((source) => read(source, HEAD_WINDOW)));
+  for (let round = 1; round < MAX_MERGE_ROUNDS; round++) {
+    const need = want - sure().length;
+    const open = sources.filter((source) => !source.done);
+    if (need <= 0 || open.length === 0) break;
+    // The page's oldest item so far: an item older than it can no longer reach the page, so nothing below it is read.
+    const known = sources.flatMap((source) => source.items).sort(newestFirst);
+    const floor = known.length >= want ? known[want - 1]?.sortKey : undefined;
+    const contenders = open.filter((source) => floor === undefined || (source.frontier as string) > floor);
+    if (contenders.length === 0) break;
+    const share = Math.min(Math.ceil(need / contenders.length), Math.floor(budget / contenders.length));
+    if (share < 1) break;
+    budget -= share * contenders.length;
+    await Promise.all(contenders.map((source) => read(source, share, floor)));
+  }
+
+  const page = sure().slice(0, limit);
+  const next = sources.map((source): PartitionPosition => {
+    const position = positions[source.index] ?? null;
+    if (position === true) return true;
+    const handedOut = page.filter((candidate) => candidate.partition === source.index);
+    if (handedOut.length === source.items.length) return source.done ? true : source.after;
+    return handedOut.at(-1)?.sortKey ?? position;
+  });
+  return { page, next };
+}
+
+/**
+ * L1/L2: a page of a tab, latest message first. One partition, or an operator's own groups (k of them), is read as
+ * one Query of `limit + 1` per partition: at most k × (limit + 1) items (a used-up group is not queried again). Staff
+ * views over many partitions (All, its status and group filters, Unassigned of staff) merge by frontier: at most
+ * `limit + 1 + 3k` items for k partitions, after one Query of the listed groups (G items; k = 3G for All).
+ * Filtered lists (Mine/Closed by group, All by operator and group, Blacklist by operator) read at most
+ * MAX_FILTER_ROUNDS × (limit + 1) and may then return a short page whose nextCursor continues the search.
+ * `nextCursor` is absent exactly when nothing follows, except after a read that stopped short.
+ */
+export function listTickets(
+  actor: OperatorActor,
+  query: ListQuery & { tab: 'blacklist' },
+): Promise<Page<BlacklistedClientRow>>;
+export function listTickets(actor: OperatorActor, query: ListQuery & { tab: TicketTab }): Promise<Page<TicketRow>>;
+export function listTickets(actor: OperatorActor, query: ListQuery): Promise<Page<ListRow>>;
+export async function listTickets(actor: OperatorActor, input: ListQuery): Promise<Page<ListRow>> {
+  authorizeTab(actor, `tab.${input.tab}`);
+  const query = parseListQuery(input);
+  const plan = await planOf(actor, query);
+  const listId = listIdOf(query, plan);
+  const positions: PartitionPosition[] =
+    decodeMergedCursor(query.cursor, listId, plan.partitions.length) ?? plan.partitions.map(() => null);
+  const { page, next } =
+    plan.merge === 'frontier'
+      ? await mergeByFrontier(plan, positions, query.limit)
+      : await mergeByPages(plan, positions, query.limit);
   const items =
     plan.rows === 'clients'
       ? page.map(({ item }) => blacklistRowOfItem(item))

@@ -8,6 +8,7 @@ import type { SlaClock } from '../../shared/domain/sla';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
+import { listedGroupItem } from '../../shared/store/groups';
 import { keys } from '../../shared/store/keys';
 import { ticketIdOf, ticketItem } from '../../shared/store/tickets';
 import {
@@ -77,6 +78,9 @@ async function writeTicket(spec: TicketSpec, latest = true): Promise<Ticket> {
 }
 
 const writeTickets = (specs: TicketSpec[]) => Promise.all(specs.map((spec) => writeTicket(spec)));
+
+/** Groups made by the admin API are listed for the staff views; these tests write their tickets directly. */
+const listGroups = (...groupIds: string[]) => Promise.all(groupIds.map((groupId) => put(listedGroupItem(groupId))));
 
 const newestFirst = (tickets: Ticket[]) =>
   [...tickets].sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt)).map((ticket) => ticket.ticketId);
@@ -151,6 +155,7 @@ describe('L1/L3 tabs: each tab lists exactly the right tickets, latest message f
   beforeAll(async () => {
     await useTestTable();
     sent = watchDynamo();
+    await listGroups('g1', 'g2', 'g3');
     const named: Record<string, TicketSpec> = {
       u1: { client: 'u1', minute: 1, status: 'unassigned', groupId: 'g1' },
       u2: { client: 'u2', minute: 2, status: 'unassigned', groupId: 'g2' },
@@ -352,6 +357,7 @@ describe('L2 cursor pagination', () => {
   beforeAll(async () => {
     await useTestTable();
     watchDynamo();
+    await listGroups('solo', 'left', 'right', 'even');
     soloTickets = await writeTickets(
       Array.from({ length: 23 }, (_, i) => ({ client: `s${i}`, minute: i, status: 'unassigned', groupId: 'solo' })),
     );
@@ -425,6 +431,7 @@ describe('L2 page cost', () => {
   beforeAll(async () => {
     await useTestTable();
     sent = watchDynamo();
+    await listGroups('busy', 'quiet');
     await writeTickets(
       Array.from({ length: 50 }, (_, i) => ({ client: `b${i}`, minute: i, status: 'unassigned', groupId: 'busy' })),
     );
@@ -455,7 +462,7 @@ describe('L2 page cost', () => {
   it('L2 a single-partition page of 10 out of 50 reads at most limit + 2 items, in one query', async () => {
     const cases: Array<[OperatorActor, Omit<ListQuery, 'cursor'>]> = [
       [busy, { tab: 'unassigned', limit: 10 }],
-      [sue, { tab: 'all', groupId: 'busy', limit: 10 }],
+      [sue, { tab: 'all', groupId: 'busy', status: 'unassigned', limit: 10 }],
       [sue, { tab: 'unassigned', groupId: 'busy', limit: 10 }],
     ];
     for (const [actor, query] of cases) {
@@ -503,5 +510,99 @@ describe('L2 page cost', () => {
 
   it('L2 no Scan was ever sent', () => {
     expect(sent.filter((entry) => entry.command.startsWith('Scan'))).toEqual([]);
+  });
+});
+
+describe('L2 staff views merge their status and group partitions, reading about a page', () => {
+  const sue = operator('sue', [], 'supervisor');
+  const groups = ['ga', 'gb', 'gc', 'gd'];
+  const statuses: TicketStatus[] = ['unassigned', 'in_progress', 'closed'];
+  let sent: SentCommand[];
+  let tickets: Ticket[];
+
+  beforeAll(async () => {
+    await useTestTable();
+    sent = watchDynamo();
+    await listGroups(...groups);
+    // 150 tickets over 4 groups and 3 statuses, their last messages interleaved unevenly (a fixed pseudo-random walk).
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const specs: TicketSpec[] = Array.from({ length: 150 }, (_, i) => {
+      const status = statuses[Math.floor(random() * 3)] as TicketStatus;
+      const groupId = groups[Math.min(3, Math.floor(random() * random() * 5))] as string;
+      return {
+        client: `f${i}`,
+        minute: 1000 + i,
+        status,
+        groupId,
+        ...(status === 'unassigned' ? {} : { assigneeId: 'ann' }),
+        ...(status === 'closed' ? { closedBy: 'ann' } : {}),
+      };
+    });
+    tickets = await writeTickets(specs);
+  });
+
+  /** Pages through a list, recording each page's Queries, items they read, and rows handed out. */
+  async function costPerPage(query: Omit<ListQuery, 'cursor'>) {
+    const pages: Array<{ queries: number; read: number; rows: number }> = [];
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const before = sent.length;
+      const page = await listTickets(sue, cursor ? { ...query, cursor } : query);
+      const queries = sent.slice(before).filter((entry) => entry.command === 'QueryCommand');
+      pages.push({
+        queries: queries.length,
+        read: queries.reduce((sum, entry) => sum + (entry.scannedCount ?? Number.NaN), 0),
+        rows: page.items.length,
+      });
+      ids.push(...idsOf(page.items));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { pages, ids };
+  }
+
+  const expected = (keep: (ticket: Ticket) => boolean) => newestFirst(tickets.filter(keep));
+
+  it('L1/L2 All, All by status and All by group list every matching ticket once, newest first', async () => {
+    const views: Array<[Omit<ListQuery, 'cursor'>, (ticket: Ticket) => boolean]> = [
+      [{ tab: 'all', limit: 25 }, () => true],
+      [{ tab: 'all', status: 'closed', limit: 10 }, (ticket) => ticket.status === 'closed'],
+      [{ tab: 'all', groupId: 'ga', limit: 10 }, (ticket) => ticket.groupId === 'ga'],
+      [{ tab: 'unassigned', limit: 7 }, (ticket) => ticket.status === 'unassigned'],
+    ];
+    for (const [query, keep] of views) {
+      const { ids } = await costPerPage(query);
+      expect(ids).toEqual(expected(keep));
+    }
+  });
+
+  it('L2 a full page of All over 12 partitions reads at most its size + 1, 3 per partition and the listed groups', async () => {
+    const partitions = groups.length * statuses.length;
+    for (const limit of [10, 25]) {
+      const { pages } = await costPerPage({ tab: 'all', limit });
+      for (const page of pages.slice(0, -1)) expect(page.rows).toBe(limit);
+      for (const page of pages) {
+        // One Query of the listed groups (4 items) precedes the partitions' reads.
+        expect(page.read).toBeLessThanOrEqual(limit + 1 + 3 * partitions + groups.length);
+      }
+    }
+  });
+
+  it('L2 All by status (4 partitions), All by group (3) and Unassigned of staff read at most size + 1 + 3 per partition', async () => {
+    const cases: Array<[Omit<ListQuery, 'cursor'>, number, number]> = [
+      [{ tab: 'all', status: 'in_progress', limit: 10 }, groups.length, groups.length],
+      [{ tab: 'all', groupId: 'gb', limit: 10 }, statuses.length, 0],
+      [{ tab: 'unassigned', limit: 10 }, groups.length, groups.length],
+    ];
+    for (const [query, partitions, listed] of cases) {
+      const { pages } = await costPerPage(query);
+      for (const page of pages) {
+        expect(page.read).toBeLessThanOrEqual(query.limit + 1 + 3 * partitions + listed);
+      }
+    }
   });
 });

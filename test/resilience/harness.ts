@@ -448,9 +448,13 @@ function listRowViolations(ticket: Item, latest: boolean): string[] {
   const problems: string[] = [];
   const assignee = str(ticket.assigneeId);
   const tab = str(ticket[INDEXES.listings.partitionKey]);
+  const list = str(ticket[INDEXES.ticketLists.partitionKey]);
+  if (list !== keys.ticketList(ticket.status as string, ticket.groupId as string)) {
+    problems.push(`${ticket.status} ticket ${ticket.ticketId} in list ${list}`);
+  }
   if (ticket.status === 'unassigned') {
     if (assignee) problems.push(`unassigned ticket ${ticket.ticketId} has assignee ${assignee}`);
-    if (tab !== keys.tabUnassigned(ticket.groupId as string)) problems.push(`ticket ${ticket.ticketId} in tab ${tab}`);
+    if (tab !== undefined) problems.push(`ticket ${ticket.ticketId} in tab ${tab}`);
   }
   if (ticket.status === 'in_progress') {
     if (!assignee) problems.push(`in_progress ticket ${ticket.ticketId} has no assignee`);

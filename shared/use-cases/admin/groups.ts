@@ -1,6 +1,6 @@
 // Group administration (O2, O4): list, create, show (with its operators), rename or change strategy, delete while
 // unused. Each requires an admin first.
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Actor } from '../../domain/actors';
 import { conflict } from '../../domain/errors';
@@ -14,6 +14,7 @@ import {
   type Group,
   getGroup,
   groupNotFound,
+  listedGroupItem,
   operatorsOfGroup,
   toGroup,
 } from '../../store/groups';
@@ -56,11 +57,19 @@ export async function createGroup(actor: Actor, input: GroupInput, now = new Dat
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
+  // L1/L2: listed for the staff views in the same write, so no ticket of the group is ever missing from All.
   await dynamo().send(
-    new PutCommand({
-      TableName: readConfig().tableName,
-      Item: { ...keys.group(groupId), ...keys.groupListing(group.name, groupId), type: 'group', ...group },
-      ConditionExpression: 'attribute_not_exists(pk)',
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: readConfig().tableName,
+            Item: { ...keys.group(groupId), ...keys.groupListing(group.name, groupId), type: 'group', ...group },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: readConfig().tableName, Item: listedGroupItem(groupId) } },
+      ],
     }),
   );
   return group;

@@ -11,7 +11,7 @@ import type { SlaMark } from '../domain/sla';
 import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema } from '../protocol/actions';
+import { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema, TICKET_STATUSES } from '../protocol/actions';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
 import { listedGroupIds } from '../store/groups';

@@ -44,22 +44,7 @@ export async function measureBundles(): Promise<BundlesResult> {
   try {
     for (const entry of handlerEntries()) {
       const file = path.join(dir, functionIdOf(entry), 'index.mjs');
-      await build({
-        absWorkingDir: repoRoot,
-        entryPoints: [path.join(repoRoot, entry)],
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        logLevel: 'silent',
-        minify: lambdaBundling.minify,
-        sourcemap: lambdaBundling.sourceMap,
-        format: lambdaBundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-        target: lambdaBundling.target,
-        mainFields: lambdaBundling.mainFields,
-        external: lambdaBundling.externalModules,
-        alias: lambdaAliases(),
-        banner: { js: lambdaBundling.banner },
-      });
+      await buildBundle(entry, file);
       const bytes = (await stat(file)).size;
       const withMaps = await timeInit(file, ['--enable-source-maps'], RUNS);
       const withoutMaps = await timeInit(file, [], 2);
@@ -75,6 +60,26 @@ export async function measureBundles(): Promise<BundlesResult> {
     await rm(dir, { recursive: true, force: true });
   }
   return { runs: RUNS, node: process.version, bundles };
+}
+
+/** Bundles an entry as it is deployed (minified, source maps, the Lambda aliases); `readable` keeps names for profiles. */
+export async function buildBundle(entry: string, outfile: string, options: { readable?: boolean } = {}): Promise<void> {
+  await build({
+    absWorkingDir: repoRoot,
+    entryPoints: [path.join(repoRoot, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    logLevel: 'silent',
+    minify: options.readable ? false : lambdaBundling.minify,
+    sourcemap: lambdaBundling.sourceMap,
+    format: lambdaBundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    target: lambdaBundling.target,
+    mainFields: lambdaBundling.mainFields,
+    external: lambdaBundling.externalModules,
+    alias: lambdaAliases(),
+    banner: { js: lambdaBundling.banner },
+  });
 }
 
 async function timeInit(file: string, flags: string[], runs: number): Promise<Array<{ wall: number; cpu: number }>> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { keys } from '../shared/store/keys';
 import { buildBundle } from './bundles';
 import { type Bench, signBody, WEBHOOK_ROUTE } from './harness';
 
@@ -15,6 +16,8 @@ export interface CpuBatch {
   messages: number;
   /** User + system CPU of the function's process while it handled the batch, per message. */
   cpuMsPerMessage: number;
+  /** The user part of it (the rest is the kernel's: socket reads and writes). */
+  userMsPerMessage: number;
   /** Wall time per message, the DynamoDB and gateway round trips included. */
   wallMsPerMessage: number;
   /** Answers by HTTP status (all 200 in a good run). */
@@ -27,6 +30,11 @@ export interface CpuResult {
   /** Requests handled before measuring: module init, JIT, kept channel and connection pools warm. */
   warmUp: number;
   batches: CpuBatch[];
+  /**
+   * CPU of one DynamoDB call as the functions make it (a consistent GetItem of the channel's item through the shared
+   * document client, bundled like a function, one at a time in the same process): the SDK's share of every call.
+   */
+  dynamoCallCpuMs: number;
   /** Where the CPU profile was written when BENCH_CPU_PROFILE named a directory. */
   profileDir?: string;
 }
@@ -36,10 +44,12 @@ const WARM_UP_CLIENTS = 20;
 const WARM_UP_PER_CLIENT = 3;
 const EXISTING = 300;
 const OPENING = 50;
+const CALLS = 300;
 
 /** The function's side of the measurement: a plain ES module the child process runs, importing the bundle. */
 const INSTANCE = `
 const { handler } = await import(process.argv[2]);
+const { handler: oneCall } = await import(process.argv[3]);
 const context = {
   functionName: 'switchboard-bench-channel-webhook', functionVersion: '$LATEST', memoryLimitInMB: '1024',
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:switchboard-bench-channel-webhook',
@@ -52,13 +62,17 @@ process.once('message', async (batches) => {
     const statuses = {};
     const cpu = process.cpuUsage();
     const started = performance.now();
+    const run = batch.call ? oneCall : handler;
     for (const event of batch.events) {
-      const result = await handler(event, { ...context, awsRequestId: event.requestContext.requestId });
+      const result = await run(event, { ...context, awsRequestId: event.requestContext?.requestId ?? 'call' });
       const status = String(result?.statusCode ?? 200);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
     const used = process.cpuUsage(cpu);
-    results.push({ name: batch.name, cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started, statuses });
+    results.push({
+      name: batch.name, cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000,
+      wallMs: performance.now() - started, statuses,
+    });
   }
   process.send(results, () => process.disconnect());
 });
@@ -72,6 +86,8 @@ export async function measureCpu(bench: Bench): Promise<CpuResult | undefined> {
   try {
     const bundle = path.join(dir, 'index.mjs');
     await buildBundle(ENTRY, bundle, { readable: profileDir !== undefined });
+    const callBundle = path.join(dir, 'call.mjs');
+    await buildBundle('bench/cpu-call.ts', callBundle);
     const instance = path.join(dir, 'instance.mjs');
     await writeFile(instance, INSTANCE);
     if (profileDir) await mkdir(profileDir, { recursive: true });
@@ -84,8 +100,9 @@ export async function measureCpu(bench: Bench): Promise<CpuResult | undefined> {
     // Texts to the open tickets the warm-up opened (the common case), then clients writing for the first time.
     const existing = Array.from({ length: EXISTING }, (_, i) => event(`cpu-${i % WARM_UP_CLIENTS}`));
     const opening = Array.from({ length: OPENING }, (_, i) => event(`cpu-new-${i}`));
+    const key = keys.channel(bench.demo.channels.api);
 
-    const child = fork(instance, [pathToFileURL(bundle).href], {
+    const child = fork(instance, [pathToFileURL(bundle).href, pathToFileURL(callBundle).href], {
       // The function's configuration, as the local stack gives it to every handler.
       env: { ...process.env, NODE_OPTIONS: '' },
       execArgv: ['--enable-source-maps', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
@@ -97,7 +114,7 @@ export async function measureCpu(bench: Bench): Promise<CpuResult | undefined> {
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const results = await new Promise<
-      Array<{ name: string; cpuMs: number; wallMs: number; statuses: Record<string, number> }>
+      Array<{ name: string; cpuMs: number; userMs: number; wallMs: number; statuses: Record<string, number> }>
     >((resolve, reject) => {
       child.on('message', (message) => {
         if (message === 'ready') {
@@ -105,18 +122,21 @@ export async function measureCpu(bench: Bench): Promise<CpuResult | undefined> {
             { name: 'warm-up', events: warm },
             { name: 'text to an open ticket', events: existing },
             { name: 'opens a ticket', events: opening },
+            { name: 'one GetItem', call: true, events: Array.from({ length: CALLS }, () => ({ key })) },
           ]);
         } else resolve(message as never);
       });
       child.once('exit', (code) => reject(new Error(`the function process exited (${code}): ${stderr.slice(-2000)}`)));
     });
     await exited;
-    const batches = results.slice(1).map((batch): CpuBatch => {
+    const calls = results.at(-1);
+    const batches = results.slice(1, -1).map((batch): CpuBatch => {
       const messages = batch.name === 'opens a ticket' ? OPENING : EXISTING;
       return {
         name: batch.name,
         messages,
         cpuMsPerMessage: batch.cpuMs / messages,
+        userMsPerMessage: batch.userMs / messages,
         wallMsPerMessage: batch.wallMs / messages,
         statuses: batch.statuses,
       };
@@ -126,6 +146,7 @@ export async function measureCpu(bench: Bench): Promise<CpuResult | undefined> {
       node: process.version,
       warmUp: warm.length,
       batches,
+      dynamoCallCpuMs: (calls?.cpuMs ?? 0) / CALLS,
       ...(profileDir ? { profileDir } : {}),
     };
   } finally {

@@ -2,6 +2,7 @@
 
 import type { BundlesResult } from './bundles';
 import type { CostResult } from './cost';
+import type { CpuResult } from './cpu';
 import type { FanOutResult } from './fanout';
 import type { FloorResult } from './floor';
 import type { LatencyResult } from './latency';
@@ -30,6 +31,8 @@ export interface BenchResults {
   failures: string[];
   /** M8: time to searchable, index write units, result-page reads. */
   search?: SearchBenchResult;
+  /** CPU per inbound message in the webhook function's own process (absent when the webhook route is not served). */
+  cpu?: CpuResult;
 }
 
 export interface SummaryRow {
@@ -137,6 +140,22 @@ export function summaryRows(results: BenchResults): SummaryRow[] {
       throughput.lost === 0 && throughput.duplicates === 0,
     ),
   );
+  if (results.cpu) {
+    const { batches, dynamoCallCpuMs } = results.cpu;
+    const text = batches.find((batch) => batch.name === 'text to an open ticket');
+    const opening = batches.find((batch) => batch.name === 'opens a ticket');
+    if (text && opening) {
+      rows.push(
+        row(
+          'CPU per inbound message in the webhook function (own process): text to an open ticket / opens a ticket',
+          `${ms(text.cpuMsPerMessage)} / ${ms(opening.cpuMsPerMessage)}`,
+          '≤ 5 ms',
+          text.cpuMsPerMessage <= 5,
+        ),
+        row('CPU of one DynamoDB call (GetItem) in the same process', ms(dynamoCallCpuMs)),
+      );
+    }
+  }
   const largest = [...bundles.bundles].sort((a, b) => b.bytes - a.bytes)[0];
   const slowest = [...bundles.bundles].sort((a, b) => b.initCpuMs - a.initCpuMs)[0];
   if (largest && slowest) {
@@ -329,6 +348,7 @@ export function markdownReport(results: BenchResults): string {
       "- RCU: DynamoDB Local's `ReturnConsumedCapacity: INDEXES`, requested by the middleware on every call, raised to AWS's minimum for a read that finds nothing (½ eventually consistent, 1 strongly), which DynamoDB Local reports as 0.",
       "- WCU: by AWS's documented rules from consistent before/after images of every written item: ⌈larger image ÷ 1 KB⌉ per item, ×2 in a transaction; per GSI one write per entry added, removed or changed, a delete plus a put when the index key changes; GSI writes at the standard rate (assumption). DynamoDB Local's own figure is shown beside it: it is right for single writes but charges a transaction 4× its largest item.",
       '- Posts: a middleware on the management API client counts `PostToConnection` calls and their recipients.',
+      "- CPU per message: the webhook function's bundle, built as deployed, runs as one warm instance in a Node process of its own (bench/cpu.ts): 60 requests warm it, then 300 texts to open tickets and 50 first messages are handled one at a time from signed requests built beforehand, with two operators connected; `process.cpuUsage()` of that process over each run, divided by its messages. The load generator, the local gateway and DynamoDB Local's JVM run in other processes and are not counted. The same process then times 300 bare GetItems through the same document client: the SDK's cost of one call.",
       '- Bundles: esbuild with the deployed settings (infra/constructs/switchboard-function.ts), then `await import()` of the bundle timed inside fresh `node` processes; the target is judged on the CPU time of the import (`process.cpuUsage()`), since on a shared machine the wall time is mostly waiting for a core.',
       '- Cost: the counted units × bench/prices.ts; Lambda duration is estimated from the local request time.',
     ].join('\n'),

@@ -10,6 +10,7 @@ import { allIndexes, tableDefinition } from '../shared/store/keys';
 import { measureBundles } from './bundles';
 import { benchChart } from './chart';
 import { costModel } from './cost';
+import { measureCpu } from './cpu';
 import { measureFanOut } from './fanout';
 import { measureFloor } from './floor';
 import { type Bench, benchPorts, OperatorSocket, startBench } from './harness';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     const latency = await measureLatency(bench, desk.anna);
     step('units: DynamoDB per operation');
     const units = await measureUnits(bench, desk);
+    step('cpu: the webhook function in a process of its own, per inbound message');
+    const cpu = await measureCpu(bench);
     step('throughput: a bounded burst of client messages');
     const throughput = await measureThroughput(bench);
     step('search: time to searchable, index write units, result pages');
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(desk).map((socket) => socket.close()));
     step('fan-out: up to 1000 connected operators');
     const fanOut = await measureFanOut(bench);
-    measured = { ingestPath: latency.path, floor, latency, units, throughput, fanOut, search };
+    measured = { ingestPath: latency.path, floor, latency, units, throughput, fanOut, search, ...(cpu ? { cpu } : {}) };
   } finally {
     step('stopping the local stack');
     await bench.stop();

@@ -32,6 +32,9 @@ export function management(): ApiGatewayManagementApiClient {
     managementClient = new ApiGatewayManagementApiClient({
       region: config.region,
       endpoint: config.wsManagementEndpoint,
+      // Every frame is a post: the command's middleware is resolved once, not per post (a middleware added to this
+      // client later is not seen — add it before the first post, as the bench's meter does).
+      cacheMiddleware: true,
       ...(local ? { credentials: localCredentials } : {}),
     });
   }

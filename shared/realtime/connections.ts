@@ -220,10 +220,18 @@ export type PushResult = 'delivered' | 'gone';
  * and reports `gone` instead of failing.
  */
 export async function pushFrame(connectionId: string, frame: unknown): Promise<PushResult> {
+  return pushFrameBytes(connectionId, frameBytes(frame));
+}
+
+/** A frame as posted: serialized once however many connections it goes to. */
+export function frameBytes(frame: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(frame));
+}
+
+/** pushFrame for a frame serialized already (frameBytes). */
+export async function pushFrameBytes(connectionId: string, data: Uint8Array): Promise<PushResult> {
   try {
-    await management().send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
-    );
+    await management().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
     return 'delivered';
   } catch (error) {
     if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') {

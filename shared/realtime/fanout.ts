@@ -5,7 +5,7 @@
 import { errorFields, log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import type { Audience } from '../store/keys';
-import { connectionIdsOf, pushFrame } from './connections';
+import { connectionIdsOf, frameBytes, pushFrameBytes } from './connections';
 
 /** Posts in flight at once: enough to hide latency, few enough to stay clear of the management API's throttling. */
 export const FAN_OUT_CONCURRENCY = 16;
@@ -47,12 +47,15 @@ export async function pushToConnections(
   concurrency = FAN_OUT_CONCURRENCY,
 ): Promise<FanOutResult> {
   const result: FanOutResult = { recipients: connectionIds.length, delivered: 0, gone: 0, failed: 0 };
+  if (connectionIds.length === 0) return result;
+  // Serialized once for every recipient.
+  const data = frameBytes(frame);
   let next = 0;
   const worker = async () => {
     while (next < connectionIds.length) {
       const connectionId = connectionIds[next++] as string;
       try {
-        result[await pushFrame(connectionId, frame)]++;
+        result[await pushFrameBytes(connectionId, data)]++;
       } catch (error) {
         result.failed++;
         log.warn('push failed', { connectionId, ...errorFields(error) });

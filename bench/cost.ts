@@ -96,6 +96,13 @@ export function costModel(inputs: CostInputs, p: Prices = prices): CostResult {
       false,
     ),
     line(
+      'Timer sweeps: EventBridge schedule',
+      sweepsPerMonth,
+      p.eventBridge.perScheduledRuleEvent,
+      "a scheduled rule's events on the default bus are not charged",
+      false,
+    ),
+    line(
       'Timer sweeps: Lambda GB-seconds',
       sweepsPerMonth * FUNCTION_GB * (Math.ceil(inputs.sweepMs) / 1000),
       p.lambda.perGbSecond,

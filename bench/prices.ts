@@ -2,16 +2,22 @@
 
 /**
  * Sources (public price pages; re-check them before quoting any figure: prices change and tiers apply):
- *   https://aws.amazon.com/dynamodb/pricing/on-demand/   (on-demand, after the November 2024 reduction)
- *   https://aws.amazon.com/api-gateway/pricing/          (HTTP APIs; WebSocket APIs)
- *   https://aws.amazon.com/lambda/pricing/               (Arm, first pricing tier)
+ *   https://aws.amazon.com/dynamodb/pricing/on-demand/   (on-demand, after the November 2024 reduction: $0.625 per
+ *                                                        million WRU, $0.125 per million RRU in us-east-1)
+ *   https://aws.amazon.com/api-gateway/pricing/          (HTTP APIs $1.00 per million for the first 300 M; WebSocket
+ *                                                        APIs $1.00 per million messages, $0.25 per million minutes)
+ *   https://aws.amazon.com/lambda/pricing/               (Arm, which the functions use: $0.0000133334 per GB-s for the
+ *                                                        first 7.5 B GB-s a month; $0.20 per million requests)
  *   https://aws.amazon.com/s3/pricing/                   (S3 Standard)
- *   https://aws.amazon.com/cloudwatch/pricing/           (standard-resolution alarms, custom metrics, dashboards)
- * The list prices as last known when written down on `takenOn`; the bench does not fetch them. Free tiers are
- * ignored and the first (most expensive) volume tier is used throughout.
+ *   https://aws.amazon.com/cloudwatch/pricing/           (standard-resolution alarms $0.10 per alarm metric a month,
+ *                                                        custom metrics $0.30, dashboards $3.00)
+ *   https://aws.amazon.com/eventbridge/pricing/          (events of scheduled rules on the default bus are AWS service
+ *                                                        events: no charge; custom events $1.00 per million)
+ * Checked again on `takenOn` against the pages above and price summaries quoting them (unchanged since the previous
+ * date). The bench does not fetch them. Free tiers are ignored and the first (most expensive) volume tier is used.
  */
 export const prices = {
-  takenOn: '2026-11-21',
+  takenOn: '2026-11-29',
   region: 'us-east-1',
   dynamoDb: {
     /** On-demand, per write request unit (1 KB; ×2 in transactions). */
@@ -38,6 +44,10 @@ export const prices = {
     standardPerGbMonth: 0.023,
     perPutRequest: 0.005 / 1000,
     perGetRequest: 0.0004 / 1000,
+  },
+  eventBridge: {
+    /** A scheduled rule's event on the default bus (the timers sweep): an AWS service event, not charged. */
+    perScheduledRuleEvent: 0,
   },
   cloudWatch: {
     /** Standard-resolution alarm, per metric it reads, per month (a math alarm pays for each metric). */

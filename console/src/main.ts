@@ -79,6 +79,12 @@ function showSignIn(config: LocalConfig, problem?: string) {
   );
 }
 
+/** M7: a tagged message with its ticket. */
+interface TaggedItem {
+  message: { text?: string };
+  ticket: { ticketId: string; number: number; clientName: string };
+}
+
 /** M8: a message or client hit, with the ticket to open. */
 interface SearchHit {
   ticket: { ticketId: string; number?: number; clientName?: string };
@@ -100,7 +106,7 @@ function start(session: Session) {
   const list: ListState = { tab: 'unassigned', filters: {}, rows: [], blacklist: [] };
   const counters = { inProgress: 0, unreadTickets: 0 };
   let view: TicketView | undefined;
-  let mode: 'tickets' | 'reports' | 'favourites' | 'search' = 'tickets';
+  let mode: 'tickets' | 'reports' | 'favourites' | 'tags' | 'search' = 'tickets';
 
   const stateBadge = h('span', { class: 'state', id: 'connection' }, 'connecting');
   const search = h('input', { type: 'search', id: 'search', placeholder: 'Search messages or clients (3+ letters)' });
@@ -178,6 +184,11 @@ function start(session: Session) {
         },
         'Favourites',
       ),
+      h(
+        'button',
+        { 'data-tab': 'tags', class: mode === 'tags' ? 'active' : '', onclick: () => void showTags() },
+        'Tags',
+      ),
       staff &&
         h(
           'button',
@@ -207,7 +218,7 @@ function start(session: Session) {
         },
       },
       h('option', { value: '' }, 'Every group'),
-      me.groups.map((group) =>
+      session.directory.groups.map((group) =>
         h('option', { value: group.groupId, selected: list.filters.groupId === group.groupId }, group.name),
       ),
     );
@@ -228,7 +239,30 @@ function start(session: Session) {
             ),
           )
         : null;
-    fill(filters, list.tab === 'blacklist' ? null : groupSelect, statusSelect);
+    const operatorSelect =
+      staff && session.directory.operators.length > 1 && list.tab === 'all'
+        ? h(
+            'select',
+            {
+              id: 'filter-operator',
+              onchange: (event: Event) => {
+                list.filters.operatorId = (event.target as HTMLSelectElement).value || undefined;
+                // With an operator, All lists that operator's tickets in progress only.
+                list.filters.status = undefined;
+                void loadList();
+              },
+            },
+            h('option', { value: '' }, 'Every operator'),
+            session.directory.operators.map((operator) =>
+              h(
+                'option',
+                { value: operator.operatorId, selected: list.filters.operatorId === operator.operatorId },
+                operator.name,
+              ),
+            ),
+          )
+        : null;
+    fill(filters, list.tab === 'blacklist' ? null : groupSelect, statusSelect, operatorSelect);
   };
 
   const rowElement = (row: TicketRow) =>
@@ -287,12 +321,19 @@ function start(session: Session) {
   const loadList = async (append = false) => {
     mode = 'tickets';
     if (!listPane.contains(rows)) fill(listPane, filters, rows, more);
-    const page = await client.request('list', {
-      tab: list.tab,
-      ...(list.filters.groupId ? { groupId: list.filters.groupId } : {}),
-      ...(list.filters.status ? { status: list.filters.status } : {}),
-      ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
-    });
+    let page: Awaited<ReturnType<typeof client.request<'list'>>>;
+    try {
+      page = await client.request('list', {
+        tab: list.tab,
+        ...(list.filters.groupId ? { groupId: list.filters.groupId } : {}),
+        ...(list.filters.status ? { status: list.filters.status } : {}),
+        ...(list.filters.operatorId ? { operatorId: list.filters.operatorId } : {}),
+        ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
+      });
+    } catch (error) {
+      fill(rows, h('li', { class: 'error' }, (error as Error).message));
+      return;
+    }
     // The Blacklist tab lists clients, the others tickets (L3, C6).
     if (list.tab === 'blacklist') {
       const items = page.items as unknown as ListState['blacklist'];
@@ -332,6 +373,50 @@ function start(session: Session) {
     );
   };
 
+  // M7: every tag with its count; a tag lists its messages on tickets the caller may see.
+  const showTags = async () => {
+    mode = 'tags';
+    renderTabs();
+    const tags = await client.request('tags', { limit: 50 });
+    const messagesOf = async (tag: string) => {
+      const page = await client.request('tag.messages', { tag, limit: 25 });
+      fill(
+        listPane,
+        h('h3', {}, `#${tag}`),
+        h(
+          'ul',
+          { class: 'rows', id: 'tagged' },
+          (page.items as unknown as TaggedItem[]).map((item) =>
+            h(
+              'li',
+              { class: 'row', 'data-ticket': item.ticket.ticketId, onclick: () => void select(item.ticket.ticketId) },
+              h('span', { class: 'who' }, `#${item.ticket.number} ${item.ticket.clientName}`),
+              h('span', { class: 'preview' }, item.message.text ?? ''),
+            ),
+          ),
+        ),
+      );
+    };
+    fill(
+      listPane,
+      h('h3', {}, 'Tags'),
+      h(
+        'ul',
+        { class: 'rows', id: 'tags' },
+        tags.items.length
+          ? tags.items.map((tag) =>
+              h(
+                'li',
+                { class: 'row', 'data-tag': tag.name, onclick: () => void messagesOf(tag.name) },
+                h('span', { class: 'who' }, `#${tag.name}`),
+                h('span', { class: 'badge' }, tag.count),
+              ),
+            )
+          : h('li', { class: 'empty' }, 'No tags yet: # on a message tags it.'),
+      ),
+    );
+  };
+
   const showFavourites = async () => {
     mode = 'favourites';
     renderTabs();
@@ -361,7 +446,7 @@ function start(session: Session) {
 
   const select = async (ticketId: string) => {
     view?.dispose();
-    view = await openTicket(session, ticketId, ticketPane, profilePane);
+    view = await openTicket(session, ticketId, ticketPane, profilePane, (started) => void select(started));
     for (const element of rows.querySelectorAll('.row')) {
       element.classList.toggle('selected', element.getAttribute('data-ticket') === ticketId);
     }

@@ -108,14 +108,17 @@ export function rowOf(ticket: Ticket): TicketRow {
 }
 
 export interface Filters {
-  groupId?: string;
-  status?: TicketStatus;
+  groupId?: string | undefined;
+  status?: TicketStatus | undefined;
+  /** Staff, on All: one operator's tickets in progress. */
+  operatorId?: string | undefined;
 }
 
 /** Whether a ticket pushed live belongs in a tab as the server lists it (L1–L3); the server sent only what we may see. */
 export function belongsIn(tab: Tab, ticket: Ticket, operatorId: string, filters: Filters): boolean {
   if (filters.groupId && ticket.groupId !== filters.groupId) return false;
   if (filters.status && ticket.status !== filters.status) return false;
+  if (filters.operatorId && (ticket.status !== 'in_progress' || ticket.assigneeId !== filters.operatorId)) return false;
   switch (tab) {
     case 'unassigned':
       return ticket.status === 'unassigned';

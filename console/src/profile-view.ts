@@ -4,7 +4,12 @@ import { dateTime, fill, h } from './dom';
 import type { Client } from './model';
 import type { Action, Session } from './session';
 
-export async function renderProfile(session: Session, clientId: string, pane: HTMLElement) {
+export async function renderProfile(
+  session: Session,
+  clientId: string,
+  pane: HTMLElement,
+  onStarted: (ticketId: string) => void,
+) {
   const { client, me } = session;
   let profile: Client;
   let watched = false;
@@ -35,11 +40,16 @@ export async function renderProfile(session: Session, clientId: string, pane: HT
     );
   };
 
+  let latestTicketId: string | null = null;
+  let latestClosed = false;
+
   async function load() {
     const view = await client.request('client.get', { clientId });
     profile = view.client as Client;
     watched = Boolean(view.watched);
+    latestTicketId = view.latestTicketId ?? null;
     const tickets = await client.request('client.tickets', { clientId, limit: 5 });
+    latestClosed = tickets.items[0]?.ticketId === latestTicketId && tickets.items[0]?.status === 'closed';
     fill(
       ticketsList,
       (tickets.items as Array<{ number: number; status: string; openedAt: string; messageCount: number }>).map((row) =>
@@ -114,6 +124,23 @@ export async function renderProfile(session: Session, clientId: string, pane: HT
               'Blacklist',
             ),
       ),
+      // T9: write first to a client whose latest ticket is closed.
+      latestClosed &&
+        h(
+          'button',
+          {
+            id: 'start',
+            onclick: async () => {
+              try {
+                const ticket = await client.request('start', { clientId });
+                onStarted(ticket.ticketId);
+              } catch (error) {
+                problem.textContent = (error as Error).message;
+              }
+            },
+          },
+          'Start a new dialog',
+        ),
       h('h4', {}, 'Notes'),
       notesList,
       h(

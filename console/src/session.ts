@@ -18,9 +18,16 @@ export interface Me {
 /** Any action name of the protocol. */
 export type Action = Parameters<SwitchboardClient['request']>[0];
 
+/** Names for ids: the caller's own groups, and for admins every operator and group (the admin lists). */
+export interface Directory {
+  groups: Array<{ groupId: string; name: string }>;
+  operators: Array<{ operatorId: string; name: string }>;
+}
+
 export interface Session {
   token: string;
   me: Me;
+  directory: Directory;
   client: SwitchboardClient;
   /** An HTTP API call with the access token; refusals throw with the server's message. */
   api<T>(path: string, init?: RequestInit): Promise<T>;
@@ -57,11 +64,20 @@ export async function signIn(token: string, config: LocalConfig): Promise<Sessio
     return body as T;
   };
   const me = await api<Me>('/me');
+  const directory: Directory = { groups: me.groups, operators: [{ operatorId: me.operatorId, name: me.name }] };
+  if (me.role === 'admin') {
+    const [groups, operators] = await Promise.all([
+      api<{ items: Directory['groups'] }>('/admin/groups?limit=100'),
+      api<{ items: Directory['operators'] }>('/admin/operators?limit=100'),
+    ]);
+    directory.groups = groups.items;
+    directory.operators = operators.items;
+  }
   sessionStorage.setItem(TOKEN_KEY, token);
   const client = connect({
     url: config.webSocketUrl,
     getConnectCode: async () => (await api<{ code: string }>('/auth/connect-code', { method: 'POST' })).code,
     backoff: { initialMs: 300, maxMs: 10_000 },
   });
-  return { token, me, client, api };
+  return { token, me, directory, client, api };
 }

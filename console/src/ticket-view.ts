@@ -20,8 +20,14 @@ export async function openTicket(
   ticketId: string,
   pane: HTMLElement,
   profilePane: HTMLElement,
+  /** Opens another ticket (one the operator just started with the client). */
+  onOpen: (ticketId: string) => void,
 ): Promise<TicketView> {
-  const { client, me } = session;
+  const { client, me, directory } = session;
+  const operatorName = (operatorId: string) =>
+    operatorId === me.operatorId
+      ? 'you'
+      : (directory.operators.find((operator) => operator.operatorId === operatorId)?.name ?? operatorId);
   const opened = await client.request('ticket.get', { ticketId });
   let ticket = opened.ticket as Ticket;
   const history = await client.request('history', { ticketId, limit: 50 });
@@ -57,7 +63,7 @@ export async function openTicket(
     }, fail);
 
   const renderHeader = () => {
-    const assignee = ticket.assigneeId ? (ticket.assigneeId === me.operatorId ? 'you' : ticket.assigneeId) : 'nobody';
+    const assignee = ticket.assigneeId ? operatorName(ticket.assigneeId) : 'nobody';
     const sla = ticket.sla ? (ticket.sla.mark ?? 'ok') : 'none';
     fill(
       header,
@@ -72,12 +78,21 @@ export async function openTicket(
     );
     const mine = ticket.assigneeId === me.operatorId;
     const open = ticket.status !== 'closed';
-    const operatorInput = h('input', { id: 'assign-to', placeholder: 'operator id', size: 12 });
+    // Admins pick from every operator; others type a colleague's id (operators see no operator list).
+    const operatorInput =
+      directory.operators.length > 1
+        ? h(
+            'select',
+            { id: 'assign-to' },
+            h('option', { value: '' }, 'Assign to…'),
+            directory.operators.map((operator) => h('option', { value: operator.operatorId }, operator.name)),
+          )
+        : h('input', { id: 'assign-to', placeholder: 'operator id', size: 12 });
     const groupSelect = h(
       'select',
       { id: 'transfer-to' },
       h('option', { value: '' }, 'Transfer to…'),
-      me.groups.map((group) => h('option', { value: group.groupId }, group.name)),
+      directory.groups.map((group) => h('option', { value: group.groupId }, group.name)),
     );
     const categorySelect = h('select', { id: 'category' }, h('option', { value: '' }, 'No category'));
     void client.request('categories', {}).then((reply: { items: Array<{ categoryId: string; name: string }> }) => {
@@ -158,7 +173,7 @@ export async function openTicket(
       : message.author.kind === 'operator'
         ? message.author.operatorId === me.operatorId
           ? 'You'
-          : `Operator ${message.author.operatorId ?? ''}`
+          : operatorName(message.author.operatorId ?? '')
         : message.author.kind === 'bot'
           ? (message.author.name ?? 'Bot')
           : 'System';
@@ -448,7 +463,7 @@ export async function openTicket(
   renderHistory();
   if (ticket.unreadCount > 0 && ticket.assigneeId === me.operatorId)
     void client.request('markRead', { ticketId }).catch(() => undefined);
-  profile = await renderProfile(session, ticket.clientId, profilePane);
+  profile = await renderProfile(session, ticket.clientId, profilePane, onOpen);
 
   return {
     ticketId,

@@ -197,6 +197,56 @@ describe.skipIf(!canDriveChromium)('the operator console in Chromium', () => {
     await anna.locator('#rows li.row', { hasText: 'Second question' }).click();
     await expect.poll(() => anna.inputValue('#reply')).toBe('Let me check that for you');
   }, 90_000);
+
+  it('T5/C1/C4/C5/C9/M7/M8/RP1: the admin assigns the waiting ticket to Anna (her Mine gains it live), notes, marks VIP, pins and favours the client, tags a message, finds the first ticket by a word and reads the reports', async () => {
+    const anna = await signedIn('anna');
+    await anna.click('button[data-tab="mine"]');
+    const ada = await signedIn('admin');
+    await ada.click('button[data-tab="all"]');
+    const waiting = ada.locator('#rows li.row', { hasText: 'Second question' });
+    await waiting.click();
+    await ada.waitForSelector('#history li.message.client');
+
+    // T5: the admin picks Anna by name; the ticket lands in Anna's Mine without a reload.
+    await ada.selectOption('#assign-to', { label: 'Anna' });
+    await ada.click('#assign-to + button');
+    await expect.poll(() => ada.locator('.assignee').textContent()).toBe('assigned to Anna');
+    await anna.locator('#rows li.row', { hasText: 'Second question' }).waitFor();
+
+    // C4, C1/C7, C5, C9 in the client pane.
+    await ada.fill('#note-text', 'Prefers e-mail');
+    await ada.click('#note-text + button');
+    await ada.locator('#notes li', { hasText: 'Prefers e-mail' }).waitFor();
+    await ada.click('#vip');
+    await expect.poll(() => ada.locator('#profile h3').textContent()).toBe('★ Olga Petrova');
+    await ada.click('#pin');
+    await ada.waitForSelector('#unpin');
+    await ada.click('#watch');
+    await expect.poll(() => ada.locator('#watch').textContent()).toBe('★ Favourite');
+
+    // M7: "#" on the client's message tags it; the Tags view counts it.
+    ada.once('dialog', (dialog: { accept(text: string): Promise<void> }) => void dialog.accept('complaint'));
+    await ada.locator('#history li.message.client .tag-button').first().click();
+    await ada.locator('#history li.message.client .tag', { hasText: '#complaint' }).waitFor();
+    await ada.click('button[data-tab="tags"]');
+    await expect.poll(() => ada.locator('#tags li[data-tag="complaint"] .badge').textContent()).toBe('1');
+    await ada.click('button[data-tab="favourites"]');
+    await ada.locator('.list li.row', { hasText: '★ Olga Petrova' }).waitFor();
+
+    // M8: the first ticket, found by a word of its first message once the stream has indexed it.
+    await stack.streams.drain();
+    await ada.fill('#search', 'arrived');
+    await ada.press('#search', 'Enter');
+    await ada.locator('#search-results li.row', { hasText: '#1 Olga Petrova' }).waitFor();
+
+    // RP1: Anna closed one ticket today.
+    await stack.streams.drain();
+    await ada.click('button[data-tab="reports"]');
+    const annaRow = ada.locator('#report tr', { hasText: 'Anna' });
+    await annaRow.waitFor();
+    expect(await annaRow.locator('td').nth(1).textContent()).toBe('1');
+    await shot(ada, '8-admin-reports');
+  }, 90_000);
 });
 
 describe('the operator console as served', () => {

@@ -130,6 +130,26 @@ describe('Bench counts (L2, M5, T1)', () => {
     expect(totalsOf(again).roundTrips).toBe(2);
   });
 
+  it('T1/T3 a first message reads the settings once: consent, the SLA thresholds and auto-close periods share the read', async () => {
+    let settingsReads = 0;
+    const name = `settingsReads${Date.now()}`;
+    dynamo().middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: { pk?: string } };
+        if (input.Key?.pk === keys.settings().pk) settingsReads++;
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const opened = await ingestClientMessage(inbound(`first-${Date.now()}`));
+      expect(opened.opened).toBe(true);
+    } finally {
+      dynamo().middlewareStack.remove(name);
+    }
+    expect(settingsReads).toBe(1);
+  });
+
   it('CH1/T1 the whole signed webhook request: 3 round trips with its channel read, 2 with the channel kept', async () => {
     const post = (userId: string) => {
       const body = JSON.stringify({ type: 'message', messageId: `w-${++serial}`, user: { id: userId }, text: 'Hi' });

@@ -197,6 +197,12 @@ export const INDEXES = {
 } as const satisfies Record<string, IndexDefinition>;
 export type Index = (typeof INDEXES)[keyof typeof INDEXES];
 
+/**
+ * The list attributes tickets carried before one list partition per status and group (All `gsi2` Q#ALL, by status
+ * `gsi3`, by group `gsi4`); only the rebuild of an older tenant's list rows (infra/rebuild-list-rows.ts) names them.
+ */
+export const RETIRED_LIST_ATTRIBUTES = ['gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk'] as const;
+
 /** R2: the local index that orders a client's messages by the ticket seq of their latest change (sync). */
 export const SEQ_INDEX = { name: 'lsi1', sortKey: 'lsi1sk' } as const satisfies LocalIndexDefinition;
 

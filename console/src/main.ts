@@ -65,7 +65,10 @@ function showSignIn(config: LocalConfig, problem?: string) {
             {},
             h(
               'button',
-              { 'data-person': person.key, onclick: async () => enter(await demoToken(person.key)) },
+              {
+                'data-person': person.key,
+                onclick: () => demoToken(person.key).then(enter, (error: Error) => showSignIn(config, error.message)),
+              },
               `${person.name}`,
               h('small', {}, person.role),
             ),

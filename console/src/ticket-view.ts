@@ -35,6 +35,11 @@ export async function openTicket(
   for (const message of history.items as Message[]) messages.set(message.messageId, message);
   client.watchTicket(ticketId, ticket.seq);
   const staff = me.role !== 'operator';
+  // Read once per opened ticket, not on every change of it.
+  const categories = client.request('categories', {}).then(
+    (reply) => reply.items as Array<{ categoryId: string; name: string }>,
+    () => [],
+  );
   let profile: Awaited<ReturnType<typeof renderProfile>> | undefined;
 
   const header = h('div', { class: 'ticket-head' });
@@ -95,8 +100,8 @@ export async function openTicket(
       directory.groups.map((group) => h('option', { value: group.groupId }, group.name)),
     );
     const categorySelect = h('select', { id: 'category' }, h('option', { value: '' }, 'No category'));
-    void client.request('categories', {}).then((reply: { items: Array<{ categoryId: string; name: string }> }) => {
-      for (const category of reply.items)
+    void categories.then((items) => {
+      for (const category of items)
         categorySelect.append(
           h(
             'option',

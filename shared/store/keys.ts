@@ -73,6 +73,7 @@
 // | view                                   | partitions read (G = every listed group, g = the filter, k = their count) |
 // |----------------------------------------|----------------------------------------------------------------------|
 // | Unassigned of an operator in groups g… | Q#unassigned#g per group of the operator (k = its groups)            |
+// | (any view above 150 partitions)        | refused as invalid with the filter that narrows it (MAX_MERGED_PARTITIONS) |
 // | Unassigned, one group                  | Q#unassigned#g (one)                                                 |
 // | Unassigned of staff / of an operator in no group; All by status s | Q#<s>#g per listed group (k = G)          |
 // | All by group g                         | Q#unassigned#g, Q#in_progress#g, Q#closed#g (k = 3)                  |

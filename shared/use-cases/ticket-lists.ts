@@ -149,13 +149,33 @@ const single = (index: Index, partition: string, rows: ListPlan['rows'] = 'ticke
   merge: 'page',
 });
 
-/** Every partition of the statuses in the groups: one per (status, group), merged newest first. */
-const ticketLists = (statuses: readonly TicketStatus[], groupIds: readonly string[]): ListPlan => ({
-  rows: 'tickets',
-  index: INDEXES.ticketLists,
-  partitions: groupIds.flatMap((groupId) => statuses.map((status) => keys.ticketList(status, groupId))),
-  merge: 'frontier',
-});
+/**
+ * The most partitions one page merges: a page's heads are one Query per partition, so a view over more (All in a tenant
+ * of over 50 groups, All by status or Unassigned of staff over 150) is refused with the filter that narrows it.
+ */
+export const MAX_MERGED_PARTITIONS = 150;
+
+/**
+ * Every partition of the statuses in the groups: one per (status, group), merged newest first. Up to two partitions
+ * are read a page each in one round (at most twice a page); more merge by frontier (a page + 1 + 3 per partition).
+ */
+function ticketLists(statuses: readonly TicketStatus[], groupIds: readonly string[]): ListPlan {
+  const partitions = groupIds.flatMap((groupId) => statuses.map((status) => keys.ticketList(status, groupId)));
+  if (partitions.length > MAX_MERGED_PARTITIONS) {
+    const narrower = statuses.length > 1 ? 'status or groupId' : 'groupId';
+    throw invalid(
+      `${narrower}: this list would merge ${partitions.length} list partitions (${groupIds.length} groups), more than ` +
+        `${MAX_MERGED_PARTITIONS}; filter it by ${narrower.replace(' or ', ' or by ')}`,
+      { partitions: partitions.length, groups: groupIds.length, max: MAX_MERGED_PARTITIONS },
+    );
+  }
+  return {
+    rows: 'tickets',
+    index: INDEXES.ticketLists,
+    partitions,
+    merge: partitions.length <= 2 ? 'page' : 'frontier',
+  };
+}
 
 async function planOf(actor: OperatorActor, query: ListQuery): Promise<ListPlan> {
   switch (query.tab) {
@@ -175,7 +195,7 @@ async function planOf(actor: OperatorActor, query: ListQuery): Promise<ListPlan>
       if (seesAll) return ticketLists(['unassigned'], await listedGroupIds());
       // Sorted so the same groups always give the same list (and the same cursor), whatever order they are stored in.
       const groups = [...new Set(actor.groupIds)].sort();
-      return { ...ticketLists(['unassigned'], groups), merge: 'page' };
+      return ticketLists(['unassigned'], groups);
     }
     case 'mine':
     case 'closed': {

@@ -546,13 +546,13 @@ describe('L2 staff views merge their status and group partitions, reading about 
   });
 
   /** Pages through a list, recording each page's Queries, items they read, and rows handed out. */
-  async function costPerPage(query: Omit<ListQuery, 'cursor'>) {
+  async function costPerPage(query: Omit<ListQuery, 'cursor'>, actor: OperatorActor = sue) {
     const pages: Array<{ queries: number; read: number; rows: number }> = [];
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
       const before = sent.length;
-      const page = await listTickets(sue, cursor ? { ...query, cursor } : query);
+      const page = await listTickets(actor, cursor ? { ...query, cursor } : query);
       const queries = sent.slice(before).filter((entry) => entry.command === 'QueryCommand');
       pages.push({
         queries: queries.length,
@@ -595,6 +595,7 @@ describe('L2 staff views merge their status and group partitions, reading about 
   it('L2 All by status (4 partitions), All by group (3) and Unassigned of staff read at most size + 1 + 3 per partition', async () => {
     const cases: Array<[Omit<ListQuery, 'cursor'>, number, number]> = [
       [{ tab: 'all', status: 'in_progress', limit: 10 }, groups.length, groups.length],
+      [{ tab: 'all', status: 'closed', limit: 25 }, groups.length, groups.length],
       [{ tab: 'all', groupId: 'gb', limit: 10 }, statuses.length, 0],
       [{ tab: 'unassigned', limit: 10 }, groups.length, groups.length],
     ];
@@ -604,5 +605,23 @@ describe('L2 staff views merge their status and group partitions, reading about 
         expect(page.read).toBeLessThanOrEqual(query.limit + 1 + 3 * partitions + listed);
       }
     }
+  });
+
+  it('L1/L2 an operator in three groups gets its Unassigned merged by frontier: a page + 1 + 3 per group', async () => {
+    const three = operator('three-op', ['gc', 'ga', 'gb']);
+    const { pages, ids } = await costPerPage({ tab: 'unassigned', limit: 5 }, three);
+    expect(ids).toEqual(expected((ticket) => ticket.status === 'unassigned' && ticket.groupId !== 'gd'));
+    for (const page of pages) expect(page.read).toBeLessThanOrEqual(5 + 1 + 3 * 3);
+  });
+
+  it('L2 a view that would merge more than 150 partitions is refused as invalid, naming the filter that narrows it', async () => {
+    await listGroups(...Array.from({ length: 47 }, (_, i) => `more${i}`));
+    // 51 groups: All would merge 153 partitions; by status it merges 51.
+    const error = await errorOf(listTickets(sue, { tab: 'all', limit: 10 }));
+    expect(error).toMatchObject({ code: 'invalid', httpStatus: 400, details: { partitions: 153, groups: 51 } });
+    expect(error.message).toMatch(/filter it by status or by groupId/);
+    expect((await costPerPage({ tab: 'all', status: 'closed', limit: 25 })).ids).toEqual(
+      expected((ticket) => ticket.status === 'closed'),
+    );
   });
 });

@@ -1,17 +1,12 @@
 // POST /widget/{channelId}/session: a website visitor gets a token for its own chat (no login; rate-limited per IP).
-import * as z from 'zod';
+import { widgetSessionRequest } from '../../shared/protocol/http';
 import { startVisitorSession } from '../../shared/realtime/visitors';
 import { getChannel } from '../../shared/store/channels';
 import { readSettings } from '../../shared/store/settings';
 import { httpRoute } from '../adapters/http';
 import { pathParameter } from '../adapters/http-resource';
 
-const sessionRequest = z
-  .strictObject({
-    name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
-    resumeToken: z.string().max(200).optional(),
-  })
-  .optional();
+const sessionRequest = widgetSessionRequest;
 
 export const handler = httpRoute(
   sessionRequest,

@@ -7,6 +7,7 @@ import { ALLOW_LOOPBACK_OUTBOUND_ENV } from '../../shared/channels/outbound-url'
 import { resetClients } from '../../shared/platform/aws-clients';
 import { schedules, streamConsumers } from '../routes';
 import { buildConsole, CONSOLE_PATH, type ConsolePerson, consoleSite } from './console-site';
+import { DOCS_PATH, docsSite } from './docs-site';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type FakeChannels, startFakeChannels } from './fake-channels';
 import { type LocalGateway, startGateway } from './gateway';
@@ -44,6 +45,8 @@ export interface LocalStack {
   urls: {
     /** The operator console (console/, served by the local stack only). */
     console: string;
+    /** The API documents (docs/api/) as a page and JSON. */
+    docs: string;
     http: string;
     webSocket: string;
     management: string;
@@ -197,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       httpPort: ports.http,
       wsPort: ports.webSocket,
       jwks: tokens.jwks,
-      pages: [consolePage],
+      pages: [consolePage, docsSite()],
       log,
     });
     process.env.PUBLIC_HTTP_URL = gateway.httpUrl;
@@ -233,6 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls: {
         console: `${gateway.httpUrl}${CONSOLE_PATH}`,
+        docs: `${gateway.httpUrl}${DOCS_PATH}`,
         http: gateway.httpUrl,
         webSocket: gateway.wsUrl,
         management: gateway.managementEndpoint,

@@ -64,6 +64,7 @@ async function main() {
 Switchboard local stack is up (${Date.now() - started} ms${options.persist ? ', data kept in .local-data/' : ', in memory'})
 
   Console          ${urls.console}   (sign in as a demo person below)
+  API documents    ${urls.docs}   (AsyncAPI and OpenAPI, docs/api/)
   HTTP API         ${urls.http}
   WebSocket API    ${urls.webSocket}
   @connections     ${urls.management}/@connections/{connectionId}

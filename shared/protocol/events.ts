@@ -16,18 +16,10 @@ const iso = z.string();
 const onTicket = { ticketId: z.string(), seq: z.number().int() };
 
 export const eventData = {
-  /** A new ticket; for a recipient it comes before any message of the ticket (R4). */
   'ticket.created': z.object({ ...onTicket, ticket }),
-  /** A ticket changed (status, assignee, group, category, SLA, counters of unread messages). */
   'ticket.updated': z.object({ ...onTicket, ticket }),
-  /**
-   * A message or timeline note was added (operators: `{ticketId, seq, message}`); a widget visitor gets its own view
-   * of the message (`{messageId, from, …}`), with no ticket.
-   */
   'message.created': z.union([z.object({ ...onTicket, message }), visitorMessage]),
-  /** The client edited a message on its channel. */
   'message.updated': z.object({ ...onTicket, message }),
-  /** M3: a message's delivery moved (`failed` with a reason; `queued` again with its next attempt while retried). */
   'message.status': z.object({
     ...onTicket,
     messageId: z.string(),
@@ -37,9 +29,7 @@ export const eventData = {
     nextAttemptAt: iso.optional(),
     possibleDuplicate: z.boolean().optional(),
   }),
-  /** M7: messages gained a tag. */
   'message.tagged': z.object({ ...onTicket, messageIds: z.array(z.string()), tag: z.string() }),
-  /** S4: to whoever must act (the assignee, or the group while unassigned). */
   'sla.warning': z.object({
     ticketId: z.string(),
     number: z.number().int(),
@@ -58,19 +48,14 @@ export const eventData = {
     warnAt: iso.optional(),
     dueAt: iso,
   }),
-  /** T12: the operator's own counters moved. */
   counters,
   'operator.presence': z.object({ operatorId: z.string(), online: z.boolean(), at: iso }),
-  /** C3: the client's widget came or went (its last socket). */
   'client.presence': z.object({ clientId: z.string(), ticketId: z.string(), online: z.boolean(), at: iso }),
-  /** M11: the client is typing. */
   'client.typing': z.object({ clientId: z.string(), ticketId: z.string(), typing: z.boolean() }),
-  /** M11: an operator is typing (operators get `{ticketId, operatorId}`, the visitor `{from: 'support'}`). */
   typing: z.union([
     z.object({ ticketId: z.string(), operatorId: z.string(), typing: z.boolean() }),
     z.object({ from: z.literal('support'), typing: z.boolean() }),
   ]),
-  /** C1, C4, C7: the client's profile or notes changed. */
   'client.updated': z.discriminatedUnion('change', [
     z.object({ clientId: z.string(), change: z.literal('profile'), client: clientProfile }),
     z.object({ clientId: z.string(), change: z.literal('note.added'), note: clientNote }),
@@ -80,6 +65,28 @@ export const eventData = {
 } as const;
 
 export type EventType = keyof typeof eventData;
+
+/** What each event means and who gets it, for the generated documents and the README. */
+export const EVENT_SUMMARIES: Record<EventType, string> = {
+  'ticket.created': 'A new ticket; for a recipient it comes before any message of the ticket (R4).',
+  'ticket.updated': 'A ticket changed: status, assignee, group, category, SLA mark, unread count.',
+  'message.created':
+    'A message or timeline note was added (operators: `{ticketId, seq, message}`); a widget visitor gets its own view of the message (`{messageId, from, …}`), with no ticket.',
+  'message.updated': 'The client edited a message on its channel (the earlier texts in `edits`).',
+  'message.status':
+    "M3: a message's delivery moved (`failed` with a reason; `queued` again with its next attempt while retried).",
+  'message.tagged': 'M7: messages gained a tag.',
+  'sla.warning':
+    'S4: the client has waited past the warning threshold; to the assignee, or the group while unassigned.',
+  'sla.breached': 'S4: the client has waited past the deadline; to the assignee, or the group while unassigned.',
+  counters: "T12: the operator's own counters moved.",
+  'operator.presence': "An operator's first connection opened or last one closed.",
+  'client.presence': "C3: the client's widget came or went (its last socket).",
+  'client.typing': 'M11: the client is typing.',
+  typing:
+    "M11: an operator is typing (operators get `{ticketId, operatorId}`, the widget visitor `{from: 'support'}`).",
+  'client.updated': "C1, C4, C7: the client's profile or notes changed.",
+};
 export const EVENT_TYPES = Object.keys(eventData) as EventType[];
 export type EventDataOf<T extends EventType> = z.output<(typeof eventData)[T]>;
 

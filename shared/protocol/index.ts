@@ -5,4 +5,5 @@ export * from './entities';
 export * from './events';
 export * from './frame-schemas';
 export * from './frames';
+export * from './http';
 export * from './replies';

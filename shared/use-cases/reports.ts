@@ -1,7 +1,7 @@
 // Reports (RP1, M7 analytics): the reports output of the change projector, which turns each batch of committed ticket
 // changes and messages into one ADD per day and dimension, and the report of a date range for supervisors and admins,
 // read as at most one item per day and id — never by reading messages.
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { Actor } from '../domain/actors';
 import { describeIssues, invalid } from '../domain/errors';
 import type { Message } from '../domain/messages';
@@ -19,6 +19,7 @@ import {
   TENANT_REPORT_ID,
 } from '../domain/reports';
 import type { Ticket } from '../domain/ticket-rules';
+import { reportQuerySchema } from '../protocol/http';
 import { batchGet } from '../store/batch-get';
 import type { Change } from '../store/change-stream';
 import { keys } from '../store/keys';
@@ -118,18 +119,7 @@ export const reportsOutput: ChangeOutput = { name: 'reports', project: projectRe
 
 // ---- GET /reports ----
 
-export const reportQuerySchema = z.strictObject({
-  from: z.string({ error: 'from: a date YYYY-MM-DD is required' }),
-  to: z.string({ error: 'to: a date YYYY-MM-DD is required' }),
-  by: z.enum(['operator', 'group', 'channel', 'tenant'], {
-    error: 'by: must be operator, group, channel or tenant',
-  }),
-  /** Only this operator, group or channel. */
-  id: z.string().min(1).max(200).optional(),
-  /** `day`: one row per id and day; `range` (default): one row per id for the whole range. */
-  interval: z.enum(['range', 'day']).default('range'),
-  format: z.enum(['json', 'csv']).optional(),
-});
+export { reportQuerySchema };
 export type ReportQuery = z.output<typeof reportQuerySchema>;
 
 export interface ReportResult {

@@ -2,6 +2,9 @@
 // channels), operators and a widget visitor run every action through the typed client; every frame they receive —
 // each reply and each event, as it came over the socket — is checked against its schema in shared/protocol. A reply or
 // event that drifts from its schema, or an action or event the flow no longer produces, fails here.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { channelSampleRequest } from '../../infra/local/channel-samples';
@@ -12,6 +15,7 @@ import { type ActionName, actionInputs } from '../../shared/protocol/actions';
 import { connect, type SwitchboardClient, type WebSocketConstructor } from '../../shared/protocol/client';
 import { EVENT_TYPES, type EventType } from '../../shared/protocol/events';
 import { errorReplyFrame, eventFrame, eventsFrame, okReplyFrame } from '../../shared/protocol/frame-schemas';
+import * as httpSchemas from '../../shared/protocol/http';
 import { actionReplies } from '../../shared/protocol/replies';
 import { readSettings, settingsSchema } from '../../shared/store/settings';
 import { replaceSettings } from '../../shared/use-cases/admin/settings';
@@ -226,5 +230,44 @@ describe('R1/R2: every reply and event the code sends matches shared/protocol', 
     expect([...repliedActions].sort()).toEqual(Object.keys(actionInputs).sort());
     const notProduced: EventType[] = ['sla.warning', 'sla.breached', 'message.updated'];
     expect([...seenEvents].sort()).toEqual(EVENT_TYPES.filter((type) => !notProduced.includes(type)).sort());
+  });
+
+  it("R1: the HTTP API's own answers (health, session, connect code, profile, reports, errors) parse with theirs", async () => {
+    const token = await stack.tokens.mintAccessToken(demo.operators.supervisor);
+    const call = async (method: string, route: string, body?: unknown) => {
+      const response = await fetch(`${stack.urls.http}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const answers = [
+      [httpSchemas.healthReply, await call('GET', '/health')],
+      [httpSchemas.widgetSessionReply, await call('POST', `/widget/${demo.channels.widget}/session`, { name: 'Ivan' })],
+      [httpSchemas.connectCodeReply, await call('POST', '/auth/connect-code')],
+      [httpSchemas.operatorProfile, await call('GET', '/me')],
+      [httpSchemas.reportReply, await call('GET', '/reports?from=2026-11-01&to=2026-11-30&by=operator')],
+      [httpSchemas.httpErrorBody, await call('GET', '/reports?from=2026-11-01&by=operator')],
+      [actionReplies.list, await call('GET', '/tickets?tab=all')],
+    ] as const;
+    for (const [schema, answer] of answers) {
+      const parsed = schema.safeParse(answer.body);
+      expect(parsed.success, `${JSON.stringify(answer).slice(0, 300)}: ${parsed.error?.message}`).toBe(true);
+    }
+    expect(answers.map(([, answer]) => answer.status)).toEqual([200, 201, 201, 200, 200, 400, 200]);
+  });
+
+  it('R1: the local stack serves the API documents at /docs: a page of every action, event and route, and both JSON files', async () => {
+    const page = await fetch(`${stack.urls.docs}`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    for (const name of ['ticket.transcript', 'chat.send', 'message.tagged', 'GET /reports', 'POST /admin/webhooks'])
+      expect(html).toContain(name);
+    for (const file of ['asyncapi.json', 'openapi.json']) {
+      const served = await fetch(`${stack.urls.docs}/${file}`);
+      expect(served.status).toBe(200);
+      expect(await served.text()).toBe(await readFile(path.join(import.meta.dirname, '../../docs/api', file), 'utf8'));
+    }
   });
 });

@@ -9,10 +9,10 @@ import { repoRoot } from './lambda-runtime';
 
 export const DOCS_PATH = '/docs';
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 /** `code` spans of the documents' summaries, as HTML. */
-const inline = (text: string) => escape(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+const inline = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 interface AsyncApi {
   info: { title: string; description: string };
@@ -28,14 +28,14 @@ function page(asyncApi: AsyncApi, openApi: OpenApi): string {
   const operations = Object.entries(asyncApi.operations);
   const actions = operations
     .filter(([, op]) => op.action === 'send')
-    .map(([name, op]) => row([`<code>${escape(name)}</code>`, inline(op.summary ?? '')]));
+    .map(([name, op]) => row([`<code>${escapeHtml(name)}</code>`, inline(op.summary ?? '')]));
   const events = operations
     .filter(([, op]) => op.action === 'receive')
-    .map(([name, op]) => row([`<code>${escape(name.replace(/^receive\./, ''))}</code>`, inline(op.summary ?? '')]));
+    .map(([name, op]) => row([`<code>${escapeHtml(name.replace(/^receive\./, ''))}</code>`, inline(op.summary ?? '')]));
   const routes = Object.entries(openApi.paths).flatMap(([routePath, methods]) =>
     Object.entries(methods).map(([method, op]) =>
       row([
-        `<code>${method.toUpperCase()} ${escape(routePath)}</code>`,
+        `<code>${method.toUpperCase()} ${escapeHtml(routePath)}</code>`,
         op.security?.length ? 'operator token' : 'public',
         inline(op.summary ?? ''),
       ]),
@@ -51,10 +51,10 @@ code{font-size:13px;background:#f2f4f6;padding:0 .2rem;border-radius:3px}</style
 <p>Generated from <code>shared/protocol</code> and <code>infra/routes.ts</code> by <code>npm run docs:api</code>:
 <a href="${DOCS_PATH}/asyncapi.json">asyncapi.json</a> (AsyncAPI 3, the WebSocket API) and
 <a href="${DOCS_PATH}/openapi.json">openapi.json</a> (OpenAPI 3.1, the HTTP API). Open them in any AsyncAPI or OpenAPI viewer.</p>
-<h2>${escape(asyncApi.info.title)}</h2><p>${inline(asyncApi.info.description)}</p>
+<h2>${escapeHtml(asyncApi.info.title)}</h2><p>${inline(asyncApi.info.description)}</p>
 <h3>Actions</h3><table>${actions.join('\n')}</table>
 <h3>Events</h3><table>${events.join('\n')}</table>
-<h2>${escape(openApi.info.title)}</h2><p>${inline(openApi.info.description)}</p>
+<h2>${escapeHtml(openApi.info.title)}</h2><p>${inline(openApi.info.description)}</p>
 <table>${routes.join('\n')}</table>
 </body></html>
 `;

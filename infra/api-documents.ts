@@ -4,7 +4,13 @@
 import * as z from 'zod';
 import { adminResources } from '../functions/routes/admin';
 import { operatorHttpActions } from '../functions/routes/operator-http';
-import { type ActionName, actionInputs, OPERATOR_ACTION_NAMES, VISITOR_ACTION_NAMES } from '../shared/protocol/actions';
+import {
+  ACTION_SUMMARIES,
+  type ActionName,
+  actionInputs,
+  OPERATOR_ACTION_NAMES,
+  VISITOR_ACTION_NAMES,
+} from '../shared/protocol/actions';
 import * as entities from '../shared/protocol/entities';
 import { EVENT_SUMMARIES, EVENT_TYPES, eventFrameSchema } from '../shared/protocol/events';
 import { errorBody, errorReplyFrame, okReplyFrame } from '../shared/protocol/frame-schemas';
@@ -124,7 +130,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     messages[`${action}.request`] = {
       name: action,
       title: `${action} request`,
-      summary: `The \`${action}\` action (${audienceOf(action)}).`,
+      summary: `${ACTION_SUMMARIES[action]} (${audienceOf(action)})`,
       payload: ref(`${action}.request`),
     };
     messages[`${action}.reply`] = {
@@ -135,7 +141,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     operations[action] = {
       action: 'send',
       channel: { $ref: '#/channels/live' },
-      summary: `\`${action}\` (${audienceOf(action)}); answered by a reply frame with the same requestId.`,
+      summary: `${ACTION_SUMMARIES[action]} For ${audienceOf(action)}; answered by a reply frame with the same requestId.`,
       messages: [channelMessage(`${action}.request`)],
       reply: {
         channel: { $ref: '#/channels/live' },
@@ -313,7 +319,7 @@ export function openApiDocument(): Record<string, unknown> {
   for (const [routeKey, [action, from, status]] of Object.entries(actionOfRoute)) {
     const input = actionInputs[action];
     specs[routeKey] = {
-      summary: `The \`${action}\` action over HTTP (the same input and answer as over WebSocket).`,
+      summary: `${ACTION_SUMMARIES[action]} (The \`${action}\` action over HTTP: the same input and answer as over WebSocket.)`,
       ...(status ? { status } : {}),
       ...(from === 'body' ? { body: input } : from === 'query' ? { query: input } : {}),
       reply: `${action}.reply`,

@@ -11,6 +11,7 @@ import {
   OPERATOR_ACTION_NAMES,
   VISITOR_ACTION_NAMES,
 } from '../shared/protocol/actions';
+import { adminReplies } from '../shared/protocol/admin';
 import * as entities from '../shared/protocol/entities';
 import { EVENT_SUMMARIES, EVENT_TYPES, eventFrameSchema } from '../shared/protocol/events';
 import { errorBody, errorReplyFrame, okReplyFrame } from '../shared/protocol/frame-schemas';
@@ -268,7 +269,7 @@ const otherRoutes: Record<string, HttpOperationSpec> = {
   },
 };
 
-/** Admin requests (O4) by resource and use case; answers are the resource as stored. */
+/** Admin requests (O4) by resource and use case; the answers are in shared/protocol/admin.ts. */
 const adminBodies: Record<string, z.ZodType> = {
   'operators.create': operatorCreateSchema,
   'operators.update': operatorUpdateSchema,
@@ -287,12 +288,15 @@ function adminSpecs(): Record<string, HttpOperationSpec> {
   const specs: Record<string, HttpOperationSpec> = {};
   for (const [resource, { routes }] of Object.entries(adminResources)) {
     for (const [useCase, routeKey] of Object.entries(routes)) {
-      const body = adminBodies[`${resource}.${useCase}`];
+      const name = `${resource}.${useCase}`;
+      const body = adminBodies[name];
+      const reply = resource === 'settings' ? settingsSchema : adminReplies[name as keyof typeof adminReplies];
+      if (useCase !== 'remove' && !reply) throw new Error(`${routeKey}: no answer schema in shared/protocol/admin.ts`);
       specs[routeKey] = {
         summary: `Admin: ${resource} — ${useCase} (admins only).`,
         status: useCase === 'create' ? 201 : useCase === 'remove' ? 204 : 200,
         ...(body ? { body } : {}),
-        reply: useCase === 'remove' ? undefined : anyObject,
+        ...(reply ? { reply } : {}),
       };
     }
   }

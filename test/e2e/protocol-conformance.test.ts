@@ -12,6 +12,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/local-stack'
 import { DEMO_WIDGET_ORIGIN, type DemoTenant, seedDemoTenant } from '../../infra/local/seed';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { type ActionName, actionInputs } from '../../shared/protocol/actions';
+import { adminReplies } from '../../shared/protocol/admin';
 import { connect, type SwitchboardClient, type WebSocketConstructor } from '../../shared/protocol/client';
 import { EVENT_TYPES } from '../../shared/protocol/events';
 import { errorReplyFrame, eventFrame, eventsFrame, okReplyFrame } from '../../shared/protocol/frame-schemas';
@@ -284,5 +285,66 @@ describe('R1/R2: every reply and event the code sends matches shared/protocol', 
       expect(served.status).toBe(200);
       expect(await served.text()).toBe(await readFile(path.join(import.meta.dirname, '../../docs/api', file), 'utf8'));
     }
+  });
+
+  it('O4/W1: every admin answer (operators, groups, channels, categories, settings, webhooks) parses with its schema', async () => {
+    const token = await stack.tokens.mintAccessToken(demo.operators.admin);
+    const checked: string[] = [];
+    const call = async (name: string, method: string, route: string, body?: unknown) => {
+      const response = await fetch(`${stack.urls.http}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (response.status === 204) return {} as Record<string, string>;
+      const answer = (await response.json()) as Record<string, string>;
+      expect(response.status, `${name}: ${JSON.stringify(answer)}`).toBeLessThan(300);
+      const schema = name === 'settings' ? settingsSchema : adminReplies[name as keyof typeof adminReplies];
+      const parsed = schema.safeParse(answer);
+      expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+      checked.push(name);
+      return answer;
+    };
+    await call('operators.list', 'GET', '/admin/operators');
+    const operator = await call('operators.create', 'POST', '/admin/operators', {
+      name: 'Vera',
+      email: 'vera@example.com',
+      groupIds: [demo.groups.firstLine],
+    });
+    await call('operators.show', 'GET', `/admin/operators/${operator.operatorId}`);
+    await call('operators.update', 'PATCH', `/admin/operators/${operator.operatorId}`, { capacity: 3 });
+    await call('groups.list', 'GET', '/admin/groups');
+    const group = await call('groups.create', 'POST', '/admin/groups', { name: 'Third line' });
+    await call('groups.show', 'GET', `/admin/groups/${group.groupId}`);
+    await call('groups.update', 'PATCH', `/admin/groups/${group.groupId}`, { strategy: 'round_robin' });
+    await call('groups.remove', 'DELETE', `/admin/groups/${group.groupId}`);
+    await call('channels.list', 'GET', '/admin/channels');
+    const channel = await call('channels.create', 'POST', '/admin/channels', {
+      kind: 'api',
+      name: 'ERP',
+      defaultGroupId: demo.groups.firstLine,
+      settings: { callbackUrl: `${stack.urls.channels}/api-callback/erp` },
+    });
+    await call('channels.show', 'GET', `/admin/channels/${channel.channelId}`);
+    await call('channels.update', 'PATCH', `/admin/channels/${channel.channelId}`, { name: 'ERP 2' });
+    await call('channels.rotateSecret', 'POST', `/admin/channels/${channel.channelId}/secret`);
+    await call('categories.list', 'GET', '/admin/categories');
+    const category = await call('categories.create', 'POST', '/admin/categories', { name: 'Refunds' });
+    await call('categories.rename', 'PATCH', `/admin/categories/${category.categoryId}`, { name: 'Returns' });
+    await call('categories.remove', 'DELETE', `/admin/categories/${category.categoryId}`);
+    await call('settings', 'PUT', '/admin/settings', await call('settings', 'GET', '/admin/settings'));
+    const webhook = await call('webhooks.create', 'POST', '/admin/webhooks', {
+      url: `${stack.urls.channels}/webhooks/crm`,
+      eventTypes: ['ticket.created'],
+    });
+    await call('webhooks.list', 'GET', '/admin/webhooks');
+    await call('webhooks.show', 'GET', `/admin/webhooks/${webhook.webhookId}`);
+    await call('webhooks.update', 'PATCH', `/admin/webhooks/${webhook.webhookId}`, { description: 'CRM' });
+    await call('webhooks.attempts', 'GET', `/admin/webhooks/${webhook.webhookId}/attempts`);
+    await call('webhooks.rotateSecret', 'POST', `/admin/webhooks/${webhook.webhookId}/secret`);
+    await call('webhooks.disable', 'POST', `/admin/webhooks/${webhook.webhookId}/disable`);
+    await call('webhooks.remove', 'DELETE', `/admin/webhooks/${webhook.webhookId}`);
+    // The event routes need an event that was delivered; their schemas are checked by the documents' validation.
+    expect(new Set(checked).size).toBe(Object.keys(adminReplies).length - 2 + 1);
   });
 });

@@ -156,10 +156,11 @@ const single = (index: Index, partition: string, rows: ListPlan['rows'] = 'ticke
 export const MAX_MERGED_PARTITIONS = 150;
 
 /**
- * Every partition of the statuses in the groups: one per (status, group), merged newest first. Up to two partitions
- * are read a page each in one round (at most twice a page); more merge by frontier (a page + 1 + 3 per partition).
+ * Every partition of the statuses in the groups: one per (status, group), merged newest first. One partition, or an
+ * operator's own two groups, is read a page per partition in one round (at most twice a page); more, and every staff
+ * view over several partitions, merge by frontier (a page + 1 + 3 per partition).
  */
-function ticketLists(statuses: readonly TicketStatus[], groupIds: readonly string[]): ListPlan {
+function ticketLists(statuses: readonly TicketStatus[], groupIds: readonly string[], ownGroups = false): ListPlan {
   const partitions = groupIds.flatMap((groupId) => statuses.map((status) => keys.ticketList(status, groupId)));
   if (partitions.length > MAX_MERGED_PARTITIONS) {
     const narrower = statuses.length > 1 ? 'status or groupId' : 'groupId';
@@ -173,7 +174,7 @@ function ticketLists(statuses: readonly TicketStatus[], groupIds: readonly strin
     rows: 'tickets',
     index: INDEXES.ticketLists,
     partitions,
-    merge: partitions.length <= 2 ? 'page' : 'frontier',
+    merge: partitions.length === 1 || (ownGroups && partitions.length === 2) ? 'page' : 'frontier',
   };
 }
 
@@ -195,7 +196,7 @@ async function planOf(actor: OperatorActor, query: ListQuery): Promise<ListPlan>
       if (seesAll) return ticketLists(['unassigned'], await listedGroupIds());
       // Sorted so the same groups always give the same list (and the same cursor), whatever order they are stored in.
       const groups = [...new Set(actor.groupIds)].sort();
-      return ticketLists(['unassigned'], groups);
+      return ticketLists(['unassigned'], groups, true);
     }
     case 'mine':
     case 'closed': {

@@ -484,6 +484,14 @@ describe('L2 page cost', () => {
     }
   });
 
+  it('L2 staff Unassigned over two groups merges by frontier: a page + 1 + 3 per group, plus the 2 listed groups', async () => {
+    const perPage = await scannedPerPage(sue, { tab: 'unassigned', limit: 10 });
+    expect(perPage).toHaveLength(8);
+    for (const page of perPage) {
+      expect(page.scanned.reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(10 + 1 + 3 * 2 + 2);
+    }
+  });
+
   it('L2 a filtered list reads a bounded number of windows, then hands back a short page that continues', async () => {
     const closer = operator('closer', ['target', 'noise']);
     const closed = (client: string, minute: number, groupId: string): TicketSpec => ({

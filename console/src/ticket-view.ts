@@ -67,7 +67,16 @@ export async function openTicket(
       problem.textContent = '';
     }, fail);
 
+  /** The category picked but not yet set, kept across re-renders. */
+  let categoryChoice: string | undefined;
   const renderHeader = () => {
+    // A change pushed while the operator is choosing (an SLA mark, a colleague's action) keeps the choice made so far.
+    const chosen = new Map(
+      [...actions.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[id], select[id]')].map((field) => [
+        field.id,
+        field.value,
+      ]),
+    );
     const assignee = ticket.assigneeId ? operatorName(ticket.assigneeId) : 'nobody';
     const sla = ticket.sla ? (ticket.sla.mark ?? 'ok') : 'none';
     fill(
@@ -99,7 +108,11 @@ export async function openTicket(
       h('option', { value: '' }, 'Transfer to…'),
       directory.groups.map((group) => h('option', { value: group.groupId }, group.name)),
     );
-    const categorySelect = h('select', { id: 'category' }, h('option', { value: '' }, 'No category'));
+    const categorySelect = h(
+      'select',
+      { id: 'category', onchange: () => (categoryChoice = categorySelect.value) },
+      h('option', { value: '' }, 'No category'),
+    );
     void categories.then((items) => {
       for (const category of items)
         categorySelect.append(
@@ -109,6 +122,7 @@ export async function openTicket(
             category.name,
           ),
         );
+      if (categoryChoice !== undefined) categorySelect.value = categoryChoice;
     });
     fill(
       actions,
@@ -143,11 +157,21 @@ export async function openTicket(
         categorySelect,
         h(
           'button',
-          { onclick: () => run('setCategory', { categoryId: categorySelect.value || null }) },
+          {
+            onclick: () => {
+              categoryChoice = undefined;
+              void run('setCategory', { categoryId: categorySelect.value || null });
+            },
+          },
           'Set category',
         ),
       ),
     );
+    for (const id of ['assign-to', 'transfer-to']) {
+      const field = actions.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`);
+      const value = chosen.get(id);
+      if (field && value !== undefined) field.value = value;
+    }
   };
 
   const attachmentElement = (attachment: NonNullable<Message['attachments']>[number]) =>

@@ -198,7 +198,7 @@ describe.skipIf(!canDriveChromium)('the operator console in Chromium', () => {
     await expect.poll(() => anna.inputValue('#reply')).toBe('Let me check that for you');
   }, 90_000);
 
-  it('T5/C1/C4/C5/C9/M7/M8/RP1: the admin assigns the waiting ticket to Anna (her Mine gains it live), notes, marks VIP, pins and favours the client, tags a message, finds the first ticket by a word and reads the reports', async () => {
+  it('T5/S3/C1/C4/C5/C9/M7/M8/RP1: the admin assigns the waiting ticket, past its deadline, to Anna (her Mine gains it live), notes, marks VIP, pins and favours the client, tags a message, finds the first ticket by a word and reads the reports', async () => {
     const anna = await signedIn('anna');
     await anna.click('button[data-tab="mine"]');
     const ada = await signedIn('admin');
@@ -207,8 +207,15 @@ describe.skipIf(!canDriveChromium)('the operator console in Chromium', () => {
     await waiting.click();
     await ada.waitForSelector('#history li.message.client');
 
-    // T5: the admin picks Anna by name; the ticket lands in Anna's Mine without a reload.
+    // T5: the admin picks Anna by name; the deadline passes meanwhile (S3: the mark turns red live, in the ticket and
+    // its row) and the choice survives that pushed change; the ticket lands in Anna's Mine without a reload.
     await ada.selectOption('#assign-to', { label: 'Anna' });
+    await expect
+      .poll(() => ada.locator('#ticket-sla').getAttribute('data-sla'), { timeout: 45_000, interval: 500 })
+      .toBe('breached');
+    await expect.poll(() => waiting.getAttribute('class')).toContain('sla-breached');
+    await expect.poll(() => waiting.locator('.sla').textContent()).toMatch(/^overdue \d+:\d\d$/);
+    await shot(ada, '8-sla-breached');
     await ada.click('#assign-to + button');
     await expect.poll(() => ada.locator('.assignee').textContent()).toBe('assigned to Anna');
     await anna.locator('#rows li.row', { hasText: 'Second question' }).waitFor();
@@ -245,7 +252,7 @@ describe.skipIf(!canDriveChromium)('the operator console in Chromium', () => {
     const annaRow = ada.locator('#report tr', { hasText: 'Anna' });
     await annaRow.waitFor();
     expect(await annaRow.locator('td').nth(1).textContent()).toBe('1');
-    await shot(ada, '8-admin-reports');
+    await shot(ada, '9-admin-reports');
   }, 90_000);
 });
 

@@ -3,10 +3,10 @@
 // group any ticket or group item names is listed for the staff views. Safe to run again and while the tenant works.
 // Needs AWS credentials, TABLE_NAME and AWS_REGION in the environment. It Scans the table once: an operator's command,
 // never a request path.
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/platform/aws-clients';
 import { readConfig } from '../shared/platform/config';
-import { listedGroupItem } from '../shared/store/groups';
+import { listGroupsUpdate } from '../shared/store/groups';
 import { INDEXES, keys, RETIRED_LIST_ATTRIBUTES } from '../shared/store/keys';
 import { listRows, toTicket } from '../shared/store/tickets';
 import { isConditionFailure } from '../shared/store/transactions';
@@ -43,8 +43,7 @@ export async function rebuildListRows(): Promise<ListRebuild> {
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  for (const groupId of groups)
-    await dynamo().send(new PutCommand({ TableName: table, Item: listedGroupItem(groupId) }));
+  if (groups.size > 0) await dynamo().send(new UpdateCommand(listGroupsUpdate([...groups])));
   return { tickets, groups: groups.size };
 }
 

@@ -7,7 +7,7 @@ import { invalid, notFound } from '../domain/errors';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { batchGet } from './batch-get';
-import { keys, partitionQuery } from './keys';
+import { keys } from './keys';
 import { queryAll } from './query';
 import type { TransactStep } from './transactions';
 
@@ -50,17 +50,25 @@ export async function operatorsOfGroup(groupId: string): Promise<string[]> {
 }
 
 /**
- * L1/L2: the mark that lists a group's ticket partitions in the staff views (All, and Unassigned of staff). Written
- * with the group and never deleted, so the tickets of a deleted group stay in All.
+ * L1/L2: lists groups' ticket partitions for the staff views (All, and Unassigned of staff): an ADD to one string set,
+ * written with the group and never taken back, so the tickets of a deleted group stay in All.
  */
-export function listedGroupItem(groupId: string): Record<string, unknown> {
-  return { ...keys.listedGroup(groupId), type: 'listedGroup', groupId };
+export function listGroupsUpdate(groupIds: readonly string[]) {
+  return {
+    TableName: readConfig().tableName,
+    Key: keys.listedGroups(),
+    UpdateExpression: 'ADD groupIds :ids SET #type = :type',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: { ':ids': new Set(groupIds), ':type': 'listedGroups' },
+  };
 }
 
 /** L1/L2: every group whose ticket partitions the staff views merge, sorted (the same groups give the same cursor). */
 export async function listedGroupIds(): Promise<string[]> {
-  const items = await queryAll({ ...partitionQuery(keys.listedGroups().pk), ProjectionExpression: 'groupId' });
-  return items.map((item) => item.groupId as string).sort();
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: readConfig().tableName, Key: keys.listedGroups(), ProjectionExpression: 'groupIds' }),
+  );
+  return [...((Item?.groupIds as Set<string> | undefined) ?? [])].sort();
 }
 
 /** Transaction steps that add an operator to a group; the group must exist (`field` names the input at fault). */

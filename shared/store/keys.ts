@@ -12,7 +12,7 @@
 // | operator e-mail   | OPERATOR_EMAIL#<email>           | UNIQUE             | —                                 | uniqueness guard           |
 // | group             | GROUP#<groupId>                  | GROUP              | GROUPS / <name>#<groupId>          | strategy; ref counters     |
 // | group member      | GROUP#<groupId>                  | MEMBER#<operatorId>| —                                 | operators of a group       |
-// | listed group      | LISTGROUPS                       | <groupId>          | —                                 | L1/L2: every group ever made (kept after a delete): the list partitions staff views merge |
+// | listed groups     | LISTGROUPS                       | LISTGROUPS         | —                                 | L1/L2: string set of every group ever made (kept after a delete): the list partitions staff views merge |
 // | channel           | CHANNEL#<channelId>              | CHANNEL            | CHANNELS / <kind>#<channelId>      | kind, default group; no secrets |
 // | channel secret    | CHANNELSECRET#<channelId>        | SECRET             | —                                 | X2: webhook secret, tokens; IAM-fenced |
 // | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
@@ -80,8 +80,8 @@
 // | All by group g and status s            | Q#<s>#g (one)                                                        |
 // | All                                    | Q#<s>#g for the 3 statuses × G listed groups (k = 3G)                |
 // | Mine / Closed (by group: filtered)     | gsi1 Q#MINE#op / Q#CLOSED#op (one)                                   |
-// The listed groups are one Query of LISTGROUPS (a group is listed when made and stays listed after a delete, so its
-// tickets stay in All). Merges over many partitions read a head of 2 from each, then shares of what is missing, newer
+// The listed groups are one GetItem of LISTGROUPS, a string set (a group joins it when made and stays after a delete,
+// so its tickets stay in All; 150 group ids of 28 characters are under 5 KB). Merges over many partitions read a head of 2 from each, then shares of what is missing, newer
 // than the page's oldest candidate only (shared/use-cases/ticket-lists.ts): a page reads at most its size + 1 + 3k.
 // Write units per inbound text (sizing rules; transaction items ×2): open unassigned ticket 9 (was 15 with four list
 // indexes), in progress 13 (was 17), opening 19 (was 22); README "Lists" says what stays in the transaction and why.
@@ -123,7 +123,7 @@
 // | whole client history (M8)                        | Query pk=CLIENT#id, sk begins_with M#, descending             |
 // | tabs Unassigned (L1), All and its filters (L2)   | Query gsi2 Q#<status>#<groupId>, desc, one per partition the view |
 // |                                                  | merges (table above); sk > <page's oldest candidate> after the heads |
-// | groups whose lists staff views merge (L1, L2)    | Query pk=LISTGROUPS                                           |
+// | groups whose lists staff views merge (L1, L2)    | GetItem LISTGROUPS (a string set; ADD in the group's creation) |
 // | tabs Mine / Closed (L1)                          | Query gsi1 Q#MINE#op / Q#CLOSED#op, desc                      |
 // | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
 // | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
@@ -366,8 +366,7 @@ export const keys = {
   }),
   groupMembersPrefix: (groupId: string) => ({ pk: `GROUP#${groupId}`, skPrefix: 'MEMBER#' }),
   /** L1/L2: a group's mark in the partition staff views read to know which list partitions to merge. */
-  listedGroup: (groupId: string): ItemKey => ({ pk: 'LISTGROUPS', sk: groupId }),
-  listedGroups: () => ({ pk: 'LISTGROUPS' }),
+  listedGroups: (): ItemKey => ({ pk: 'LISTGROUPS', sk: 'LISTGROUPS' }),
   channel: (channelId: string): ItemKey => ({ pk: `CHANNEL#${channelId}`, sk: 'CHANNEL' }),
   /** X2: the item family IAM fences (dynamodb:LeadingKeys) so only verifying and delivering functions read it. */
   channelSecret: (channelId: string): ItemKey => ({ pk: `${CHANNEL_SECRET_PREFIX}${channelId}`, sk: 'SECRET' }),

@@ -14,7 +14,7 @@ import {
   type Group,
   getGroup,
   groupNotFound,
-  listedGroupItem,
+  listGroupsUpdate,
   operatorsOfGroup,
   toGroup,
 } from '../../store/groups';
@@ -68,7 +68,7 @@ export async function createGroup(actor: Actor, input: GroupInput, now = new Dat
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        { Put: { TableName: readConfig().tableName, Item: listedGroupItem(groupId) } },
+        { Update: listGroupsUpdate([groupId]) },
       ],
     }),
   );

@@ -234,7 +234,12 @@ export function connect(options: ConnectOptions): SwitchboardClient {
           }
           throw error;
         }
+        // The ticket was read before its messages, so the reply may hold messages of changes newer than the ticket it
+        // gives: only those up to the ticket's seq go out now; newer ones come in the next round, with a newer ticket,
+        // so the ticket's own events and its messages stay in seq order (R4).
+        const upTo = reply.ticket.seq;
         for (const message of reply.messages) {
+          if (message.seq > upTo) break;
           const event: RawEvent = {
             type: 'event',
             event: 'message.created',
@@ -243,8 +248,9 @@ export function connect(options: ConnectOptions): SwitchboardClient {
           };
           admit(ticket, event, message.seq);
         }
-        if (reply.more && reply.nextAfterSeq !== undefined) {
-          afterSeq = reply.nextAfterSeq;
+        const last = reply.messages.at(-1)?.seq ?? afterSeq;
+        if (reply.more || last > upTo) {
+          afterSeq = Math.min(reply.nextAfterSeq ?? last, last, upTo);
           continue;
         }
         if (reply.ticket.seq > from) {
@@ -256,7 +262,7 @@ export function connect(options: ConnectOptions): SwitchboardClient {
           };
           admit(ticket, event, reply.ticket.seq);
         }
-        // The ticket was read before its messages: every change up to its seq is in what came back.
+        // Every change up to the ticket's seq is in what came back.
         cover(ticket, reply.ticket.seq);
         break;
       }

@@ -263,6 +263,59 @@ describe('R2/R4: typed events and catch-up across a reconnect', () => {
     expect(texts.filter((text) => text?.startsWith('live'))).toHaveLength(5);
     expect(texts.filter((text) => text?.startsWith('meanwhile'))).toHaveLength(5);
   });
+  it('R4: a sync reply holding messages newer than its ticket (written between its two reads) keeps seq order, no repeats', async () => {
+    // A scripted server: the race needs a change committed between sync's ticket read and its messages read.
+    const ticketId = 'cl_race.1';
+    const message = (seq: number) => ({
+      messageId: `m${seq}`,
+      ticketId,
+      ticketNumber: 1,
+      clientId: 'cl_race',
+      author: { kind: 'client' },
+      kind: 'text',
+      text: `text ${seq}`,
+      createdAt: '2026-11-29T05:00:00.000Z',
+      seq,
+    });
+    const ticketAt = (seq: number) => ({ ticketId, seq, status: 'unassigned' });
+    const syncs: number[] = [];
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    server.on('connection', (socket) =>
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { action: string; requestId: string; afterSeq: number };
+        if (frame.action !== 'sync') return;
+        syncs.push(frame.afterSeq);
+        const reply = (body: unknown) =>
+          socket.send(JSON.stringify({ type: 'reply', requestId: frame.requestId, ok: true, data: body }));
+        if (syncs.length === 1) {
+          // Ticket read at seq 3; the messages read already sees seq 4, whose live events follow the reply.
+          reply({ ticket: ticketAt(3), messages: [message(3), message(4)], more: false });
+          socket.send(
+            JSON.stringify({
+              type: 'events',
+              events: [
+                { type: 'event', event: 'message.created', data: { ticketId, seq: 4, message: message(4) } },
+                { type: 'event', event: 'ticket.updated', data: { ticketId, seq: 4, ticket: ticketAt(4) } },
+              ],
+            }),
+          );
+        } else reply({ ticket: ticketAt(4), messages: [message(4)], more: false });
+      }),
+    );
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const client = connect({ url: `ws://127.0.0.1:${port}/local`, getConnectCode: async () => 'cc_test', WebSocket });
+    clients.push(client);
+    const seen: string[] = [];
+    client.on('*', (event) => seen.push(`${event.event}@${(event.data as { seq: number }).seq}`));
+    client.watchTicket(ticketId, 2);
+    await eventually(() => seen.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(syncs).toEqual([2, 3]);
+    expect(seen).toEqual(['message.created@3', 'message.created@4', 'ticket.updated@4']);
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
 });
 
 describe('R5: rate limits through the typed client', () => {

@@ -17,11 +17,27 @@ export async function renderProfile(
   const notesList = h('ul', { class: 'notes', id: 'notes' });
   const ticketsList = h('ul', { class: 'client-tickets' });
 
-  // Every client action takes the clientId and a few fields of its own.
-  const act = (action: Action, input: Record<string, unknown> = {}) =>
-    client.request(action, { clientId, ...input } as never).then(load, (error: Error) => {
-      problem.textContent = error.message;
-    });
+  // The fields outlive re-renders, so a change pushed while the operator types (a colleague's note, a new ticket)
+  // keeps what is typed; the profile's own values fill them only while they are not being edited.
+  const name = h('input', { id: 'client-name' });
+  const email = h('input', { id: 'client-email', placeholder: 'e-mail' });
+  const phone = h('input', { id: 'client-phone', placeholder: 'phone' });
+  const note = h('input', { id: 'note-text', placeholder: 'A note for colleagues' });
+  let edited = false;
+  for (const field of [name, email, phone]) field.addEventListener('input', () => (edited = true));
+
+  // Every client action takes the clientId and a few fields of its own; `done` runs once it is accepted.
+  const act = (action: Action, input: Record<string, unknown> = {}, done?: () => void) =>
+    client.request(action, { clientId, ...input } as never).then(
+      () => {
+        problem.textContent = '';
+        done?.();
+        return load();
+      },
+      (error: Error) => {
+        problem.textContent = error.message;
+      },
+    );
 
   const loadNotes = async () => {
     const notes = await client.request('client.notes', { clientId, limit: 20 });
@@ -65,10 +81,11 @@ export async function renderProfile(
   }
 
   const render = () => {
-    const name = h('input', { id: 'client-name', value: profile.name });
-    const email = h('input', { placeholder: 'e-mail', value: profile.email ?? '' });
-    const phone = h('input', { placeholder: 'phone', value: profile.phone ?? '' });
-    const note = h('input', { id: 'note-text', placeholder: 'A note for colleagues' });
+    if (!edited) {
+      name.value = profile.name;
+      email.value = profile.email ?? '';
+      phone.value = profile.phone ?? '';
+    }
     const pinnedTo = profile.pinnedTo ?? null;
     fill(
       pane,
@@ -83,7 +100,13 @@ export async function renderProfile(
           class: 'profile-form',
           onsubmit: (event: Event) => {
             event.preventDefault();
-            void act('client.update', { name: name.value, email: email.value || null, phone: phone.value || null });
+            void act(
+              'client.update',
+              { name: name.value, email: email.value || null, phone: phone.value || null },
+              () => {
+                edited = false;
+              },
+            );
           },
         },
         name,
@@ -148,7 +171,7 @@ export async function renderProfile(
         {
           onsubmit: (event: Event) => {
             event.preventDefault();
-            if (note.value.trim()) void act('note.add', { text: note.value });
+            if (note.value.trim()) void act('note.add', { text: note.value }, () => (note.value = ''));
           },
         },
         note,

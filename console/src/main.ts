@@ -321,7 +321,10 @@ function start(session: Session) {
     tickCountdowns();
   };
 
+  /** List reads started: only the latest one shows (a slow page of the previous tab must not land in this one). */
+  let listReads = 0;
   const loadList = async (append = false) => {
+    const started = ++listReads;
     mode = 'tickets';
     if (!listPane.contains(rows)) fill(listPane, filters, rows, more);
     let page: Awaited<ReturnType<typeof client.request<'list'>>>;
@@ -334,9 +337,10 @@ function start(session: Session) {
         ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
       });
     } catch (error) {
-      fill(rows, h('li', { class: 'error' }, (error as Error).message));
+      if (started === listReads) fill(rows, h('li', { class: 'error' }, (error as Error).message));
       return;
     }
+    if (started !== listReads) return;
     // The Blacklist tab lists clients, the others tickets (L3, C6).
     if (list.tab === 'blacklist') {
       const items = page.items as unknown as ListState['blacklist'];

@@ -39,8 +39,7 @@ export async function renderProfile(
       },
     );
 
-  const loadNotes = async () => {
-    const notes = await client.request('client.notes', { clientId, limit: 20 });
+  const showNotes = (notes: { items: unknown[] }) => {
     fill(
       notesList,
       (notes.items as Array<{ noteId: string; text: string; authorId: string; createdAt: string }>).map((note) =>
@@ -59,12 +58,20 @@ export async function renderProfile(
   let latestTicketId: string | null = null;
   let latestClosed = false;
 
+  /** Loads started: only the latest one shows, so an earlier read that answers late cannot hide a newer change. */
+  let loads = 0;
+
   async function load() {
-    const view = await client.request('client.get', { clientId });
+    const started = ++loads;
+    const [view, tickets, notes] = await Promise.all([
+      client.request('client.get', { clientId }),
+      client.request('client.tickets', { clientId, limit: 5 }),
+      client.request('client.notes', { clientId, limit: 20 }),
+    ]);
+    if (started !== loads) return;
     profile = view.client as Client;
     watched = Boolean(view.watched);
     latestTicketId = view.latestTicketId ?? null;
-    const tickets = await client.request('client.tickets', { clientId, limit: 5 });
     latestClosed = tickets.items[0]?.ticketId === latestTicketId && tickets.items[0]?.status === 'closed';
     fill(
       ticketsList,
@@ -77,7 +84,7 @@ export async function renderProfile(
       ),
     );
     render();
-    await loadNotes();
+    showNotes(notes);
   }
 
   const render = () => {

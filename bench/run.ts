@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     const latency = await measureLatency(bench, desk.anna);
     step('units: DynamoDB per operation');
     const units = await measureUnits(bench, desk);
+    // Two operators receive each message (Anna in the group, the supervisor as staff), as the cost model assumes.
+    await desk.admin.close();
     step('cpu: the webhook function in a process of its own, per inbound message');
     const cpu = await measureCpu(bench);
     step('throughput: a bounded burst of client messages');

@@ -107,8 +107,10 @@ interface TicketTrack {
   covered: number;
   /** `seq|subject` of events handed out above `covered`, so a live event a sync already gave is dropped. */
   seen: Set<string>;
-  /** While a catch-up runs, live events wait here and go out after it, through the same check. */
+  /** While a catch-up is due or runs, live events wait here and go out after it, through the same check. */
   held?: RawEvent[];
+  /** A catch-up is due from this seq (set when a connection opens, or by `watchTicket`); cleared once it is done. */
+  catchUpFrom?: number;
 }
 
 interface RawEvent {
@@ -217,10 +219,8 @@ export function connect(options: ConnectOptions): SwitchboardClient {
   }
 
   /** Fetches what changed after the ticket's last seq, hands it out, then the live events that waited meanwhile. */
-  async function catchUp(ticketId: string, from: number): Promise<void> {
-    const ticket = track(ticketId);
-    if (ticket.held) return;
-    ticket.held = [];
+  async function catchUp(ticketId: string, ticket: TicketTrack): Promise<'done' | 'again'> {
+    const from = ticket.catchUpFrom ?? ticket.lastSeq;
     try {
       let afterSeq = from;
       for (;;) {
@@ -267,25 +267,49 @@ export function connect(options: ConnectOptions): SwitchboardClient {
         break;
       }
     } catch (error) {
-      // Not visible any more (X1), gone, or the socket dropped: stop tracking, or retry on the next connection.
-      if (error instanceof ProtocolError && error.code !== 'disconnected' && error.code !== 'closed') {
-        tracks.delete(ticketId);
-      }
-    } finally {
-      const held = ticket.held ?? [];
-      ticket.held = undefined;
-      for (const event of held) {
-        const at = ticketSeqOf(event);
-        if (at) admit(ticket, event, at.seq);
-      }
+      // The socket dropped or the reply was late: the catch-up stays due (its events held) for the next connection.
+      if (!(error instanceof ProtocolError) || ['disconnected', 'closed', 'timeout'].includes(error.code))
+        return 'again';
+      // Not visible any more (X1), or gone: stop tracking it.
+      tracks.delete(ticketId);
+    }
+    ticket.catchUpFrom = undefined;
+    const held = ticket.held ?? [];
+    ticket.held = undefined;
+    for (const event of held) {
+      const at = ticketSeqOf(event);
+      if (at) admit(ticket, event, at.seq);
+    }
+    return 'done';
+  }
+
+  /** Marks every tracked ticket for catch-up from its last seq; their live events wait until it is done. */
+  function catchUpDue() {
+    for (const ticket of tracks.values()) {
+      // A ticket only named to watchTicket, with no seq and no event yet, has nothing to catch up from.
+      if (ticket.lastSeq === 0 && ticket.covered < 0) continue;
+      ticket.catchUpFrom = Math.min(ticket.catchUpFrom ?? ticket.lastSeq, ticket.lastSeq);
+      ticket.held ??= [];
     }
   }
 
+  let catchingUp = false;
   async function catchUpAll() {
-    // One at a time: a reconnect with many tickets stays within the connection's action rate (R5).
-    for (const [ticketId, ticket] of [...tracks]) {
-      if (state !== 'open') return;
-      await catchUp(ticketId, ticket.lastSeq);
+    if (catchingUp) return;
+    catchingUp = true;
+    try {
+      // One ticket at a time, so a reconnect with many tickets stays within the connection's action rate (R5).
+      for (;;) {
+        const next = [...tracks].find(([, ticket]) => ticket.catchUpFrom !== undefined);
+        if (!next || state !== 'open') return;
+        if ((await catchUp(next[0], next[1])) === 'again') {
+          // A late reply on an open socket: try again shortly; a dropped socket: the next connection does.
+          if (state === 'open') setTimeout(() => void catchUpAll(), backoff.initialMs);
+          return;
+        }
+      }
+    } finally {
+      catchingUp = false;
     }
   }
 
@@ -368,12 +392,9 @@ export function connect(options: ConnectOptions): SwitchboardClient {
       opened = true;
       setState('open');
       flushQueued();
-      if (again) void catchUpAll();
-      else {
-        for (const [ticketId, ticket] of [...tracks]) {
-          if (ticket.covered >= 0) void catchUp(ticketId, ticket.lastSeq);
-        }
-      }
+      // Every ticket known (seen before a drop, or passed to watchTicket before the first open) is caught up.
+      if (again) catchUpDue();
+      void catchUpAll();
     };
     current.onmessage = (event) => {
       if (socket === current) receive(event.data);
@@ -432,7 +453,9 @@ export function connect(options: ConnectOptions): SwitchboardClient {
         cover(ticket, lastSeq);
         ticket.lastSeq = from;
       }
-      if (state === 'open') void catchUp(ticketId, ticket.lastSeq);
+      ticket.catchUpFrom = Math.min(ticket.catchUpFrom ?? ticket.lastSeq, ticket.lastSeq);
+      ticket.held ??= [];
+      if (state === 'open') void catchUpAll();
     },
     get state() {
       return state;

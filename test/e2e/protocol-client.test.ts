@@ -197,6 +197,11 @@ describe('R2/R4: typed events and catch-up across a reconnect', () => {
   it('R2/R4: a socket dropped while messages arrive reconnects, syncs from the last seq, and misses or repeats no event', async () => {
     const externalUserId = `u${++user}`;
     const ticketId = (await clientSays(externalUserId, 'start')).ticket?.ticketId as string;
+    // A second client's ticket the client knows only from the events it sees (no watchTicket).
+    const otherUserId = `u${++user}`;
+    const everything: EventOf<EventType>[] = [];
+    let otherTicketId = '';
+    const others = () => everything.filter((event) => (event.data as { ticketId?: string }).ticketId === otherTicketId);
     // Connecting is held at will, so the outage lasts while the test sends messages.
     let gate: Promise<void> = Promise.resolve();
     let release = () => {};
@@ -214,21 +219,32 @@ describe('R2/R4: typed events and catch-up across a reconnect', () => {
     const events: EventOf<EventType>[] = [];
     client.on('*', (event) => {
       if ((event.data as { ticketId?: string }).ticketId === ticketId) events.push(event);
+      everything.push(event);
     });
 
     // A stream of messages, one after another (R4 orders one ticket's changes); the socket is cut in the middle of
     // it, and the reconnect held until more have come.
-    for (let i = 1; i <= 5; i++) await clientSays(externalUserId, `live ${i}`);
+    otherTicketId = (await clientSays(otherUserId, 'other start')).ticket?.ticketId as string;
+    for (let i = 1; i <= 5; i++) {
+      await clientSays(externalUserId, `live ${i}`);
+      await clientSays(otherUserId, `live ${i}`);
+    }
     gate = new Promise((resolve) => {
       release = resolve;
     });
     const socket = opened.at(-1) as WebSocket;
     socket.terminate();
     await eventually(() => client.state === 'reconnecting');
-    for (let i = 1; i <= 5; i++) await clientSays(externalUserId, `while away ${i}`);
+    for (let i = 1; i <= 5; i++) {
+      await clientSays(externalUserId, `while away ${i}`);
+      await clientSays(otherUserId, `while away ${i}`);
+    }
     // More keep coming while the client reconnects and catches up.
     const meanwhile = (async () => {
-      for (let i = 1; i <= 5; i++) await clientSays(externalUserId, `meanwhile ${i}`);
+      for (let i = 1; i <= 5; i++) {
+        await clientSays(otherUserId, `meanwhile ${i}`);
+        await clientSays(externalUserId, `meanwhile ${i}`);
+      }
     })();
     release();
     await meanwhile;
@@ -262,6 +278,22 @@ describe('R2/R4: typed events and catch-up across a reconnect', () => {
     expect(texts.filter((text) => text?.startsWith('while away'))).toHaveLength(5);
     expect(texts.filter((text) => text?.startsWith('live'))).toHaveLength(5);
     expect(texts.filter((text) => text?.startsWith('meanwhile'))).toHaveLength(5);
+    // The other ticket too: every message once, in seq order, the outage's from its own catch-up.
+    await eventually(
+      () => others().filter((event) => 'message' in event.data && event.data.message.kind === 'text').length >= 16,
+      5_000,
+    );
+    const otherTexts = others().flatMap((event) =>
+      'message' in event.data && event.data.message.kind === 'text' ? [event.data.message.text] : [],
+    );
+    expect(otherTexts).toEqual([
+      'other start',
+      ...['live', 'while away', 'meanwhile'].flatMap((phase) => [1, 2, 3, 4, 5].map((i) => `${phase} ${i}`)),
+    ]);
+    const otherSeqs = others()
+      .filter((event) => event.event !== 'ticket.created')
+      .map((e) => (e.data as { seq: number }).seq);
+    expect(otherSeqs).toEqual([...otherSeqs].sort((a, b) => a - b));
   });
   it('R4: a sync reply holding messages newer than its ticket (written between its two reads) keeps seq order, no repeats', async () => {
     // A scripted server: the race needs a change committed between sync's ticket read and its messages read.

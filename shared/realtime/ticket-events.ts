@@ -36,33 +36,26 @@ export function visitorView(message: Message) {
   };
 }
 
-/** The live connections a change goes to: read before the change is written, so the reads overlap the write. */
-export type ChangeAudience = Promise<Map<Audience, string[]>>;
-
 /**
  * Reads the connections of everyone who could see the ticket before or after the change, and of each operator whose
- * counters it moves. Started alongside the change's transaction (the round trip overlaps it); the frames are pushed
- * only once the change is written. An operator who joins an audience during that transaction has its list read from
- * the indexes, which already lag the table by as much: it is no worse off than one joining just after the push.
+ * counters it moves. Read once the change is written, never alongside its transaction: a connection made during the
+ * transaction might sync (R2) before the write lands and, read too early, also miss the push — a lost event.
  */
-export function readChangeAudience(before: Ticket | undefined, after: Ticket): ChangeAudience {
+function readChangeAudience(before: Ticket | undefined, after: Ticket) {
   const moved = [...counterDeltas(before, after).keys()];
-  const read = connectionsByAudience([
+  return connectionsByAudience([
     ...ticketAudiences(before),
     ...ticketAudiences(after),
     ...moved.map((operatorId) => `operator#${operatorId}` as const),
   ]);
-  // A change that is not written (a lost race, a duplicate) never awaits its audience.
-  read.catch(() => undefined);
-  return read;
 }
 
 /**
  * Pushes a ticket change to everyone who could see the ticket before or after (so lists drop it as well as gain it),
  * with fresh `counters` for each operator whose counters moved — as one WebSocket message per recipient (R4): the
  * change's events in order, `ticket.created` first, then the messages by `seq`, then `ticket.updated`, then that
- * operator's `counters`. What reaches the client goes through its channel's delivery, not through here. The counters
- * are read after the change is written (they include it); the connections may have been read alongside the write.
+ * operator's `counters`. What reaches the client goes through its channel's delivery, not through here. Called
+ * once the change is written: the counters read then include it, and so does every connection's `sync` from then on.
  */
 export async function publishTicketChange(
   before: Ticket | undefined,
@@ -70,12 +63,14 @@ export async function publishTicketChange(
   messages: readonly Message[],
   /** `message.updated` when the messages were changed rather than added (a client's edit). */
   messageEvent: 'message.created' | 'message.updated' = 'message.created',
-  audience: ChangeAudience = readChangeAudience(before, after),
 ) {
   const audiences = [...ticketAudiences(before), ...ticketAudiences(after)];
   const moved = [...counterDeltas(before, after).keys()];
-  // One parallel round of reads at most: the fresh counters of whoever's moved (and the connections, if not read yet).
-  const [connections, counters] = await Promise.all([audience, Promise.all(moved.map(getOperatorCounters))]);
+  // One parallel round of reads: every audience's connections and the fresh counters of whoever's moved.
+  const [connections, counters] = await Promise.all([
+    readChangeAudience(before, after),
+    Promise.all(moved.map(getOperatorCounters)),
+  ]);
   const recipients = [...new Set(audiences.flatMap((audience) => connections.get(audience) ?? []))];
   const ticketFrame: EventFrame = {
     type: 'event',

@@ -6,6 +6,8 @@ import { freePort } from '../infra/local/ports';
 let dynamoDb: DynamoDbLocal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Which runtime this pass tests is not obvious from npm's output (npm scripts find the pinned Node 24 first).
+  console.log(`Tests run on Node.js ${process.version}`);
   dynamoDb = await startDynamoDbLocal({ port: await freePort() });
   project.provide('dynamoEndpoint', dynamoDb.endpoint);
 }

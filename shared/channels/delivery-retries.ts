@@ -170,7 +170,7 @@ export function deliveryRetryJob(redeliver: Redeliver): TimerJob {
     const { Item } = await dynamo().send(
       new GetCommand({ TableName: readConfig().tableName, Key: key, ConsistentRead: true }),
     );
-    if (!Item || Item.status !== 'queued') return;
+    if (Item?.status !== 'queued') return;
     const next = attempt + 1;
     // This timer ran before (its claim count says so) and may have claimed the attempt and died mid-send: then it may
     // take its own claim over, and the outcome of that send is unknown. A first run claims exclusively.

@@ -54,6 +54,8 @@ interface ModelTicket {
   closedBy?: OperatorName;
   lastMessageAt: number;
   unread: number;
+  /** When it last became in progress (taken, assigned, started): a take within T4's race window hears who won. */
+  inProgressSince?: number;
 }
 
 interface ModelClient {
@@ -76,6 +78,9 @@ const ROSTER: Record<OperatorName, { groups: GroupName[]; staff: boolean }> = {
   olga: { groups: [], staff: false },
   sue: { groups: [], staff: true },
 };
+
+/** T4/X1: how long after a take its loser still hears who won (a later take of a hidden ticket is forbidden). */
+const TAKE_RACE_WINDOW_MS = 60_000;
 
 /** L1 as the model sees it. */
 function canSee(who: OperatorName, ticket: Pick<ModelTicket, 'status' | 'group' | 'assignee' | 'closedBy'>): boolean {
@@ -101,21 +106,28 @@ type Request =
   | { type: 'close' };
 
 /** The model's answer to a ticket command: the outcome and, when it succeeds, the ticket after it. */
-function predict(who: OperatorName, ticket: ModelTicket, request: Request): { outcome: Outcome; after?: ModelTicket } {
+function predict(
+  who: OperatorName,
+  ticket: ModelTicket,
+  request: Request,
+  now: number,
+): { outcome: Outcome; after?: ModelTicket } {
   const offered: ModelTicket = { ...ticket, status: 'unassigned' };
   delete offered.assignee;
-  const base = request.type === 'take' ? offered : ticket;
+  // T4/X1: a take is judged on the ticket as offered only while its take is recent; an older owner stays hidden.
+  const justTaken = ticket.status === 'in_progress' && (ticket.inProgressSince ?? 0) >= now - TAKE_RACE_WINDOW_MS;
+  const base = request.type === 'take' && (ticket.status !== 'in_progress' || justTaken) ? offered : ticket;
   if (!authorized(who, request.type, base)) return { outcome: 'forbidden' };
   if (ticket.status === 'closed') return { outcome: 'conflict' };
   switch (request.type) {
     case 'take':
       if (ticket.status === 'in_progress') return { outcome: 'conflict' };
-      return { outcome: 'ok', after: { ...ticket, status: 'in_progress', assignee: who } };
+      return { outcome: 'ok', after: { ...ticket, status: 'in_progress', assignee: who, inProgressSince: now } };
     case 'assign': {
       const shares = ROSTER[request.to].groups.some((group) => ROSTER[who].groups.includes(group));
       if (!ROSTER[who].staff && request.to !== who && !shares) return { outcome: 'forbidden' };
       if (ticket.assignee === request.to) return { outcome: 'conflict' };
-      return { outcome: 'ok', after: { ...ticket, status: 'in_progress', assignee: request.to } };
+      return { outcome: 'ok', after: { ...ticket, status: 'in_progress', assignee: request.to, inProgressSince: now } };
     }
     case 'transfer': {
       if (ticket.group === request.group && ticket.assignee === undefined) return { outcome: 'conflict' };
@@ -442,7 +454,7 @@ const ticketCommand = fc.record({ gap, user: userArb, who: operatorArb, request:
     new Step(`${who} ${JSON.stringify(request)} on ${USERS[user]}`, gap, async (model, world) => {
       const client = model.clients[user] as ModelClient;
       if (!client.latest) return;
-      const expected = predict(who, client.latest, request);
+      const expected = predict(who, client.latest, request, world.clock);
       const { outcome } = await outcomeOf(
         runTicketCommand(
           actor(world, who),
@@ -471,7 +483,7 @@ const raceTakeCommand = fc
             outcomeOf(runTicketCommand(actor(world, who), ticket.ticketId, { type: 'take' }, new Date(world.clock))),
           ),
         );
-        const alone = takers.map((who) => predict(who, ticket, { type: 'take' }).outcome);
+        const alone = takers.map((who) => predict(who, ticket, { type: 'take' }, world.clock).outcome);
         const winners = results.flatMap((result, index) => (result.outcome === 'ok' ? [index] : []));
         expect(winners.length, `takes ${JSON.stringify(results)}`).toBe(alone.includes('ok') ? 1 : 0);
         results.forEach((result, index) => {
@@ -479,7 +491,9 @@ const raceTakeCommand = fc
           else expect(result.outcome, `${takers[index]}`).toBe(alone[index] === 'ok' ? 'conflict' : alone[index]);
         });
         const winner = winners[0] === undefined ? undefined : takers[winners[0]];
-        if (winner) client.latest = { ...ticket, status: 'in_progress', assignee: winner };
+        if (winner) {
+          client.latest = { ...ticket, status: 'in_progress', assignee: winner, inProgressSince: world.clock };
+        }
         await expectClientMatches(model, world, user, 'after a take race');
       }),
   );
@@ -492,7 +506,7 @@ const raceCloseCommand = fc
       new Step(`race close by ${who} with ${messages} messages on ${USERS[user]}`, gap, async (model, world) => {
         const client = model.clients[user] as ModelClient;
         const ticket = client.latest;
-        if (!ticket || predict(who, ticket, { type: 'close' }).outcome !== 'ok') return;
+        if (!ticket || predict(who, ticket, { type: 'close' }, world.clock).outcome !== 'ok') return;
         const at = new Date(world.clock);
         const [closed, ...ingested] = await Promise.all([
           outcomeOf(runTicketCommand(actor(world, who), ticket.ticketId, { type: 'close' }, at)),
@@ -559,6 +573,7 @@ const startCommand = fc.record({ gap, user: userArb, who: operatorArb }).map(
           assignee: who,
           lastMessageAt: world.clock,
           unread: 0,
+          inProgressSince: world.clock,
         };
       }
       await expectClientMatches(model, world, user, `after ${who} starts`);
@@ -720,7 +735,12 @@ describe('T1–T12 lifecycle against a model', () => {
         new Step('anna takes u0 two hours later', 2 * 3600_000, async (m, w) => {
           const ticket = m.clients[0]?.latest as ModelTicket;
           await runTicketCommand(actor(w, 'anna'), ticket.ticketId, { type: 'take' }, new Date(w.clock));
-          (m.clients[0] as ModelClient).latest = { ...ticket, status: 'in_progress', assignee: 'anna' };
+          (m.clients[0] as ModelClient).latest = {
+            ...ticket,
+            status: 'in_progress',
+            assignee: 'anna',
+            inProgressSince: w.clock,
+          };
         }),
         new Step('a minute passes', 60_000, async (m, w) => {
           await expectClientMatches(m, w, 0, 'a minute after the take');

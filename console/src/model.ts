@@ -1,111 +1,21 @@
-// The protocol's shapes as the console reads them (see README "Operators: the realtime protocol"), and the tab
-// rules that decide where a pushed ticket belongs.
+// The tab rules that decide where a pushed ticket belongs, over the protocol's own shapes and row mapping (see README
+// "Operators: the realtime protocol"); types only, so the console bundles no schema.
+import type { Message, Ticket, TicketStatus } from '../../shared/protocol/entities';
 
-export type TicketStatus = 'unassigned' | 'in_progress' | 'closed';
-export type SlaState = 'ok' | 'warning' | 'breached';
-
-export interface Ticket {
-  ticketId: string;
-  number: number;
-  clientId: string;
-  clientName: string;
-  channelId: string;
-  status: TicketStatus;
-  groupId: string;
-  assigneeId?: string | null;
-  categoryId?: string;
-  closedBy?: string;
-  lastMessageAt: string;
-  lastMessagePreview: string;
-  unreadCount: number;
-  sla?: { since: string; warnAt?: string; dueAt: string; mark?: 'warning' | 'breached' } | null;
-  seq: number;
-}
-
-/** A list row (L3), or a ticket pushed by an event made into one. */
-export interface TicketRow {
-  ticketId: string;
-  number: number;
-  status: TicketStatus;
-  clientId: string;
-  clientName: string;
-  groupId: string;
-  assigneeId: string | null;
-  lastMessageAt: string;
-  lastMessagePreview: string;
-  unreadCount: number;
-  sla: SlaState | null;
-  slaWarnAt: string | null;
-  slaDueAt: string | null;
-}
-
-export interface BlacklistRow {
-  clientId: string;
-  name: string;
-  channelId: string;
-  blacklistedAt: string;
-}
-
-export interface Attachment {
-  name: string;
-  mimeType: string;
-  size: number;
-  key: string;
-  url?: string;
-  width?: number;
-  height?: number;
-}
-
-export interface Message {
-  messageId: string;
-  ticketId: string;
-  author: { kind: 'client' | 'operator' | 'system' | 'bot'; operatorId?: string; name?: string };
-  kind: string;
-  text?: string;
-  attachments?: Attachment[];
-  status?: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
-  failureReason?: string;
-  tags?: string[];
-  note?: { code: string; text: string };
-  createdAt: string;
-  seq: number;
-}
-
-export interface Client {
-  clientId: string;
-  name: string;
-  originalName?: string;
-  vip?: boolean;
-  bad?: boolean;
-  phone?: string;
-  email?: string;
-  pinnedTo?: string | null;
-  pin?: { operatorId: string } | null;
-  blacklisted?: boolean;
-  blacklistedAt?: string;
-  watched?: boolean;
-}
+export type {
+  Attachment,
+  BlacklistedClientRow,
+  ClientProfile as Client,
+  Message,
+  SlaState,
+  Ticket,
+  TicketRow,
+  TicketStatus,
+} from '../../shared/protocol/entities';
+export { ticketRowOf as rowOf } from '../../shared/protocol/rows';
 
 export const TABS = ['unassigned', 'mine', 'closed', 'all', 'blacklist'] as const;
 export type Tab = (typeof TABS)[number];
-
-export function rowOf(ticket: Ticket): TicketRow {
-  return {
-    ticketId: ticket.ticketId,
-    number: ticket.number,
-    status: ticket.status,
-    clientId: ticket.clientId,
-    clientName: ticket.clientName,
-    groupId: ticket.groupId,
-    assigneeId: ticket.assigneeId ?? null,
-    lastMessageAt: ticket.lastMessageAt,
-    lastMessagePreview: ticket.lastMessagePreview,
-    unreadCount: ticket.unreadCount,
-    sla: ticket.sla ? (ticket.sla.mark ?? 'ok') : null,
-    slaWarnAt: ticket.sla?.warnAt ?? null,
-    slaDueAt: ticket.sla?.dueAt ?? null,
-  };
-}
 
 export interface Filters {
   groupId?: string | undefined;

@@ -196,6 +196,8 @@ export async function openTicket(
       h('small', {}, bytes(attachment.size)),
     );
 
+  const operatorOf = (author: Message['author']) => ('operatorId' in author ? author.operatorId : undefined);
+
   const authorName = (message: Message) =>
     message.author.kind === 'client'
       ? ticket.clientName
@@ -216,7 +218,7 @@ export async function openTicket(
         message.kind !== 'system' &&
         previous.kind !== 'system' &&
         previous.author.kind === message.author.kind &&
-        previous.author.operatorId === message.author.operatorId &&
+        operatorOf(previous.author) === operatorOf(message.author) &&
         Date.parse(message.createdAt) - Date.parse(previous.createdAt) < GROUP_MS;
       previous = message;
       if (message.kind === 'system') {

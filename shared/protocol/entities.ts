@@ -6,6 +6,7 @@ import * as z from 'zod';
 const iso = z.string().describe('an ISO 8601 time');
 
 export const ticketStatus = z.enum(['unassigned', 'in_progress', 'closed']);
+export type TicketStatus = z.infer<typeof ticketStatus>;
 export const deliveryStatus = z.enum(['queued', 'sent', 'delivered', 'read', 'failed']);
 export const slaMark = z.enum(['warning', 'breached']);
 
@@ -75,6 +76,7 @@ export const attachment = z.object({
   height: z.number().optional(),
   url: z.string().optional(),
 });
+export type Attachment = z.infer<typeof attachment>;
 
 export const systemNote = z.object({
   code: z.string(),
@@ -141,6 +143,9 @@ export const ticketRow = z.object({
   slaDueAt: iso.nullable(),
   draft: draft.optional(),
 });
+export type TicketRow = z.infer<typeof ticketRow>;
+/** S3/L3: a row's SLA state: `ok` while the client waits within its thresholds, then `warning`, then `breached`. */
+export type SlaState = NonNullable<TicketRow['sla']>;
 
 /** A row of the Blacklist tab: the client, not a ticket (C6). */
 export const blacklistedClientRow = z.object({
@@ -151,6 +156,7 @@ export const blacklistedClientRow = z.object({
   blacklistedAt: iso,
   blacklistedBy: z.string().nullable(),
 });
+export type BlacklistedClientRow = z.infer<typeof blacklistedClientRow>;
 
 export const clientType = z.enum(['channel', 'crm', 'internal']);
 
@@ -166,6 +172,7 @@ export const client = z.object({
   blacklisted: z.boolean().optional(),
   ticketCount: z.number().int(),
 });
+export type Client = z.infer<typeof client>;
 
 /** The client's profile (C1, C7): marks, contacts and CRM attributes beside the client. */
 export const clientProfile = client.extend({
@@ -176,6 +183,7 @@ export const clientProfile = client.extend({
   attributes: z.record(z.string(), z.string()).optional(),
   updatedAt: iso.optional(),
 });
+export type ClientProfile = z.infer<typeof clientProfile>;
 
 export const clientTicketRow = z.object({
   ticketId: z.string(),

@@ -12,6 +12,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema, TICKET_STATUSES } from '../protocol/actions';
+import { ticketRowOf } from '../protocol/rows';
 import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
 import { listedGroupIds } from '../store/groups';
@@ -70,26 +71,8 @@ export interface BlacklistedClientRow {
 
 export type ListRow = TicketRow | BlacklistedClientRow;
 
-export function rowOf(ticket: Ticket): TicketRow {
-  return {
-    ticketId: ticket.ticketId,
-    number: ticket.number,
-    status: ticket.status,
-    clientId: ticket.clientId,
-    clientName: ticket.clientName,
-    channelId: ticket.channelId,
-    groupId: ticket.groupId,
-    assigneeId: ticket.assigneeId ?? null,
-    lastMessageAt: ticket.lastMessageAt,
-    lastMessagePreview: ticket.lastMessagePreview,
-    lastMessageFromOperator: ticket.lastMessageFromOperator,
-    unreadCount: ticket.unreadCount,
-    clientTicketCount: ticket.clientTicketCount ?? null,
-    sla: ticket.sla ? (ticket.sla.mark ?? 'ok') : null,
-    slaWarnAt: ticket.sla?.warnAt ?? null,
-    slaDueAt: ticket.sla?.dueAt ?? null,
-  };
-}
+/** L3: a ticket as a list row (the protocol's mapping, shared with the console). */
+export const rowOf: (ticket: Ticket) => TicketRow = ticketRowOf;
 
 function ticketRowOfItem(item: Record<string, unknown>): TicketRow {
   return rowOf(toTicket(item));

@@ -9,7 +9,6 @@ import { historyPage } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { settingsSchema } from '../../shared/store/settings';
 import { getTicket, readClientHead } from '../../shared/store/tickets';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { blacklistClient, unblockClient } from '../../shared/use-cases/blacklist';
@@ -17,6 +16,7 @@ import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases
 import { pinClient, unpinClient } from '../../shared/use-cases/pin';
 import { runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -46,27 +46,9 @@ beforeAll(async () => {
   resetClients();
   management.on(PostToConnectionCommand).resolves({});
   const group = await createGroup(admin, { name: 'Line', strategy: 'manual' });
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: group.groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', group.groupId);
   secondLine = (await createGroup(admin, { name: 'Second line', strategy: 'manual' })).groupId;
-  secondLineChannelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'Back office',
-      defaultGroupId: secondLine,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  secondLineChannelId = await createApiChannel(admin, 'Back office', secondLine);
   const person = (name: string, role: Operator['role'], groupIds: string[]) =>
     insertOperator({ name, email: `${name}@marks.example.com`, role, groupIds, capacity: 5, enabled: true });
   anna = await person('anna', 'operator', [group.groupId]);

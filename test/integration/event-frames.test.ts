@@ -9,10 +9,10 @@ import { resetClients } from '../../shared/platform/aws-clients';
 import { recordConnection } from '../../shared/realtime/connections';
 import { type EventFrame, eventsIn } from '../../shared/realtime/event-frames';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -45,16 +45,7 @@ beforeAll(async () => {
   resetClients();
   management.on(PostToConnectionCommand).resolves({});
   const group = await createGroup(admin, { name: 'Front', strategy: 'manual' });
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'Shop',
-      defaultGroupId: group.groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(admin, 'Shop', group.groupId);
   anna = await insertOperator({
     name: 'anna',
     email: 'anna@frames.example.com',

@@ -8,10 +8,10 @@ import { eventsIn } from '../../shared/realtime/event-frames';
 import { closeConnection, openConnection } from '../../shared/realtime/presence';
 import { insertOperator, type Operator, resolveOperatorActor } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -60,16 +60,7 @@ beforeAll(async () => {
   management.on(PostToConnectionCommand).resolves({});
   const front = await createGroup(admin, { name: 'Front', strategy: 'manual' });
   const back = await createGroup(admin, { name: 'Back', strategy: 'manual' });
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: front.groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', front.groupId);
   const person = (name: string, groupIds: string[]) =>
     insertOperator({ name, email: `${name}@fav.example.com`, role: 'operator', groupIds, capacity: 5, enabled: true });
   anna = await person('anna', [front.groupId]);

@@ -8,11 +8,11 @@ import { resetClients } from '../../shared/platform/aws-clients';
 import { actorOf, insertOperator } from '../../shared/store/operators';
 import { MAX_PAGE_SIZE } from '../../shared/store/pagination';
 import { readClientHead } from '../../shared/store/tickets';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { type OPERATOR_ACTION_NAMES, runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { runVisitorAction } from '../../shared/use-cases/visitor-chat';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const FRAME_LIMIT = 128 * 1024;
@@ -48,16 +48,7 @@ beforeAll(async () => {
   resetClients();
   management.on(PostToConnectionCommand).resolves({});
   const group = await createGroup(root, { name: 'Line', strategy: 'manual' });
-  channelId = (
-    await createChannel(root, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: group.groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(root, 'CRM', group.groupId);
   admin = actorOf(
     await insertOperator({
       name: 'Root',

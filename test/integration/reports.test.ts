@@ -22,7 +22,6 @@ import { addToReports } from '../../shared/store/reports';
 import { settingsSchema } from '../../shared/store/settings';
 import { getTicket, type Ticket } from '../../shared/store/tickets';
 import { fireDueTimers } from '../../shared/store/timers';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
@@ -31,6 +30,7 @@ import { buildReport, type ReportResult } from '../../shared/use-cases/reports';
 import { tagMessages } from '../../shared/use-cases/tags';
 import { runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
+import { createApiChannel } from '../support/channels';
 import { httpEvent, lambdaContext } from '../support/http-event';
 import { useTestTable } from '../support/table';
 
@@ -96,17 +96,7 @@ beforeAll(async () => {
   meter.attachDynamo(dynamo());
   first = (await createGroup(admin, { name: 'First line', strategy: 'manual' })).groupId;
   second = (await createGroup(admin, { name: 'Second line', strategy: 'manual' })).groupId;
-  const channel = async (name: string, groupId: string) =>
-    (
-      await createChannel(admin, {
-        kind: 'api',
-        name,
-        defaultGroupId: groupId,
-        enabled: true,
-        settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-        overrides: {},
-      })
-    ).channelId;
+  const channel = (name: string, groupId: string) => createApiChannel(admin, name, groupId);
   shop = await channel('Shop', first);
   bank = await channel('Bank', second);
   const person = (name: string, role: Operator['role'], groupIds: string[]) =>

@@ -11,12 +11,12 @@ import type { OperatorActor } from '../../shared/domain/actors';
 import { DomainError } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { searchClientHistory, searchClients, searchMessages } from '../../shared/use-cases/search';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -63,17 +63,7 @@ beforeAll(async () => {
   );
   const firstLine = await createGroup(admin, { name: 'First', strategy: 'manual' });
   const secondLine = await createGroup(admin, { name: 'Second', strategy: 'manual' });
-  const channel = async (name: string, groupId: string) =>
-    (
-      await createChannel(admin, {
-        kind: 'api',
-        name,
-        defaultGroupId: groupId,
-        enabled: true,
-        settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-        overrides: {},
-      })
-    ).channelId;
+  const channel = (name: string, groupId: string) => createApiChannel(admin, name, groupId);
   firstLineChannel = await channel('Shop', firstLine.groupId);
   secondLineChannel = await channel('Bank', secondLine.groupId);
   const person = (name: string, role: Operator['role'], groupIds: string[]) =>

@@ -11,12 +11,12 @@ import { keys } from '../../shared/store/keys';
 import { historyPage, type Message } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { markRead, sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { syncTicket } from '../../shared/use-cases/ticket-reads';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
@@ -93,16 +93,7 @@ beforeAll(async () => {
   process.env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
   resetClients();
   const group = (await createGroup(admin, { name: 'First line', strategy: 'manual' })).groupId;
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: group,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    } as Parameters<typeof createChannel>[1])
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', group);
   const operator = (name: string, role: Operator['role'], groupIds: string[]) =>
     insertOperator({ name, email: `${name.toLowerCase()}@example.com`, role, groupIds, capacity: 50, enabled: true });
   anna = await operator('Anna', 'operator', [group]);

@@ -11,11 +11,11 @@ import { keys } from '../../shared/store/keys';
 import { changesAfter, historyPage, type Message } from '../../shared/store/messages';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { operatorActions, runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -67,16 +67,7 @@ beforeAll(async () => {
   management.on(PostToConnectionCommand).resolves({});
   const front = await createGroup(admin, { name: 'Front', strategy: 'manual' });
   const back = await createGroup(admin, { name: 'Back', strategy: 'manual' });
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: front.groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', front.groupId);
   const person = (name: string, role: Operator['role'], groupIds: string[]) =>
     insertOperator({ name, email: `${name}@tags.example.com`, role, groupIds, capacity: 5, enabled: true });
   anna = await person('anna', 'operator', [front.groupId]);

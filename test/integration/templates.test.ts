@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
-import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { updateClient } from '../../shared/use-cases/client-profile';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
@@ -20,16 +20,7 @@ const run = (actor: OperatorActor, name: Parameters<typeof runOperatorAction>[1]
 beforeAll(async () => {
   await useTestTable();
   groupId = (await createGroup(admin, { name: 'Front', strategy: 'manual' })).groupId;
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: groupId,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    })
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', groupId);
   const person = (name: string) =>
     insertOperator({
       name,

@@ -15,6 +15,7 @@ import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { markRead, sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
+import { createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
@@ -77,16 +78,7 @@ beforeAll(async () => {
   resetClients();
   firstLine = (await createGroup(admin, { name: 'First line', strategy: 'manual' })).groupId;
   secondLine = (await createGroup(admin, { name: 'Second line', strategy: 'manual' })).groupId;
-  channelId = (
-    await createChannel(admin, {
-      kind: 'api',
-      name: 'CRM',
-      defaultGroupId: firstLine,
-      enabled: true,
-      settings: { callbackUrl: 'http://127.0.0.1:9/cb' },
-      overrides: {},
-    } as Parameters<typeof createChannel>[1])
-  ).channelId;
+  channelId = await createApiChannel(admin, 'CRM', firstLine);
   const operator = (name: string, role: Operator['role'], groupIds: string[], capacity = 5) =>
     insertOperator({ name, email: `${name.toLowerCase()}@example.com`, role, groupIds, capacity, enabled: true });
   anna = await operator('Anna', 'operator', [firstLine]);

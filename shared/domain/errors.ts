@@ -1,15 +1,17 @@
 // The one error vocabulary: typed errors with a stable code and a human message, and their HTTP/WebSocket mapping.
 
-export type ErrorCode =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'rate_limited'
-  | 'payload_too_large'
-  | 'internal';
+export const ERROR_CODES = [
+  'invalid',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'rate_limited',
+  'payload_too_large',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const httpStatusOf: Record<ErrorCode, number> = {
   invalid: 400,

@@ -1,21 +1,11 @@
 // The WebSocket frames as schemas (R1): `{action, requestId, …}` requests, `reply` frames (ok with data, or an error
 // with a stable code from the one error vocabulary), and pushed `event` / `events` frames. Browser-safe: zod only.
 import * as z from 'zod';
+import { ERROR_CODES } from '../domain/errors';
 import { EVENT_TYPES, eventFrameSchema } from './events';
 
-/** The one error vocabulary's codes (shared/domain/errors.ts), as replies and HTTP error bodies carry them. */
-export const ERROR_CODES = [
-  'invalid',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'method_not_allowed',
-  'conflict',
-  'rate_limited',
-  'payload_too_large',
-  'internal',
-] as const;
-export type ErrorCodeName = (typeof ERROR_CODES)[number];
+/** The one error vocabulary's codes, as replies and HTTP error bodies carry them. */
+export { ERROR_CODES, type ErrorCode } from '../domain/errors';
 
 /** An error: a stable code, a human message, and details (`reason`, `retryAfterSeconds` for `rate_limited` …). */
 export const errorBody = z.object({

@@ -4,23 +4,14 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { ensureTable, localDynamoClient } from '../../infra/local/table';
-import type { ErrorCode } from '../../shared/domain/errors';
+import { ERROR_CODES, type ErrorCode } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
 import { eventsIn } from '../../shared/realtime/event-frames';
 import { INDEXES, keys, partitionQuery } from '../../shared/store/keys';
 
 /** The one error vocabulary (shared/domain/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
-export const CLIENT_ERROR_CODES: readonly ErrorCode[] = [
-  'invalid',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'method_not_allowed',
-  'conflict',
-  'rate_limited',
-  'payload_too_large',
-];
+export const CLIENT_ERROR_CODES: readonly ErrorCode[] = ERROR_CODES.filter((code) => code !== 'internal');
 
 export interface Frame {
   type?: string;

@@ -12,11 +12,11 @@ import { getTicket, readClientHead } from '../../shared/store/tickets';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { replaceSettings } from '../../shared/use-cases/admin/settings';
 import { blacklistClient, unblockClient } from '../../shared/use-cases/blacklist';
-import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { pinClient, unpinClient } from '../../shared/use-cases/pin';
 import { runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
-import { createApiChannel } from '../support/channels';
+import { clientText, createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -30,15 +30,7 @@ let boris: Operator;
 let sue: Operator;
 let tick = 0;
 
-const inbound = (user: string, text: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: new Date(Date.now() + ++tick),
-});
+const inbound = (user: string, text: string) => clientText(channelId, user, text, new Date(Date.now() + ++tick));
 
 beforeAll(async () => {
   await useTestTable();

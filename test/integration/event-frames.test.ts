@@ -10,9 +10,9 @@ import { recordConnection } from '../../shared/realtime/connections';
 import { type EventFrame, eventsIn } from '../../shared/realtime/event-frames';
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { createGroup } from '../../shared/use-cases/admin/groups';
-import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
-import { createApiChannel } from '../support/channels';
+import { clientText, createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -22,15 +22,8 @@ let channelId: string;
 let anna: Operator;
 let tick = 0;
 
-const inbound = (user: string, text: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: new Date(Date.UTC(2026, 10, 29, 10, 0, 0) + ++tick * 1000),
-});
+const inbound = (user: string, text: string) =>
+  clientText(channelId, user, text, new Date(Date.UTC(2026, 10, 29, 10, 0, 0) + ++tick * 1000));
 
 /** Every WebSocket message posted to a connection, each as the events it carries. */
 const messagesTo = (connectionId: string): Array<Array<EventFrame<Record<string, unknown>>>> =>

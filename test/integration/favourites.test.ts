@@ -9,9 +9,9 @@ import { closeConnection, openConnection } from '../../shared/realtime/presence'
 import { insertOperator, type Operator, resolveOperatorActor } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
 import { createGroup } from '../../shared/use-cases/admin/groups';
-import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
-import { createApiChannel } from '../support/channels';
+import { clientText, createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -21,15 +21,7 @@ let anna: Operator;
 let olga: Operator;
 let tick = 0;
 
-const inbound = (user: string, text: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: new Date(Date.now() + ++tick),
-});
+const inbound = (user: string, text: string) => clientText(channelId, user, text, new Date(Date.now() + ++tick));
 
 /** Runs an action as the operator is now (its favourites are read with it, as the adapters do). */
 const run = async (operator: Operator, name: Parameters<typeof runOperatorAction>[1], input: Record<string, unknown>) =>

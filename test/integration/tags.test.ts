@@ -12,10 +12,10 @@ import { changesAfter, historyPage, type Message } from '../../shared/store/mess
 import { actorOf, insertOperator, type Operator } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
 import { createGroup } from '../../shared/use-cases/admin/groups';
-import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
+import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { operatorActions, runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
-import { createApiChannel } from '../support/channels';
+import { clientText, createApiChannel } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -26,15 +26,7 @@ let olga: Operator;
 let sue: Operator;
 let tick = 0;
 
-const inbound = (user: string, text: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: new Date(Date.now() + ++tick),
-});
+const inbound = (user: string, text: string) => clientText(channelId, user, text, new Date(Date.now() + ++tick));
 
 const run = (actor: OperatorActor, name: Parameters<typeof runOperatorAction>[1], input: Record<string, unknown>) =>
   runOperatorAction(actor, name, input, new Date(Date.now() + ++tick)) as Promise<Record<string, unknown>>;

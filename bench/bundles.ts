@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
-import { lambdaAliases, lambdaBundling, repoRoot } from '../infra/constructs/switchboard-function';
+import { lambdaBuildOptions } from '../infra/constructs/switchboard-function';
 import { functionIdOf, handlerEntries } from '../infra/routes';
 import { percentile } from './stats';
 
@@ -64,22 +63,8 @@ export async function measureBundles(): Promise<BundlesResult> {
 
 /** Bundles an entry as it is deployed (minified, source maps, the Lambda aliases); `readable` keeps names for profiles. */
 export async function buildBundle(entry: string, outfile: string, options: { readable?: boolean } = {}): Promise<void> {
-  await build({
-    absWorkingDir: repoRoot,
-    entryPoints: [path.join(repoRoot, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    logLevel: 'silent',
-    minify: options.readable ? false : lambdaBundling.minify,
-    sourcemap: lambdaBundling.sourceMap,
-    format: lambdaBundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-    target: lambdaBundling.target,
-    mainFields: lambdaBundling.mainFields,
-    external: lambdaBundling.externalModules,
-    alias: lambdaAliases(),
-    banner: { js: lambdaBundling.banner },
-  });
+  const deployed = lambdaBuildOptions(entry);
+  await build({ ...deployed, outfile, minify: options.readable ? false : deployed.minify });
 }
 
 async function timeInit(file: string, flags: string[], runs: number): Promise<Array<{ wall: number; cpu: number }>> {

@@ -14,6 +14,7 @@ import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aw
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 
 /** Absolute path of the repository; route-table entries are relative to it. */
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -55,6 +56,25 @@ const timeoutOf: Record<Invocation, Duration> = {
   schedule: Duration.seconds(60),
   stream: Duration.seconds(60),
 };
+
+/** The same bundling spelled as esbuild build options for one entry, so a test or the bench builds what is deployed. */
+export function lambdaBuildOptions(entry: string): BuildOptions {
+  return {
+    absWorkingDir: repoRoot,
+    entryPoints: [path.join(repoRoot, entry)],
+    bundle: true,
+    platform: 'node',
+    logLevel: 'silent',
+    minify: lambdaBundling.minify,
+    sourcemap: lambdaBundling.sourceMap,
+    format: lambdaBundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    target: lambdaBundling.target,
+    mainFields: lambdaBundling.mainFields,
+    external: lambdaBundling.externalModules,
+    alias: lambdaAliases(),
+    banner: { js: lambdaBundling.banner },
+  };
+}
 
 export interface SwitchboardFunctionProps {
   /** Handler module relative to the repository root (as in the route table); it exports `handler`. */

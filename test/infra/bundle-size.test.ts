@@ -1,9 +1,6 @@
-// Every handler bundle, built with the deployed esbuild settings, stays small: cold starts grow with bundle size.
-import path from 'node:path';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaAliases, lambdaBundling, repoRoot } from '../../infra/constructs/switchboard-function';
+import { lambdaBuildOptions, lambdaBundling } from '../../infra/constructs/switchboard-function';
 import { handlerEntries } from '../../infra/routes';
 
 const MAX_BUNDLE_BYTES = 600 * 1024;
@@ -16,26 +13,13 @@ interface Bundle {
 
 const bundles = new Map<string, Bundle>();
 
-/** The NodejsFunction bundling options, spelled as esbuild build options. */
+/** Builds an entry exactly as deployed (the source map goes to its own file, so it does not count against the size). */
 async function bundle(entry: string): Promise<Bundle> {
   const result = await build({
-    absWorkingDir: repoRoot,
-    entryPoints: [path.join(repoRoot, entry)],
+    ...lambdaBuildOptions(entry),
     outfile: 'index.mjs',
-    write: false,
-    bundle: true,
-    platform: 'node',
-    metafile: true,
-    logLevel: 'silent',
-    minify: lambdaBundling.minify,
-    // The map goes to its own file, so it does not count against the code size.
-    sourcemap: lambdaBundling.sourceMap,
-    format: lambdaBundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-    target: lambdaBundling.target,
-    mainFields: lambdaBundling.mainFields,
-    external: lambdaBundling.externalModules,
-    alias: lambdaAliases(),
-    banner: { js: lambdaBundling.banner },
+    write: false as const,
+    metafile: true as const,
   });
   const code = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1] as

@@ -14,6 +14,16 @@ import {
 
 const iso = z.string();
 const onTicket = { ticketId: z.string(), seq: z.number().int() };
+/** S2: a mark set on a ticket (`sla.warning`, `sla.breached`), with the clock it was set from. */
+const slaEvent = z.object({
+  ticketId: z.string(),
+  number: z.number().int(),
+  clientName: z.string(),
+  mark: slaMark,
+  since: iso,
+  warnAt: iso.optional(),
+  dueAt: iso,
+});
 
 export const eventData = {
   'ticket.created': z.object({ ...onTicket, ticket }),
@@ -30,24 +40,8 @@ export const eventData = {
     possibleDuplicate: z.boolean().optional(),
   }),
   'message.tagged': z.object({ ...onTicket, messageIds: z.array(z.string()), tag: z.string() }),
-  'sla.warning': z.object({
-    ticketId: z.string(),
-    number: z.number().int(),
-    clientName: z.string(),
-    mark: slaMark,
-    since: iso,
-    warnAt: iso.optional(),
-    dueAt: iso,
-  }),
-  'sla.breached': z.object({
-    ticketId: z.string(),
-    number: z.number().int(),
-    clientName: z.string(),
-    mark: slaMark,
-    since: iso,
-    warnAt: iso.optional(),
-    dueAt: iso,
-  }),
+  'sla.warning': slaEvent,
+  'sla.breached': slaEvent,
   counters,
   'operator.presence': z.object({ operatorId: z.string(), online: z.boolean(), at: iso }),
   'client.presence': z.object({ clientId: z.string(), ticketId: z.string(), online: z.boolean(), at: iso }),

@@ -77,8 +77,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const jar = dynamoDbLocalJar();
   if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
   const command = dynamoDbLocalCommand(options).map(quote).join(' ');
-  // The watchdog: Java runs in the background; when stdin closes (we stop, or we die), the shell kills it.
-  const child = spawn('bash', ['-c', `${command} & java_pid=$!; cat >/dev/null; kill $java_pid; wait $java_pid`], {
+  // The watchdog: Java runs in the background; when stdin closes (we stop, or we die), the shell kills it. The shell
+  // itself waits on Java, so Java ending on its own (its port taken, say) ends the child at once with Java's output.
+  // (A background job's stdin is /dev/null unless redirected, hence the copy of ours on descriptor 3.)
+  const watchdog = `exec 3<&0; ${command} <&- & java_pid=$!; { cat <&3 >/dev/null; kill $java_pid 2>/dev/null; } & wait $java_pid`;
+  const child = spawn('bash', ['-c', watchdog], {
     cwd: path.dirname(jar),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -111,7 +114,8 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
         throw new LocalStackError(`DynamoDB Local exited early: ${output().trim().split('\n').slice(-3).join(' ')}`);
       }
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        // Bounded: whatever else may hold the port could accept and never answer.
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(3_000) });
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -124,7 +128,11 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  // Closing stdin also ends the watchdog's reader when Java has already gone.
+  if (child.exitCode !== null || child.signalCode !== null) {
+    child.stdin?.end();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.stdin?.end();

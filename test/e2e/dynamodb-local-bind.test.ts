@@ -1,9 +1,9 @@
 // X2 (local stack): DynamoDB Local listens on 127.0.0.1 only, like every other part of the local stack — a machine on
 // the same network cannot read or write the local table.
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
-import { dynamoDbLocalCommand, LOOPBACK_LAUNCHER } from '../../infra/local/dynamodb-local';
+import { dynamoDbLocalCommand, LOOPBACK_LAUNCHER, startDynamoDbLocal } from '../../infra/local/dynamodb-local';
 
 /** Resolves 'open' when a TCP connection to address:port is accepted, else the error code. */
 function probe(address: string, port: number): Promise<string> {
@@ -42,4 +42,27 @@ describe('X2: DynamoDB Local binds 127.0.0.1', () => {
     expect(command).not.toContain('-jar');
     expect(command.slice(launcher + 2)).toEqual(['-inMemory', '-port', '4002', '-disableTelemetry']);
   });
+});
+
+describe('OP4: DynamoDB Local that cannot start says so at once', () => {
+  it('OP4: a port taken after the check ends the start within seconds, naming the bind failure, and leaves no Java behind', async () => {
+    // Something else holds the port: it accepts connections and never answers.
+    const held: Socket[] = [];
+    const holder = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const error = await startDynamoDbLocal({ port }).then(
+        (stack) => stack.stop().then(() => new Error('started on a taken port')),
+        (failure: Error) => failure,
+      );
+      expect(error.message).toMatch(/DynamoDB Local exited early: .*Address already in use/);
+      // A JVM on a loaded machine takes a few seconds to start and fail; the wait for an answer is 90 s.
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 90_000);
 });

@@ -18,6 +18,14 @@ public class LoopbackDynamoDbLocal {
     Object[] connectors = (Object[]) jetty.getClass().getMethod("getConnectors").invoke(jetty);
     if (connectors.length == 0) throw new IllegalStateException("DynamoDB Local has no connector to bind");
     for (Object connector : connectors) connector.getClass().getMethod("setHost", String.class).invoke(connector, host);
-    proxy.getClass().getMethod("start").invoke(proxy);
+    try {
+      proxy.getClass().getMethod("start").invoke(proxy);
+    } catch (java.lang.reflect.InvocationTargetException failed) {
+      // Jetty's threads would keep the JVM alive after a failed start (its port taken, say): say why and end.
+      Throwable cause = failed.getCause();
+      while (cause.getCause() != null) cause = cause.getCause();
+      System.err.println("DynamoDB Local could not start on " + host + ": " + cause);
+      System.exit(1);
+    }
   }
 }

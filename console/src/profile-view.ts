@@ -36,6 +36,8 @@ export async function renderProfile(
       },
       (error: Error) => {
         problem.textContent = error.message;
+        // A refusal changes nothing, but a reply that timed out may still have been applied: show what is held now.
+        return load().catch(() => undefined);
       },
     );
 

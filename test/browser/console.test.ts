@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Browser, Page, Route } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { channelSampleRequest } from '../../infra/local/channel-samples';
 import { repoRoot } from '../../infra/local/lambda-runtime';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
@@ -49,10 +49,17 @@ async function telegramSays(text: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
+/** The pages of the running test, each with what its console printed, for the report of a failure. */
+const opened: Array<{ person: string; page: Page; printed: string[] }> = [];
+
 /** A fresh browser context signed in as a demo person from the console's own sign-in page. */
 async function signedIn(person: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  const printed: string[] = [];
+  page.on('console', (message) => printed.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => printed.push(`page error: ${error.message}`));
+  opened.push({ person, page, printed });
   await page.goto(stack.urls.console);
   await page.click(`button[data-person="${person}"]`);
   await page.waitForSelector('#connection.open');
@@ -76,6 +83,22 @@ describe('the operator console in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  // A failed step says what each page showed: its error lines, what its console printed, and a screenshot.
+  afterEach(async (context) => {
+    const pages = opened.splice(0);
+    if (context.task.result?.state !== 'fail') return;
+    for (const { person, page, printed } of pages) {
+      const errors = await page
+        .locator('.error')
+        .allTextContents()
+        .catch(() => []);
+      await shot(page, `failed-${person}`).catch(() => undefined);
+      console.error(
+        `[${person}] errors shown: ${JSON.stringify(errors.filter(Boolean))}\n[${person}] console:\n${printed.join('\n')}`,
+      );
+    }
   });
 
   it('R1/R2/L1/T4/Q4/A1/M3/S4/T8: a Telegram message appears live for First line only; Anna takes it, replies with a quick reply and an image, the SLA mark clears, she closes it; a server-side reconnect loses no event', async () => {

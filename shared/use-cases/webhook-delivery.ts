@@ -33,8 +33,10 @@ import {
   noteWebhookSuccess,
   scheduleWebhookWork,
   settleWebhookEvent,
+  type WebhookAttempt,
   type WebhookDueWork,
   type WebhookEndpoint,
+  type WebhookEventState,
 } from '../store/webhooks';
 
 export const EVENT_ID_HEADER = 'x-switchboard-event-id';
@@ -166,9 +168,16 @@ async function runWork(
     const { outcome, status, latencyMs } = await post(endpoint.url, secret, event, now);
     const at = now.toISOString();
     const common = { eventId, eventType: event.type, at, latencyMs, ...(status === undefined ? {} : { status }) };
+    /** The event's new state (with the error it shows, if any) and the attempt's line in the endpoint's log. */
+    const settle = async (
+      settled: { state: WebhookEventState; error?: string },
+      logged: Omit<WebhookAttempt, keyof typeof common>,
+    ) => {
+      await settleWebhookEvent(webhookId, eventId, { ...settled, attempts: attempt, ...statusOf(status), at });
+      await logWebhookAttempt(webhookId, { ...common, ...logged }, now);
+    };
     if (outcome.kind === 'delivered') {
-      await settleWebhookEvent(webhookId, eventId, { state: 'delivered', attempts: attempt, ...statusOf(status), at });
-      await logWebhookAttempt(webhookId, { ...common, outcome: 'delivered' }, now);
+      await settle({ state: 'delivered' }, { outcome: 'delivered' });
       if (state.failing) {
         await noteWebhookSuccess(webhookId);
         state.failing = false;
@@ -177,28 +186,14 @@ async function runWork(
       continue;
     }
     if (outcome.kind === 'failed') {
-      await settleWebhookEvent(webhookId, eventId, {
-        state: 'failed',
-        attempts: attempt,
-        ...statusOf(status),
-        error: outcome.reason,
-        at,
-      });
-      await logWebhookAttempt(webhookId, { ...common, outcome: 'failed', error: outcome.reason }, now);
+      await settle({ state: 'failed', error: outcome.reason }, { outcome: 'failed', error: outcome.reason });
       countMetric(METRIC.undeliverableWork);
       result.failed++;
       continue;
     }
     const rest = work.eventIds.slice(index + 1);
     if (outcome.kind === 'gone' || outcome.kind === 'refused') {
-      await settleWebhookEvent(webhookId, eventId, {
-        state: 'failed',
-        attempts: attempt,
-        ...statusOf(status),
-        error: outcome.reason,
-        at,
-      });
-      await logWebhookAttempt(webhookId, { ...common, outcome: outcome.kind, error: outcome.reason }, now);
+      await settle({ state: 'failed', error: outcome.reason }, { outcome: outcome.kind, error: outcome.reason });
       const reason =
         outcome.kind === 'gone'
           ? `Disabled automatically at ${at}: the endpoint answered ${outcome.reason} (410 Gone: it no longer exists).`
@@ -214,28 +209,16 @@ async function runWork(
     // A transient failure: this event and the rest of the work wait for the event's next attempt.
     const next = nextAttempt(event, attempt, outcome.retryAfterMs, now);
     if ('givenUp' in next) {
-      await settleWebhookEvent(webhookId, eventId, {
-        state: 'failed',
-        attempts: attempt,
-        ...statusOf(status),
-        error: `${next.givenUp} Last error ${outcome.reason}`,
-        at,
-      });
-      await logWebhookAttempt(webhookId, { ...common, outcome: 'given_up', error: outcome.reason }, now);
+      await settle(
+        { state: 'failed', error: `${next.givenUp} Last error ${outcome.reason}` },
+        { outcome: 'given_up', error: outcome.reason },
+      );
       countMetric(METRIC.undeliverableWork);
       result.failed++;
     } else {
-      await settleWebhookEvent(webhookId, eventId, {
-        state: 'pending',
-        attempts: attempt,
-        ...statusOf(status),
-        error: outcome.reason,
-        at,
-      });
-      await logWebhookAttempt(
-        webhookId,
-        { ...common, outcome: 'retry', error: outcome.reason, nextAttemptAt: next.retryAt },
-        now,
+      await settle(
+        { state: 'pending', error: outcome.reason },
+        { outcome: 'retry', error: outcome.reason, nextAttemptAt: next.retryAt },
       );
       result.retried++;
     }

@@ -83,8 +83,10 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
   // CH1: a signed request seen before within its window is a replay: acknowledged (the sender may only have missed
   // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed. The first
   // message's client head is read alongside the guard (one round trip for both); nothing is written until the guard
-  // has answered, so a replay changes nothing.
-  const replay = webhook.replayWindow?.(request);
+  // has answered, so a replay changes nothing. Plain messages need no guard: their channel message id is the dedupe key
+  // (CH2), kept for days, so a replay of one is a duplicate that stores and pushes nothing — and skipping the guard
+  // saves a write and a call per message.
+  const replay = events.every(isPlainMessage) ? undefined : webhook.replayWindow?.(request);
   const head = replay ? startHeadRead(channel, events[0]) : undefined;
   if (
     replay &&
@@ -103,6 +105,11 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     throw error;
   }
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ ok: true, ...counts }) };
+}
+
+/** A message with no media to fetch and no reaction to apply: its ingest is the dedupe transaction and nothing before it. */
+function isPlainMessage(event: InboundEvent): boolean {
+  return event.type === 'message' && !event.media?.length && !event.reaction;
 }
 
 /**

@@ -506,27 +506,40 @@ describe('CH1: a signed api request is processed once within its 5-minute window
     expect(pushed('client.typing')).toHaveLength(2);
   });
 
-  it('CH1: a replayed message is acknowledged as replayed: nothing stored, nothing pushed, the ticket unchanged', async () => {
+  it('CH1/CH2: a replayed text message is acknowledged as a duplicate: nothing stored, nothing pushed, the ticket unchanged', async () => {
     const body = JSON.stringify({ type: 'message', messageId: 'replay-msg', user: { id: 'replay-msg' }, text: 'Hi' });
     const headers = apiSignatureHeaders(secret, body);
     expect((await post(body, headers)).body).toMatchObject({ ok: true, messages: 1 });
     const before = (await readClientHead(clientIdFor(channelId, 'replay-msg'))).latest;
     management.reset();
     management.on(PostToConnectionCommand).resolves({});
-    // The client head is read alongside the guard; the guard's answer comes before any write.
+    // A text message needs no replay guard: its channel message id is remembered for days (CH2).
     const replayed = await post(body, headers);
-    expect(replayed).toEqual({ status: 200, body: expect.objectContaining({ replayed: true, messages: 0 }) });
+    expect(replayed).toEqual({ status: 200, body: expect.objectContaining({ duplicates: 1, messages: 0 }) });
     expect(await clientMessages('replay-msg')).toHaveLength(1);
     expect((await readClientHead(clientIdFor(channelId, 'replay-msg'))).latest).toEqual(before);
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
   });
 
-  it('CH1: 10 concurrent copies of one signed message: one is processed, nine answer replayed, one message stored', async () => {
+  it('CH1: a replayed message with an attachment is acknowledged as replayed before its file is fetched again', async () => {
+    fake.addMedia('replay-receipt', PDF, 'application/pdf');
+    const body = JSON.stringify(sampleFor('message-with-attachment.json', 'replay-media', 'replay-receipt'));
+    const headers = apiSignatureHeaders(secret, body);
+    expect((await post(body, headers)).body).toMatchObject({ ok: true, messages: 1 });
+    const fetches = fake.calls('/media/replay-receipt').length;
+    expect(fetches).toBeGreaterThan(0);
+    const replayed = await post(body, headers);
+    expect(replayed).toEqual({ status: 200, body: expect.objectContaining({ replayed: true, messages: 0 }) });
+    expect(fake.calls('/media/replay-receipt')).toHaveLength(fetches);
+    expect(await clientMessages('replay-media')).toHaveLength(1);
+  });
+
+  it('CH1/CH2: 10 concurrent copies of one signed text message: one is processed, nine answer duplicate, one message stored', async () => {
     const body = JSON.stringify({ type: 'message', messageId: 'replay-1', user: { id: 'replay-user' }, text: 'Once' });
     const headers = apiSignatureHeaders(secret, body);
     const results = await Promise.all(Array.from({ length: 10 }, () => post(body, headers)));
     expect(results.map((r) => r.status)).toEqual(new Array(10).fill(200));
-    expect(results.filter((r) => r.body.replayed === true)).toHaveLength(9);
+    expect(results.filter((r) => r.body.duplicates === 1)).toHaveLength(9);
     expect(results.filter((r) => r.body.messages === 1)).toHaveLength(1);
     expect(await clientMessages('replay-user')).toHaveLength(1);
   });

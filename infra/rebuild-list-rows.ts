@@ -1,11 +1,14 @@
 // `npm run lists:rebuild`: moves a tenant's table made before one list partition per status and group (README,
 // "Lists") to that shape: every ticket item gets its list rows again (`listRows`) without the retired ones, and every
-// group any ticket or group item names is listed for the staff views. Safe to run again and while the tenant works.
+// group any ticket or group item names is listed for the staff views. Live connections get their audience entries
+// again in the current shape (staff and operators in no group share one partition). Safe to run again and while the
+// tenant works.
 // Needs AWS credentials, TABLE_NAME and AWS_REGION in the environment. It Scans the table once: an operator's command,
 // never a request path.
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/platform/aws-clients';
 import { readConfig } from '../shared/platform/config';
+import { relistConnection } from '../shared/realtime/connections';
 import { listGroupsUpdate } from '../shared/store/groups';
 import { INDEXES, keys, RETIRED_LIST_ATTRIBUTES } from '../shared/store/keys';
 import { listRows, toTicket } from '../shared/store/tickets';
@@ -14,6 +17,8 @@ import { isConditionFailure } from '../shared/store/transactions';
 export interface ListRebuild {
   tickets: number;
   groups: number;
+  /** Live connections whose audience entries were written again. */
+  connections: number;
 }
 
 /** A ticket changed while it was being rewritten is read again and rewritten; this many times at most. */
@@ -23,18 +28,23 @@ export async function rebuildListRows(): Promise<ListRebuild> {
   const table = readConfig().tableName;
   const groups = new Set<string>();
   let tickets = 0;
+  let connections = 0;
   let start: Record<string, unknown> | undefined;
   do {
     const page = await dynamo().send(
       new ScanCommand({
         TableName: table,
-        FilterExpression: '#type IN (:ticket, :group)',
+        FilterExpression: '#type IN (:ticket, :group, :connection)',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':ticket': 'ticket', ':group': 'group' },
+        ExpressionAttributeValues: { ':ticket': 'ticket', ':group': 'group', ':connection': 'connection' },
         ExclusiveStartKey: start,
       }),
     );
     for (const item of page.Items ?? []) {
+      if (item.type === 'connection') {
+        if (await relistConnection(item.connectionId as string)) connections++;
+        continue;
+      }
       groups.add(item.groupId as string);
       if (item.type === 'ticket') {
         await rewriteTicket(item);
@@ -44,7 +54,7 @@ export async function rebuildListRows(): Promise<ListRebuild> {
     start = page.LastEvaluatedKey;
   } while (start);
   if (groups.size > 0) await dynamo().send(new UpdateCommand(listGroupsUpdate([...groups])));
-  return { tickets, groups: groups.size };
+  return { tickets, groups: groups.size, connections };
 }
 
 /** Sets the ticket's list rows from its state, conditioned on the `seq` read, so a concurrent change is not undone. */
@@ -100,8 +110,10 @@ async function main() {
     console.error('Usage: TABLE_NAME=… AWS_REGION=… npm run lists:rebuild');
     process.exit(2);
   }
-  const { tickets, groups } = await rebuildListRows();
-  console.log(`List rows rebuilt: ${tickets} ticket(s), ${groups} group(s) listed.`);
+  const { tickets, groups, connections } = await rebuildListRows();
+  console.log(
+    `List rows rebuilt: ${tickets} ticket(s), ${groups} group(s) listed, ${connections} live connection(s) relisted.`,
+  );
 }
 
 if (process.argv[1]?.endsWith('rebuild-list-rows.ts')) {

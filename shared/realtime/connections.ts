@@ -4,7 +4,7 @@ import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatew
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, management } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
-import { type Audience, keys, type PrincipalKey } from '../store/keys';
+import { type Audience, audiencePartition, keys, type PrincipalKey } from '../store/keys';
 import { queryAll } from '../store/query';
 
 /** API Gateway closes a WebSocket after 2 hours; the record outlives it briefly so a late $disconnect still finds it. */
@@ -12,6 +12,9 @@ export const CONNECTION_MAX_SECONDS = 2 * 60 * 60;
 const TTL_SLACK_SECONDS = 5 * 60;
 /** Longer than a $connect can run (API Gateway's 29 s integration timeout): until then Gone may mean "not yet". */
 export const HANDSHAKE_GRACE_SECONDS = 30;
+
+/** The audiences a live connection joins and leaves after it opened: a client's watchers (C9). */
+export type WatchersAudience = `watchers#${string}`;
 
 export interface Connection {
   connectionId: string;
@@ -21,6 +24,24 @@ export interface Connection {
   connectedAt: string;
   sourceIp?: string;
   expiresAt: number;
+}
+
+/**
+ * The audience entries of a connection: one per audience partition, naming the audiences it stands for (`staff` and
+ * `ungrouped` share a partition, so an admin in no group has one entry for both).
+ */
+function entriesOf(audiences: readonly Audience[]): Array<{ audience: Audience; joins: Audience[] }> {
+  const byPartition = new Map<string, Audience[]>();
+  for (const audience of audiences) {
+    const partition = audiencePartition(audience);
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), audience]);
+  }
+  return [...byPartition.values()].map((joins) => ({ audience: joins[0] as Audience, joins }));
+}
+
+/** Whether an entry read from an audience's partition is in that audience (an entry with no `joins` is a staff one). */
+function inAudience(item: Record<string, unknown>, audience: Audience): boolean {
+  return Array.isArray(item.joins) ? item.joins.includes(audience) : audience !== 'ungrouped';
 }
 
 export async function recordConnection(
@@ -42,7 +63,7 @@ export async function recordConnection(
             Item: { ...keys.connection(connection.connectionId), type: 'connection', ...connection },
           },
         },
-        ...audiences.map((audience) => ({
+        ...entriesOf(audiences).map(({ audience, joins }) => ({
           Put: {
             TableName: tableName,
             Item: {
@@ -50,6 +71,7 @@ export async function recordConnection(
               type: 'audienceMember',
               connectionId: connection.connectionId,
               principal: connection.principal,
+              joins,
               // Presence orders an operator's connections by it to decide which one opened first (shared/realtime/presence.ts).
               connectedAt: connection.connectedAt,
               expiresAt: connection.expiresAt,
@@ -89,7 +111,7 @@ export async function removeConnection(
     new TransactWriteCommand({
       TransactItems: [
         { Delete: { TableName: tableName, Key: keys.connection(connectionId) } },
-        ...connection.audiences.map((audience) => ({
+        ...entriesOf(connection.audiences).map(({ audience }) => ({
           Delete: { TableName: tableName, Key: keys.audienceMember(audience, connectionId) },
         })),
       ],
@@ -99,10 +121,59 @@ export async function removeConnection(
 }
 
 /**
+ * Writes a live connection's audience entries again in the current shape (`npm run lists:rebuild`, after staff and
+ * `ungrouped` came to share a partition) and drops its retired `ungrouped` entry. Nothing is written for a connection
+ * that closed meanwhile; true when it was rewritten.
+ */
+export async function relistConnection(connectionId: string): Promise<boolean> {
+  const { tableName } = readConfig();
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
+  );
+  if (!Item || (Item.expiresAt as number) * 1000 < Date.now()) return false;
+  const connection = toConnection(Item);
+  try {
+    await dynamo().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: keys.connection(connectionId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          ...entriesOf(connection.audiences).map(({ audience, joins }) => ({
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...keys.audienceMember(audience, connectionId),
+                type: 'audienceMember',
+                connectionId,
+                principal: connection.principal,
+                joins,
+                connectedAt: connection.connectedAt,
+                expiresAt: connection.expiresAt,
+              },
+            },
+          })),
+          { Delete: { TableName: tableName, Key: keys.retiredUngroupedMember(connectionId) } },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    // Closed meanwhile: its entries are gone with it.
+    if ((error as { name?: string }).name === 'TransactionCanceledException') return false;
+    throw error;
+  }
+}
+
+/**
  * Adds an audience to a live connection (C9: watching a client): its audience entry, and the audience on the
  * connection record so that closing the connection removes the entry too. No-op if the connection is gone or in it.
  */
-export async function joinAudience(connectionId: string, audience: Audience): Promise<void> {
+export async function joinAudience(connectionId: string, audience: WatchersAudience): Promise<void> {
   const { tableName } = readConfig();
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
@@ -131,6 +202,7 @@ export async function joinAudience(connectionId: string, audience: Audience): Pr
                 type: 'audienceMember',
                 connectionId,
                 principal: connection.principal,
+                joins: [audience],
                 connectedAt: connection.connectedAt,
                 expiresAt: connection.expiresAt,
               },
@@ -146,7 +218,7 @@ export async function joinAudience(connectionId: string, audience: Audience): Pr
 }
 
 /** Takes an audience off a live connection (C9: unwatching); the entry goes even if the record is already gone. */
-export async function leaveAudience(connectionId: string, audience: Audience): Promise<void> {
+export async function leaveAudience(connectionId: string, audience: WatchersAudience): Promise<void> {
   const { tableName } = readConfig();
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
@@ -200,17 +272,49 @@ export async function audienceMembersOf(
   audience: Audience,
   options: { consistentRead?: boolean } = {},
 ): Promise<AudienceMember[]> {
-  const items = await queryAll({
-    KeyConditionExpression: 'pk = :pk',
-    FilterExpression: 'expiresAt > :now',
-    ExpressionAttributeValues: { ':pk': keys.audience(audience).pk, ':now': Math.floor(Date.now() / 1000) },
-    ProjectionExpression: 'connectionId, connectedAt',
-    ConsistentRead: options.consistentRead ?? false,
-  });
-  return items.map((item) => ({
-    connectionId: item.connectionId as string,
-    connectedAt: typeof item.connectedAt === 'string' ? item.connectedAt : '',
-  }));
+  return (await membersByAudience([audience], options)).get(audience) ?? [];
+}
+
+/**
+ * Live connections of each of some audiences: one Query per audience partition, so audiences sharing one (`staff`
+ * and `ungrouped`) cost a single read.
+ */
+export async function membersByAudience(
+  audiences: readonly Audience[],
+  options: { consistentRead?: boolean } = {},
+): Promise<Map<Audience, AudienceMember[]>> {
+  const byPartition = new Map<string, Audience[]>();
+  for (const audience of new Set(audiences)) {
+    const partition = audiencePartition(audience);
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), audience]);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const reads = await Promise.all(
+    [...byPartition].map(([partition, sharing]) =>
+      queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':pk': partition, ':now': now },
+        ProjectionExpression: 'connectionId, connectedAt, joins',
+        ConsistentRead: options.consistentRead ?? false,
+      }).then((items) => ({ sharing, items })),
+    ),
+  );
+  const members = new Map<Audience, AudienceMember[]>();
+  for (const { sharing, items } of reads) {
+    for (const audience of sharing) {
+      members.set(
+        audience,
+        items
+          .filter((item) => inAudience(item, audience))
+          .map((item) => ({
+            connectionId: item.connectionId as string,
+            connectedAt: typeof item.connectedAt === 'string' ? item.connectedAt : '',
+          })),
+      );
+    }
+  }
+  return members;
 }
 
 export type PushResult = 'delivered' | 'gone';

@@ -1,11 +1,11 @@
 // Event fan-out (R2, R3): one frame to every live connection of some audiences. The cost follows the recipients (a
-// Query per audience, a post per connection), never the number of connected operators; a connection that has gone
+// Query per audience partition, a post per connection), never the number of connected operators; a connection that has gone
 // away is removed and nothing else fails because of it.
 
 import { errorFields, log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
 import type { Audience } from '../store/keys';
-import { connectionIdsOf, frameBytes, pushFrameBytes } from './connections';
+import { frameBytes, membersByAudience, pushFrameBytes } from './connections';
 
 /** Posts in flight at once: enough to hide latency, few enough to stay clear of the management API's throttling. */
 export const FAN_OUT_CONCURRENCY = 16;
@@ -28,17 +28,16 @@ export async function pushToAudiences(
   return pushToConnections(await recipientsOf(audiences), frame, concurrency);
 }
 
-/** The distinct live connections of some audiences: one Query per audience. */
+/** The distinct live connections of some audiences: one Query per audience partition. */
 export async function recipientsOf(audiences: readonly Audience[]): Promise<string[]> {
   // A connection in several audiences (a supervisor in the group) gets the frame once.
   return [...new Set([...(await connectionsByAudience(audiences)).values()].flat())];
 }
 
-/** Each audience's live connections, all audiences queried at once. */
+/** Each audience's live connections, all audience partitions queried at once. */
 export async function connectionsByAudience(audiences: readonly Audience[]): Promise<Map<Audience, string[]>> {
-  const distinct = [...new Set(audiences)];
-  const lists = await Promise.all(distinct.map((audience) => connectionIdsOf(audience)));
-  return new Map(distinct.map((audience, index) => [audience, lists[index] ?? []]));
+  const members = await membersByAudience(audiences);
+  return new Map([...members].map(([audience, list]) => [audience, list.map((member) => member.connectionId)]));
 }
 
 export async function pushToConnections(

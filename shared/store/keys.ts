@@ -33,7 +33,7 @@
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
 // | rate bucket       | RATE#<scope>#<subject>           | BUCKET             | —                                 | R5: tat of a rate rule; TTL |
 // | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
-// | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience; connectedAt |
+// | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience partition; connectedAt; `joins` (below) |
 // | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
 // | timer             | TIMERS#<due hour>                | <dueIso>#<kind>#<id> | —                               | auto-close, SLA, retries; attempts |
 // | timer watermark   | TIMERS                           | WATERMARK          | —                                 | swept through / woken through |
@@ -126,7 +126,8 @@
 // | groups whose lists staff views merge (L1, L2)    | GetItem LISTGROUPS (a string set; ADD in the group's creation) |
 // | tabs Mine / Closed (L1)                          | Query gsi1 Q#MINE#op / Q#CLOSED#op, desc                      |
 // | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
-// | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>                                  |
+// | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>; `staff` and `ungrouped` share     |
+// |                                                  | AUDIENCE#staff (one Query for both), told apart by `joins`     |
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
 // | timers due since the last sweep (OP3)            | GetItem TIMERS/WATERMARK; Query pk=TIMERS#<hour>, sk <= <nowIso> per hour |
 // | timers due before the next sweep (wake-ups, S4)  | Query pk=TIMERS#<hour>, sk BETWEEN <wokenThrough> AND <now+150 s> |
@@ -276,6 +277,16 @@ export interface ItemKey {
 /** A principal is whoever holds a connection: an operator or a widget visitor (by client). */
 export type PrincipalKey = `operator#${string}` | `visitor#${string}`;
 export type Audience = PrincipalKey | 'staff' | 'ungrouped' | `group#${string}` | `watchers#${string}`;
+
+/**
+ * The partition an audience's connections are listed in. Supervisors and admins (`staff`) and operators in no group
+ * (`ungrouped`) both hear every group's unassigned tickets, so they share one partition and a message to such a ticket
+ * reads one Query for both; each entry's `joins` names the audiences it is in (an entry written before the merge has
+ * none and is a staff entry). Every other audience has a partition of its own.
+ */
+export function audiencePartition(audience: Audience): string {
+  return `AUDIENCE#${audience === 'ungrouped' ? 'staff' : audience}`;
+}
 
 export type SearchKind = 'm' | 'c';
 
@@ -431,10 +442,15 @@ export const keys = {
   rateBucket: (scope: string, subject: string): ItemKey => ({ pk: `RATE#${scope}#${subject}`, sk: 'BUCKET' }),
   connection: (connectionId: string): ItemKey => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   audienceMember: (audience: Audience, connectionId: string): ItemKey => ({
-    pk: `AUDIENCE#${audience}`,
+    pk: audiencePartition(audience),
     sk: `CONN#${connectionId}`,
   }),
-  audience: (audience: Audience) => ({ pk: `AUDIENCE#${audience}` }),
+  audience: (audience: Audience) => ({ pk: audiencePartition(audience) }),
+  /** Where an `ungrouped` entry was kept before it shared the staff partition (`npm run lists:rebuild` moves it). */
+  retiredUngroupedMember: (connectionId: string): ItemKey => ({
+    pk: 'AUDIENCE#ungrouped',
+    sk: `CONN#${connectionId}`,
+  }),
   demoSeed: (): ItemKey => ({ pk: 'SEED#demo', sk: 'SEED' }),
   fileLinkKey: (): ItemKey => ({ pk: 'SECRET#file-links', sk: 'SECRET' }),
   /** Timers are bucketed by the hour they fall due: a sweep after an outage of a day reads 25 partitions. */

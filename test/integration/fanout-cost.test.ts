@@ -1,10 +1,12 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
-import { recordConnection } from '../../shared/realtime/connections';
+import { connectionIdsOf, recordConnection, removeConnection } from '../../shared/realtime/connections';
 import { publishTicketChange } from '../../shared/realtime/ticket-events';
+import { keys } from '../../shared/store/keys';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -58,36 +60,88 @@ beforeAll(async () => {
       connectedAt,
     }),
   );
-  await Promise.all([...busy, ...small, ...staff]);
+  // An operator in no group (it hears every group's unassigned tickets) and an admin in no group (staff and
+  // `ungrouped` at once).
+  const wide = [
+    recordConnection({ connectionId: 'loner', principal: 'operator#loner', audiences: ['ungrouped'], connectedAt }),
+    recordConnection({
+      connectionId: 'admin-0',
+      principal: 'operator#admin-0',
+      audiences: ['staff', 'ungrouped'],
+      connectedAt,
+    }),
+  ];
+  await Promise.all([...busy, ...small, ...staff, ...wide]);
 });
+
+/** The Queries DynamoDB is sent while `run` runs, by the partition each names. */
+async function queriedPartitions(run: () => Promise<unknown>): Promise<string[]> {
+  const partitions: string[] = [];
+  const client = dynamo();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand') {
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
+          .ExpressionAttributeValues;
+        partitions.push(String(values?.[':pk']));
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countPartitions' },
+  );
+  try {
+    await run();
+  } finally {
+    client.middlewareStack.remove('countPartitions');
+  }
+  return partitions;
+}
 
 afterAll(() => management.restore());
 
 describe('R2 fan-out cost follows recipients, not connected operators', () => {
-  it('R2/C9: an unassigned ticket event in a 3-operator group reaches 5 connections with one Query per audience', async () => {
-    const queries: string[] = [];
-    const client = dynamo();
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'QueryCommand')
-          queries.push(
-            JSON.stringify((args.input as { ExpressionAttributeValues?: unknown }).ExpressionAttributeValues),
-          );
-        return next(args);
-      },
-      { step: 'initialize', name: 'countQueries' },
-    );
+  it('R2/C9: an unassigned ticket event in a 3-operator group reaches its 7 connections with one Query per audience partition', async () => {
     management.resetHistory();
-    try {
-      await publishTicketChange(undefined, ticket, []);
-    } finally {
-      client.middlewareStack.remove('countQueries');
-    }
+    const partitions = await queriedPartitions(() => publishTicketChange(undefined, ticket, []));
     const posted = management.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId);
-    expect(new Set(posted)).toEqual(new Set(['small-0', 'small-1', 'small-2', 'staff-0', 'staff-1']));
+    expect(posted.sort()).toEqual(['admin-0', 'loner', 'small-0', 'small-1', 'small-2', 'staff-0', 'staff-1']);
     expect(posted.some((id) => id?.startsWith('busy-'))).toBe(false);
-    // staff, group#g-small, ungrouped and the client's watchers (C9): four audiences, four Queries, none of the 200
-    // busy connections read.
-    expect(queries).toHaveLength(4);
+    // Staff and operators in no group share one partition; the group and the client's watchers (C9) have their own:
+    // three Queries, none of the 200 busy connections read, the admin in no group posted to once.
+    expect(partitions.sort()).toEqual(['AUDIENCE#group#g-small', 'AUDIENCE#staff', 'AUDIENCE#watchers#cl_cost']);
+  });
+
+  it('R2/X1: a ticket in progress reaches staff and its assignee, not an operator in no group, from the same one partition', async () => {
+    management.resetHistory();
+    const taken: Ticket = { ...ticket, status: 'in_progress', assigneeId: 'small-0', seq: 3 };
+    const partitions = await queriedPartitions(() => publishTicketChange(taken, taken, []));
+    const posted = management.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId);
+    expect(posted.sort()).toEqual(['admin-0', 'small-0', 'staff-0', 'staff-1']);
+    expect(partitions.sort()).toEqual(['AUDIENCE#operator#small-0', 'AUDIENCE#staff', 'AUDIENCE#watchers#cl_cost']);
+  });
+
+  it('R2: an entry written before staff and `ungrouped` shared a partition (no `joins`) still counts as staff only', async () => {
+    await dynamo().send(
+      new PutCommand({
+        TableName: process.env.TABLE_NAME,
+        Item: {
+          ...keys.audienceMember('staff', 'old-staff'),
+          type: 'audienceMember',
+          connectionId: 'old-staff',
+          principal: 'operator#old-staff',
+          connectedAt: new Date().toISOString(),
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
+    expect(await connectionIdsOf('staff')).toContain('old-staff');
+    expect(await connectionIdsOf('ungrouped')).not.toContain('old-staff');
+    expect((await connectionIdsOf('ungrouped')).sort()).toEqual(['admin-0', 'loner']);
+  });
+
+  it('R2: closing the admin in no group removes its one shared entry: it leaves staff and `ungrouped` together', async () => {
+    await removeConnection('admin-0');
+    expect(await connectionIdsOf('staff')).not.toContain('admin-0');
+    expect(await connectionIdsOf('ungrouped')).toEqual(['loner']);
   });
 });

@@ -7,6 +7,7 @@ import type { OperatorActor } from '../../shared/domain/actors';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
+import { connectionIdsOf, removeConnection } from '../../shared/realtime/connections';
 import { INDEXES, keys, RETIRED_LIST_ATTRIBUTES } from '../../shared/store/keys';
 import { ticketIdOf, ticketItem } from '../../shared/store/tickets';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
@@ -87,7 +88,7 @@ describe('Rebuilding an older tenant’s list rows (L1/L2)', () => {
 
   it('L1/L2 before the rebuild the staff views find nothing; after it every tab lists the tickets as before', async () => {
     expect((await listTickets(sue, { tab: 'all', limit: 25 })).items).toEqual([]);
-    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3 });
+    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3, connections: 0 });
     const ids = (page: { items: Array<{ ticketId?: string }> }) => page.items.map((row) => row.ticketId);
     const [t1, t2, t3, t4] = tickets.map((ticket) => ticket.ticketId);
     expect(ids(await listTickets(sue, { tab: 'all', limit: 25 }))).toEqual([t4, t3, t2, t1]);
@@ -115,7 +116,34 @@ describe('Rebuilding an older tenant’s list rows (L1/L2)', () => {
     for (const attribute of [...RETIRED_LIST_ATTRIBUTES, INDEXES.listings.partitionKey]) {
       expect(before).not.toHaveProperty(attribute);
     }
-    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3 });
+    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3, connections: 0 });
     expect(await read(unassigned)).toEqual(before);
+  });
+
+  it('R2: a live connection of an operator in no group, listed the old way, is found by fan-out after the rebuild', async () => {
+    const connectedAt = new Date().toISOString();
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    // As recorded before staff and `ungrouped` shared a partition: an entry of its own, no `joins`.
+    await put({
+      ...keys.connection('old-loner'),
+      type: 'connection',
+      connectionId: 'old-loner',
+      principal: 'operator#loner',
+      audiences: ['ungrouped', 'operator#loner'],
+      connectedAt,
+      expiresAt,
+    });
+    const retired = keys.retiredUngroupedMember('old-loner');
+    await put({ ...retired, type: 'audienceMember', connectionId: 'old-loner', connectedAt, expiresAt });
+    expect(await connectionIdsOf('ungrouped')).toEqual([]);
+    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3, connections: 1 });
+    expect(await connectionIdsOf('ungrouped')).toEqual(['old-loner']);
+    expect(await connectionIdsOf('staff')).toEqual([]);
+    const { Item } = await dynamo().send(new GetCommand({ TableName: readConfig().tableName, Key: retired }));
+    expect(Item).toBeUndefined();
+    // Closed since: the next rebuild has nothing of it to relist.
+    await removeConnection('old-loner');
+    expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3, connections: 0 });
+    expect(await connectionIdsOf('ungrouped')).toEqual([]);
   });
 });

@@ -57,6 +57,7 @@ const NAMED_ENTITIES: Record<string, z.ZodType> = {
   Tag: entities.tag,
   Draft: entities.draft,
   Counters: entities.counters,
+  TeamMember: entities.teamMember,
   Category: entities.category,
   UploadSlot: entities.uploadSlot,
   TicketSummary: entities.ticketSummary,

@@ -153,11 +153,22 @@ export function authorizeTemplateOwner(actor: Actor, owner: string): OperatorAct
   throw forbiddenBecause('not_template_owner', 'This personal quick reply belongs to another operator.');
 }
 
-/** T5: an operator may pick only operators who share one of its groups; supervisors and admins may pick anyone. */
+/**
+ * T5: an operator may pick only operators who share one of its groups (or itself); supervisors and admins may pick
+ * anyone. The team directory (O3) lists exactly these.
+ */
+export function mayAssignTo(
+  actor: OperatorActor,
+  target: { operatorId: string; groupIds: readonly string[] },
+): boolean {
+  if (isStaff(actor) || target.operatorId === actor.operatorId) return true;
+  return target.groupIds.some((group) => actor.groupIds.includes(group));
+}
+
+/** T5, as `mayAssignTo`, refused with its reason. */
 export function authorizeAssignTarget(actor: Actor, target: { operatorId: string; groupIds: readonly string[] }): void {
   const operator = requireOperator(actor);
-  if (isStaff(operator) || target.operatorId === operator.operatorId) return;
-  if (!target.groupIds.some((group) => operator.groupIds.includes(group))) {
+  if (!mayAssignTo(operator, target)) {
     throw forbiddenBecause(
       'target_not_in_shared_group',
       'You may assign only to operators who share one of your groups.',

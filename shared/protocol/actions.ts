@@ -257,6 +257,7 @@ export const operatorActionInputs = {
   'draft.clear': onTicket,
   counters: z.strictObject({}),
   categories: z.strictObject({}),
+  'operators.list': z.strictObject({ limit: pageLimit.default(MAX_PAGE_SIZE), cursor: cursor.optional() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type OperatorActionName = keyof typeof operatorActionInputs;
@@ -344,6 +345,8 @@ export const ACTION_SUMMARIES: Record<ActionName, string> = {
   'draft.clear': "M10: forget the caller's draft.",
   counters: "T12: the caller's counters (in progress, unread tickets).",
   categories: 'T2: the configured ticket categories.',
+  'operators.list':
+    'O3/T5: the operators the caller may pick (supervisors and admins: every enabled one; operators: those of their groups), by name, with whether each is online.',
   'chat.send': 'CH1: the widget visitor writes (text and/or uploaded files).',
   'chat.upload': 'A1: a presigned POST for a file the visitor sends.',
   'chat.history': "The visitor's continuous chat, newest first, without system notes.",

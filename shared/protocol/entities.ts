@@ -231,6 +231,20 @@ export const counters = z.object({
   unreadTickets: z.number().int(),
 });
 
+/**
+ * O3/T5: a colleague in the team directory. `groupIds` are the groups it shares with the caller (all of its groups for
+ * supervisors and admins); `online` follows its live connections, and `operator.presence` events move it.
+ */
+export const teamMember = z.object({
+  operatorId: z.string(),
+  name: z.string(),
+  role: z.enum(['operator', 'supervisor', 'admin']),
+  groupIds: z.array(z.string()),
+  online: z.boolean(),
+});
+
+export type TeamMember = z.infer<typeof teamMember>;
+
 export const category = z.object({ categoryId: z.string(), name: z.string(), createdAt: iso, updatedAt: iso });
 
 /** A1: a presigned POST for one file: post `fields` and then the file to `url` before `expiresAt`. */

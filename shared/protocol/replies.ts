@@ -17,6 +17,7 @@ import {
   pageOf,
   quickReply,
   tag,
+  teamMember,
   ticket,
   ticketRow,
   ticketSummary,
@@ -88,6 +89,7 @@ export const operatorActionReplies = {
   'draft.clear': z.object({ cleared: z.string() }),
   counters,
   categories: z.object({ items: z.array(category) }),
+  'operators.list': pageOf(teamMember),
 } as const;
 
 export const visitorActionReplies = {

@@ -262,6 +262,8 @@ export interface AudienceMember {
   connectionId: string;
   /** ISO time; empty for entries written before it was stored. */
   connectedAt: string;
+  /** Whose connection it is (O3: who is online in a group); every entry has carried it since connections were stored. */
+  principal?: PrincipalKey;
 }
 
 /**
@@ -295,7 +297,7 @@ export async function membersByAudience(
         KeyConditionExpression: 'pk = :pk',
         FilterExpression: 'expiresAt > :now',
         ExpressionAttributeValues: { ':pk': partition, ':now': now },
-        ProjectionExpression: 'connectionId, connectedAt, joins',
+        ProjectionExpression: 'connectionId, connectedAt, joins, principal',
         ConsistentRead: options.consistentRead ?? false,
       }).then((items) => ({ sharing, items })),
     ),
@@ -310,6 +312,7 @@ export async function membersByAudience(
           .map((item) => ({
             connectionId: item.connectionId as string,
             connectedAt: typeof item.connectedAt === 'string' ? item.connectedAt : '',
+            ...(typeof item.principal === 'string' ? { principal: item.principal as PrincipalKey } : {}),
           })),
       );
     }

@@ -33,7 +33,7 @@
 // | rate window       | RATE#<scope>#<subject>#<window>  | RATE               | —                                 | TTL; atomic counter        |
 // | rate bucket       | RATE#<scope>#<subject>           | BUCKET             | —                                 | R5: tat of a rate rule; TTL |
 // | connection        | CONN#<connectionId>              | CONN               | —                                 | TTL = connectedAt + 2 h + slack |
-// | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience partition; connectedAt; `joins` (below) |
+// | audience member   | AUDIENCE#<audience>              | CONN#<connectionId>| —                                 | TTL; one per audience partition; connectedAt, principal; `joins` (below) |
 // | demo seed         | SEED#demo                        | SEED               | —                                 | local stack only: seeded ids |
 // | timer             | TIMERS#<due hour>                | <dueIso>#<kind>#<id> | —                               | auto-close, SLA, retries; attempts |
 // | timer watermark   | TIMERS                           | WATERMARK          | —                                 | swept through / woken through |
@@ -129,6 +129,11 @@
 // | live connections of an audience (fan-out)        | Query pk=AUDIENCE#<audience>; `staff` and `ungrouped` share     |
 // |                                                  | AUDIENCE#staff (one Query for both), told apart by `joins`     |
 // | operator online? first / last connection (O3)    | Query pk=AUDIENCE#operator#<id>, consistent read              |
+// | team directory of staff (O3, T5)                 | Query gsi1 gsi1pk=OPERATORS, one page by name                 |
+// | team directory of an operator (O3, T5, X1)       | Query pk=GROUP#id, sk begins_with MEMBER# per own group; then |
+// |                                                  | BatchGet OPERATOR#… of the page (≤ 100 ids, one round trip)   |
+// | who of a directory page is online (O3)           | Query pk=AUDIENCE#group#<id> (consistent; principal) per group |
+// |                                                  | covering the page, AUDIENCE#operator#<id> per one in no group |
 // | timers due since the last sweep (OP3)            | GetItem TIMERS/WATERMARK; Query pk=TIMERS#<hour>, sk <= <nowIso> per hour |
 // | timers due before the next sweep (wake-ups, S4)  | Query pk=TIMERS#<hour>, sk BETWEEN <wokenThrough> AND <now+150 s> |
 // | claim a timer (fire once)                        | TransactWrite: conditional Delete + Put of its retry copy     |

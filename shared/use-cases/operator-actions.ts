@@ -17,6 +17,7 @@ import { startByPhone } from './outbound-phone';
 import { pinClient, unpinClient } from './pin';
 import { searchClientHistory, searchClients, searchMessages } from './search';
 import { listTags, taggedMessages, tagMessages } from './tags';
+import { teamDirectory } from './team';
 import { createTemplate, lookupTemplates, removeTemplate, renderTemplateForTicket, updateTemplate } from './templates';
 import { runTicketCommand, startOutbound } from './ticket-commands';
 import { listTickets } from './ticket-lists';
@@ -105,6 +106,7 @@ export const operatorActions = {
   'draft.clear': action(inputs['draft.clear'], (actor, { ticketId }) => clearDraft(actor, ticketId)),
   counters: action(inputs.counters, (actor) => countersOf(actor)),
   categories: action(inputs.categories, async () => ({ items: await allCategories() })),
+  'operators.list': action(inputs['operators.list'], (actor, page) => teamDirectory(actor, page)),
 } satisfies { [A in OperatorActionName]: OperatorAction<(typeof inputs)[A]> };
 
 export { OPERATOR_ACTION_NAMES, type OperatorActionName };

@@ -143,6 +143,10 @@ describe('R1/R2: every reply and event the code sends matches shared/protocol', 
     await anna.request('typing', { ticketId, typing: true });
     await anna.request('counters', {});
     await anna.request('categories', {});
+    // O3/T5: the team directory, as an operator (its groups) and as a supervisor (everyone).
+    const team = await anna.request('operators.list', {});
+    expect(team.items.find((member) => member.operatorId === demo.operators.anna)?.online).toBe(true);
+    await supervisor.request('operators.list', { limit: 2 });
     await anna.request('ping', {});
 
     // Replies with a file, a quick reply and a draft.

@@ -39,6 +39,20 @@ function entriesOf(audiences: readonly Audience[]): Array<{ audience: Audience; 
   return [...byPartition.values()].map((joins) => ({ audience: joins[0] as Audience, joins }));
 }
 
+/** A connection's entry in one audience partition, standing for the audiences it `joins`. */
+function entryItem(connection: Connection, audience: Audience, joins: readonly Audience[]): Record<string, unknown> {
+  return {
+    ...keys.audienceMember(audience, connection.connectionId),
+    type: 'audienceMember',
+    connectionId: connection.connectionId,
+    principal: connection.principal,
+    joins,
+    // Presence orders an operator's connections by it to decide which one opened first (shared/realtime/presence.ts).
+    connectedAt: connection.connectedAt,
+    expiresAt: connection.expiresAt,
+  };
+}
+
 /** Whether an entry read from an audience's partition is in that audience (an entry with no `joins` is a staff one). */
 function inAudience(item: Record<string, unknown>, audience: Audience): boolean {
   return Array.isArray(item.joins) ? item.joins.includes(audience) : audience !== 'ungrouped';
@@ -66,16 +80,7 @@ export async function recordConnection(
         ...entriesOf(audiences).map(({ audience, joins }) => ({
           Put: {
             TableName: tableName,
-            Item: {
-              ...keys.audienceMember(audience, connection.connectionId),
-              type: 'audienceMember',
-              connectionId: connection.connectionId,
-              principal: connection.principal,
-              joins,
-              // Presence orders an operator's connections by it to decide which one opened first (shared/realtime/presence.ts).
-              connectedAt: connection.connectedAt,
-              expiresAt: connection.expiresAt,
-            },
+            Item: entryItem(connection, audience, joins),
           },
         })),
       ],
@@ -146,15 +151,7 @@ export async function relistConnection(connectionId: string): Promise<boolean> {
           ...entriesOf(connection.audiences).map(({ audience, joins }) => ({
             Put: {
               TableName: tableName,
-              Item: {
-                ...keys.audienceMember(audience, connectionId),
-                type: 'audienceMember',
-                connectionId,
-                principal: connection.principal,
-                joins,
-                connectedAt: connection.connectedAt,
-                expiresAt: connection.expiresAt,
-              },
+              Item: entryItem(connection, audience, joins),
             },
           })),
           { Delete: { TableName: tableName, Key: keys.retiredUngroupedMember(connectionId) } },
@@ -197,15 +194,7 @@ export async function joinAudience(connectionId: string, audience: WatchersAudie
           {
             Put: {
               TableName: tableName,
-              Item: {
-                ...keys.audienceMember(audience, connectionId),
-                type: 'audienceMember',
-                connectionId,
-                principal: connection.principal,
-                joins: [audience],
-                connectedAt: connection.connectedAt,
-                expiresAt: connection.expiresAt,
-              },
+              Item: entryItem(connection, audience, [audience]),
             },
           },
         ],

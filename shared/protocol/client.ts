@@ -89,6 +89,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 15_000 };
 /** Keys of events already handed out above a ticket's covered seq, kept per ticket at most this many. */
 const SEEN_PER_TICKET = 500;
+/** Tickets caught up at once after a reconnect: well within an operator connection's burst of actions (R5). */
+const CATCH_UP_CONCURRENCY = 4;
 const seqEvents = new Set<string>(TICKET_SEQ_EVENTS);
 
 interface Pending {
@@ -111,6 +113,10 @@ interface TicketTrack {
   held?: RawEvent[];
   /** A catch-up is due from this seq (set when a connection opens, or by `watchTicket`); cleared once it is done. */
   catchUpFrom?: number;
+  /** Its catch-up is running now (so no second one starts beside it). */
+  syncing?: boolean;
+  /** After a late reply, its catch-up waits until then (Date.now()) rather than being tried again at once. */
+  retryAt?: number;
 }
 
 interface RawEvent {
@@ -290,26 +296,44 @@ export function connect(options: ConnectOptions): SwitchboardClient {
       if (ticket.lastSeq === 0 && ticket.covered < 0) continue;
       ticket.catchUpFrom = Math.min(ticket.catchUpFrom ?? ticket.lastSeq, ticket.lastSeq);
       ticket.held ??= [];
+      ticket.retryAt = undefined;
     }
   }
 
-  let catchingUp = false;
-  async function catchUpAll() {
-    if (catchingUp) return;
-    catchingUp = true;
-    try {
-      // One ticket at a time, so a reconnect with many tickets stays within the connection's action rate (R5).
-      for (;;) {
-        const next = [...tracks].find(([, ticket]) => ticket.catchUpFrom !== undefined);
-        if (!next || state !== 'open') return;
-        if ((await catchUp(next[0], next[1])) === 'again') {
-          // A late reply on an open socket: try again shortly; a dropped socket: the next connection does.
-          if (state === 'open') setTimeout(() => void catchUpAll(), backoff.initialMs);
-          return;
-        }
+  /** Catch-ups running side by side: a ticket's held live events wait for its own sync only, not for every other's. */
+  let catchUpWorkers = 0;
+  function catchUpAll() {
+    while (catchUpWorkers < CATCH_UP_CONCURRENCY) {
+      catchUpWorkers += 1;
+      void catchUpWorker().finally(() => {
+        catchUpWorkers -= 1;
+      });
+    }
+  }
+
+  async function catchUpWorker() {
+    // A few tickets at a time, so a reconnect with many tickets stays within the connection's action rate (R5); one
+    // that is refused for rate waits its retryAfterSeconds inside its catch-up.
+    for (;;) {
+      if (state !== 'open') return;
+      const now = Date.now();
+      const next = [...tracks].find(
+        ([, ticket]) => ticket.catchUpFrom !== undefined && !ticket.syncing && (ticket.retryAt ?? 0) <= now,
+      );
+      if (!next) return;
+      const [ticketId, ticket] = next;
+      ticket.syncing = true;
+      let outcome: 'done' | 'again';
+      try {
+        outcome = await catchUp(ticketId, ticket);
+      } finally {
+        ticket.syncing = false;
       }
-    } finally {
-      catchingUp = false;
+      if (outcome === 'again') {
+        // A late reply on an open socket: try again shortly; a dropped socket: the next connection does.
+        ticket.retryAt = Date.now() + backoff.initialMs;
+        if (state === 'open') setTimeout(() => catchUpAll(), backoff.initialMs);
+      }
     }
   }
 
@@ -394,7 +418,7 @@ export function connect(options: ConnectOptions): SwitchboardClient {
       flushQueued();
       // Every ticket known (seen before a drop, or passed to watchTicket before the first open) is caught up.
       if (again) catchUpDue();
-      void catchUpAll();
+      catchUpAll();
     };
     current.onmessage = (event) => {
       if (socket === current) receive(event.data);
@@ -455,7 +479,7 @@ export function connect(options: ConnectOptions): SwitchboardClient {
       }
       ticket.catchUpFrom = Math.min(ticket.catchUpFrom ?? ticket.lastSeq, ticket.lastSeq);
       ticket.held ??= [];
-      if (state === 'open') void catchUpAll();
+      if (state === 'open') catchUpAll();
     },
     get state() {
       return state;

@@ -350,6 +350,87 @@ describe('R2/R4: typed events and catch-up across a reconnect', () => {
   });
 });
 
+describe('R2: catching up several tickets after a reconnect', () => {
+  it('R2/R4: a slow sync of one ticket holds back only that ticket: another ticket’s sync and live event go out meanwhile, at most 4 syncs at once', async () => {
+    // A scripted server: ticket 1's sync is answered only when the test says so; the others' at once.
+    const ticketIds = Array.from({ length: 8 }, (_, i) => `cl_many${i}.1`);
+    const [slow, quick] = ticketIds as [string, string];
+    const message = (ticketId: string, seq: number) => ({
+      messageId: `${ticketId}-m${seq}`,
+      ticketId,
+      ticketNumber: 1,
+      clientId: ticketId.split('.')[0],
+      author: { kind: 'client' },
+      kind: 'text',
+      text: `text ${seq}`,
+      createdAt: '2026-11-29T05:00:00.000Z',
+      seq,
+    });
+    const ticketAt = (ticketId: string, seq: number) => ({ ticketId, seq, status: 'unassigned' });
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let answerSlow = () => {};
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    server.on('connection', (socket) =>
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { action: string; requestId: string; ticketId: string };
+        if (frame.action !== 'sync') return;
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        const reply = () => {
+          inFlight -= 1;
+          socket.send(
+            JSON.stringify({
+              type: 'reply',
+              requestId: frame.requestId,
+              ok: true,
+              data: { ticket: ticketAt(frame.ticketId, 3), messages: [message(frame.ticketId, 3)], more: false },
+            }),
+          );
+        };
+        if (frame.ticketId === slow) {
+          answerSlow = reply;
+          return;
+        }
+        setTimeout(() => {
+          reply();
+          if (frame.ticketId === quick) {
+            // A live change of the quick ticket, after its catch-up: it must not wait for the slow one's.
+            socket.send(
+              JSON.stringify({
+                type: 'event',
+                event: 'message.created',
+                data: { ticketId: quick, seq: 4, message: message(quick, 4) },
+              }),
+            );
+          }
+        }, 20);
+      }),
+    );
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const client = connect({ url: `ws://127.0.0.1:${port}/local`, getConnectCode: async () => 'cc_test', WebSocket });
+    clients.push(client);
+    const seen: string[] = [];
+    client.on('message.created', (event) => {
+      const { ticketId, seq } = event.data as { ticketId: string; seq: number };
+      seen.push(`${ticketId}@${seq}`);
+    });
+    for (const ticketId of ticketIds) client.watchTicket(ticketId, 2);
+    // Every ticket but the slow one is caught up, the quick one's live event handed out, while the slow sync waits.
+    await eventually(() => seen.length >= 8);
+    expect(seen).toContain(`${quick}@4`);
+    expect(seen).not.toContain(`${slow}@3`);
+    expect(mostInFlight).toBeLessThanOrEqual(4);
+    expect(mostInFlight).toBeGreaterThan(1);
+    answerSlow();
+    await eventually(() => seen.includes(`${slow}@3`));
+    expect(seen.filter((key) => key.endsWith('@3')).sort()).toEqual(ticketIds.map((id) => `${id}@3`).sort());
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
+
 describe('R5: rate limits through the typed client', () => {
   it('R5: actions past the connection limit reject with rate_limited and retryAfterSeconds; nothing is lost after', async () => {
     await replaceSettings(

@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { adminResources } from '../functions/routes/admin';
 import { operatorHttpActions } from '../functions/routes/operator-http';
+import { apiWebhookSchema } from '../shared/channels/api';
 import {
   ACTION_SUMMARIES,
   type ActionName,
@@ -244,9 +245,23 @@ const otherRoutes: Record<string, HttpOperationSpec> = {
     reply: http.widgetSessionReply,
   },
   'POST /channels/{channelId}/webhook': {
-    summary: "A channel's webhook (Telegram, WhatsApp, the api channel): the provider's own payload, signed.",
-    body: anyObject,
-    plain: 'Acknowledged (stored once, CH2).',
+    summary:
+      "A channel's webhook, signed by the channel's kind (README, Channels): the api channel's JSON (a message, a delivery status or typing), a Telegram Update or a WhatsApp Cloud API notification.",
+    body: z.union([
+      apiWebhookSchema.meta({
+        title: 'api channel',
+        description: 'An `api` channel request (CH1), signed with x-switchboard-signature.',
+      }),
+      z.looseObject({ update_id: z.int() }).meta({
+        title: 'Telegram Update',
+        description: 'A Bot API Update, as Telegram posts it (X-Telegram-Bot-Api-Secret-Token).',
+      }),
+      z.looseObject({ object: z.literal('whatsapp_business_account'), entry: z.array(anyObject) }).meta({
+        title: 'WhatsApp notification',
+        description: 'A Cloud API webhook notification (X-Hub-Signature-256).',
+      }),
+    ]),
+    reply: http.webhookReply,
   },
   'GET /channels/{channelId}/webhook': {
     summary: "A provider's verification handshake (WhatsApp's hub.challenge).",

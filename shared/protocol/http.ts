@@ -21,6 +21,29 @@ export const widgetSessionReply = z.object({
 
 export const healthReply = z.object({ status: z.literal('ok'), time: z.string() });
 
+/**
+ * `POST /channels/{channelId}/webhook`: what the request's events came to. A signed `api` request seen before within
+ * its window (CH1) answers `replayed: true` and counts nothing.
+ */
+export const webhookReply = z.object({
+  ok: z.literal(true),
+  replayed: z.literal(true).optional(),
+  messages: z.int().meta({ description: 'Client messages stored.' }),
+  edits: z.int().meta({ description: 'Client edits applied to the message they change (M1).' }),
+  duplicates: z
+    .int()
+    .meta({ description: 'Redeliveries of messages already stored (CH2): acknowledged, nothing stored.' }),
+  statuses: z.int().meta({ description: 'Delivery reports that moved a message status forward (M3).' }),
+  staleStatuses: z
+    .int()
+    .meta({ description: 'Reports that changed nothing: repeated, out of order, or for a message we do not know.' }),
+  typing: z.int().meta({ description: 'Typing notices passed on.' }),
+  ignored: z.int().meta({
+    description: 'Updates the channel sent that are not handled, acknowledged so it does not send them again.',
+  }),
+});
+export type WebhookReply = z.infer<typeof webhookReply>;
+
 /** `POST /auth/connect-code`: a one-minute, single-use code for the WebSocket URL (`?token=`). */
 export const connectCodeReply = z.object({ code: z.string(), expiresAt: z.string() });
 

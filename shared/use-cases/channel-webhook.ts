@@ -13,6 +13,7 @@ import { dynamo } from '../platform/aws-clients';
 import { readConfig } from '../platform/config';
 import { addLogContext, log } from '../platform/log';
 import { countMetric, METRIC } from '../platform/metrics';
+import type { WebhookReply } from '../protocol/http';
 import { pushToAudiences } from '../realtime/fanout';
 import { ticketAudiences } from '../realtime/ticket-events';
 import { type Channel, webhookChannel } from '../store/channels';
@@ -29,21 +30,8 @@ import { readClientHead } from '../store/tickets';
 import { type IngestContext, ingestClientMessage } from './ingest';
 import { recordClientEdit } from './message-edits';
 
-export interface WebhookCounts {
-  /** Client messages stored. */
-  messages: number;
-  /** Client edits applied to the message they change (M1). */
-  edits: number;
-  /** Redeliveries of messages already stored (CH2): acknowledged, nothing stored. */
-  duplicates: number;
-  /** Delivery reports that moved a message's status forward. */
-  statuses: number;
-  /** Reports that changed nothing: repeated, out of order, or for a message we do not know. */
-  staleStatuses: number;
-  typing: number;
-  /** Updates the channel sent that we do not handle; acknowledged so the channel does not redeliver them. */
-  ignored: number;
-}
+/** What a webhook request's events came to, as its answer gives them (shared/protocol/http.ts). */
+export type WebhookCounts = Omit<WebhookReply, 'ok' | 'replayed'>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -1,6 +1,6 @@
 // The generated API documents (infra/api-documents.ts): the committed files are what `npm run docs:api` writes now, each
 // is valid against its specification's own schema (AsyncAPI 3.0, OpenAPI 3.1), and each lists everything there is.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import specs from '@asyncapi/specs';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -51,5 +51,21 @@ describe('R1: the generated API documents', () => {
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`),
     );
     expect(operations.sort()).toEqual(httpRoutes.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it('CH1: every sample webhook body in events/ (api, Telegram, WhatsApp) fits the documented request body; a wrong one does not', async () => {
+    const document = openApiDocument() as {
+      paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: object }> } }>>;
+    };
+    const body = document.paths['/channels/{channelId}/webhook']?.post?.requestBody.content['application/json']?.schema;
+    const fits = new Ajv({ strict: false, validateFormats: false }).compile(body as object);
+    for (const kind of ['api', 'telegram', 'whatsapp']) {
+      const folder = path.join(repoRoot, 'events', kind);
+      for (const file of await readdir(folder)) {
+        const sample = JSON.parse(await readFile(path.join(folder, file), 'utf8')) as unknown;
+        expect(fits(sample), `events/${kind}/${file}: ${JSON.stringify(fits.errors)?.slice(0, 300)}`).toBe(true);
+      }
+    }
+    expect(fits({ type: 'message', user: { id: 'u-1' }, text: 'no messageId' })).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
   type Session,
   signIn,
 } from './session';
+import { teamList } from './team';
 import { openTicket, type TicketView } from './ticket-view';
 
 const TAB_TITLES: Record<Tab, string> = {
@@ -138,6 +139,7 @@ function start(session: Session) {
         },
         search,
       ),
+      teamList(session.team),
       stateBadge,
       h('span', { class: 'me', id: 'me' }, `${me.name} · ${me.role}`),
       h(
@@ -481,6 +483,8 @@ function start(session: Session) {
     stateBadge.textContent = state;
     stateBadge.className = `state ${state}`;
     if (state !== 'open') return;
+    // O3: presence changed while away was pushed to nobody either.
+    void session.team.reload().catch(() => undefined);
     // After a (re)connect, the lists are read afresh: tickets created while away were pushed to nobody.
     void client.request('counters', {}).then((value) => {
       Object.assign(counters, value);

@@ -1,6 +1,7 @@
 // Signing in: a demo person of the local stack (its local-only token endpoint) or a pasted access token; then the
 // operator's profile and the typed client connected with single-use connect codes.
 import { connect, type SwitchboardClient } from '../../shared/protocol/client';
+import { type Team, teamOf } from './team';
 
 export interface LocalConfig {
   webSocketUrl: string;
@@ -18,7 +19,10 @@ export interface Me {
 /** Any action name of the protocol. */
 export type Action = Parameters<SwitchboardClient['request']>[0];
 
-/** Names for ids: the caller's own groups, and for admins every operator and group (the admin lists). */
+/**
+ * Names for ids: the caller's own groups, and for admins every operator and group (the admin lists). Colleagues to
+ * assign to, with their presence, are the team (`operators.list`).
+ */
 export interface Directory {
   groups: Array<{ groupId: string; name: string }>;
   operators: Array<{ operatorId: string; name: string }>;
@@ -29,6 +33,8 @@ export interface Session {
   me: Me;
   directory: Directory;
   client: SwitchboardClient;
+  /** O3/T5: the colleagues the caller may assign to, live; read once the socket opens. */
+  team: Team;
   /** An HTTP API call with the access token; refusals throw with the server's message. */
   api<T>(path: string, init?: RequestInit): Promise<T>;
 }
@@ -79,5 +85,5 @@ export async function signIn(token: string, config: LocalConfig): Promise<Sessio
     getConnectCode: async () => (await api<{ code: string }>('/auth/connect-code', { method: 'POST' })).code,
     backoff: { initialMs: 300, maxMs: 10_000 },
   });
-  return { token, me, directory, client, api };
+  return { token, me, directory, client, team: teamOf(client), api };
 }

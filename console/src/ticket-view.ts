@@ -1,9 +1,11 @@
 // One ticket: its history (grouped, system notes in italics, delivery marks, attachments), the commands (take,
-// assign, transfer, return, close, category), the reply box with attachments and "/" quick replies, typing.
+// assign to a colleague from the team, transfer, return, close, category), the transcript by e-mail, the reply box
+// with attachments and "/" quick replies, typing.
 import { bytes, clock, fill, h } from './dom';
 import { deliveryMark, type Message, type Ticket } from './model';
 import { renderProfile } from './profile-view';
 import type { Action, Session } from './session';
+import { assignPicker } from './team';
 
 export interface TicketView {
   ticketId: string;
@@ -23,11 +25,13 @@ export async function openTicket(
   /** Opens another ticket (one the operator just started with the client). */
   onOpen: (ticketId: string) => void,
 ): Promise<TicketView> {
-  const { client, me, directory } = session;
+  const { client, me, directory, team } = session;
   const operatorName = (operatorId: string) =>
     operatorId === me.operatorId
       ? 'you'
-      : (directory.operators.find((operator) => operator.operatorId === operatorId)?.name ?? operatorId);
+      : (directory.operators.find((operator) => operator.operatorId === operatorId)?.name ??
+        team.nameOf(operatorId) ??
+        operatorId);
   const opened = await client.request('ticket.get', { ticketId });
   let ticket = opened.ticket as Ticket;
   const history = await client.request('history', { ticketId, limit: 50 });
@@ -67,6 +71,7 @@ export async function openTicket(
       problem.textContent = '';
     }, fail);
 
+  let picker: ReturnType<typeof assignPicker> | undefined;
   /** The category picked but not yet set, kept across re-renders. */
   let categoryChoice: string | undefined;
   const renderHeader = () => {
@@ -92,16 +97,10 @@ export async function openTicket(
     );
     const mine = ticket.assigneeId === me.operatorId;
     const open = ticket.status !== 'closed';
-    // Admins pick from every operator; others type a colleague's id (operators see no operator list).
-    const operatorInput =
-      directory.operators.length > 1
-        ? h(
-            'select',
-            { id: 'assign-to' },
-            h('option', { value: '' }, 'Assign to…'),
-            directory.operators.map((operator) => h('option', { value: operator.operatorId }, operator.name)),
-          )
-        : h('input', { id: 'assign-to', placeholder: 'operator id', size: 12 });
+    // T5: colleagues by name with an online dot (supervisors and admins: everyone; operators: their groups).
+    picker?.dispose();
+    picker = assignPicker(team);
+    const operatorInput = picker.element;
     const groupSelect = h(
       'select',
       { id: 'transfer-to' },
@@ -136,7 +135,7 @@ export async function openTicket(
           operatorInput,
           h(
             'button',
-            { onclick: () => operatorInput.value && run('assign', { operatorId: operatorInput.value.trim() }) },
+            { onclick: () => operatorInput.value && run('assign', { operatorId: operatorInput.value }) },
             'Assign',
           ),
         ),
@@ -249,6 +248,17 @@ export async function openTicket(
         h(
           'div',
           { class: 'meta' },
+          h('input', {
+            type: 'checkbox',
+            class: 'pick',
+            title: 'Select for the transcript',
+            checked: picked.has(message.messageId),
+            onchange: (event: Event) => {
+              if ((event.target as HTMLInputElement).checked) picked.add(message.messageId);
+              else picked.delete(message.messageId);
+              renderScope();
+            },
+          }),
           h('time', {}, clock(message.createdAt)),
           message.author.kind === 'operator'
             ? h(
@@ -301,6 +311,72 @@ export async function openTicket(
     if (message.author.kind === 'client' && ticket.assigneeId === me.operatorId)
       void client.request('markRead', { ticketId }).catch(() => undefined);
   };
+
+  // M9: the transcript by e-mail — the whole ticket, or the messages ticked in the history.
+  const picked = new Set<string>();
+  const transcriptTo = h('input', {
+    id: 'transcript-to',
+    type: 'email',
+    required: true,
+    placeholder: 'client@example.com',
+    size: 24,
+  });
+  const transcriptSubject = h('input', {
+    id: 'transcript-subject',
+    required: true,
+    maxlength: 200,
+    size: 30,
+    value: `Our conversation (#${ticket.number})`,
+  });
+  const transcriptScope = h('span', { class: 'scope', id: 'transcript-scope' });
+  const transcriptResult = h('p', { class: 'result', id: 'transcript-result' });
+  const transcriptSend = h('button', { id: 'transcript-send', type: 'submit' }, 'Send transcript');
+  const renderScope = () => {
+    transcriptScope.textContent =
+      picked.size === 0 ? 'the whole ticket' : `${picked.size} selected message${picked.size === 1 ? '' : 's'}`;
+  };
+  const sendTranscript = async () => {
+    transcriptSend.disabled = true;
+    transcriptResult.className = 'result';
+    transcriptResult.textContent = 'Sending…';
+    try {
+      const reply = await client.request('ticket.transcript', {
+        ticketId,
+        to: transcriptTo.value,
+        subject: transcriptSubject.value,
+        ...(picked.size ? { messageIds: [...picked] } : {}),
+      });
+      transcriptResult.className = 'result sent';
+      transcriptResult.textContent = `Sent ${reply.messages} message${reply.messages === 1 ? '' : 's'} to ${reply.to}.`;
+    } catch (error) {
+      transcriptResult.className = 'result error';
+      transcriptResult.textContent = (error as Error).message;
+    } finally {
+      transcriptSend.disabled = false;
+    }
+  };
+  const transcript = h(
+    'details',
+    { class: 'transcript', id: 'transcript' },
+    h('summary', {}, '✉ E-mail transcript'),
+    h(
+      'form',
+      {
+        // The server's own refusal (a stable code and a clear message) is what is shown, not the browser's.
+        novalidate: true,
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          void sendTranscript();
+        },
+      },
+      h('label', {}, 'To ', transcriptTo),
+      h('label', {}, 'Subject ', transcriptSubject),
+      h('span', {}, 'Sends ', transcriptScope),
+      transcriptSend,
+    ),
+    transcriptResult,
+  );
+  renderScope();
 
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   const showTyping = (who: string, on: boolean) => {
@@ -472,6 +548,7 @@ export async function openTicket(
     pane,
     header,
     actions,
+    transcript,
     problem,
     log,
     typing,
@@ -500,6 +577,7 @@ export async function openTicket(
     ticketId,
     dispose() {
       for (const off of offs) off();
+      picker?.dispose();
       clearTimeout(draftTimer);
       profile?.dispose();
     },

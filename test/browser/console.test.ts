@@ -88,7 +88,16 @@ describe('the operator console in Chromium', () => {
   // A failed step says what each page showed: its error lines, what its console printed, and a screenshot.
   afterEach(async (context) => {
     const pages = opened.splice(0);
-    if (context.task.result?.state !== 'fail') return;
+    if (context.task.result?.state === 'fail') await report(pages);
+    // Each test starts with only its own people signed in: presence (O3) follows the pages left open.
+    for (const { page } of pages)
+      await page
+        .context()
+        .close()
+        .catch(() => undefined);
+  });
+
+  async function report(pages: typeof opened): Promise<void> {
     for (const { person, page, printed } of pages) {
       const errors = await page
         .locator('.error')
@@ -99,7 +108,7 @@ describe('the operator console in Chromium', () => {
         `[${person}] errors shown: ${JSON.stringify(errors.filter(Boolean))}\n[${person}] console:\n${printed.join('\n')}`,
       );
     }
-  });
+  }
 
   it('R1/R2/L1/T4/Q4/A1/M3/S4/T8: a Telegram message appears live for First line only; Anna takes it, replies with a quick reply and an image, the SLA mark clears, she closes it; a server-side reconnect loses no event', async () => {
     const anna = await signedIn('anna');
@@ -232,7 +241,9 @@ describe('the operator console in Chromium', () => {
 
     // T5: the admin picks Anna by name; the deadline passes meanwhile (S3: the mark turns red live, in the ticket and
     // its row) and the choice survives that pushed change; the ticket lands in Anna's Mine without a reload.
-    await ada.selectOption('#assign-to', { label: 'Anna' });
+    const annaOption = ada.locator('#assign-to option[data-name="Anna"]');
+    await eventually(() => annaOption.textContent()).toBe('● Anna');
+    await ada.selectOption('#assign-to', { value: (await annaOption.getAttribute('value')) ?? '' });
     await expect
       .poll(() => ada.locator('#ticket-sla').getAttribute('data-sla'), { timeout: 45_000, interval: 500 })
       .toBe('breached');
@@ -276,6 +287,65 @@ describe('the operator console in Chromium', () => {
     await annaRow.waitFor();
     expect(await annaRow.locator('td').nth(1).textContent()).toBe('1');
     await shot(ada, '9-admin-reports');
+  }, 90_000);
+
+  it('O3/T5/X1/M9: the supervisor sees Anna online in the team list and the assign picker and offline live once her page closes; Anna sees only her group; a transcript e-mailed from the ticket view reaches the mailbox', async () => {
+    const anna = await signedIn('anna');
+    const sam = await signedIn('supervisor');
+    await telegramSays('Could you e-mail me this conversation?');
+    await sam.click('button[data-tab="all"]');
+    await sam.locator('#rows li.row', { hasText: 'e-mail me this conversation' }).click();
+    await sam.locator('#history li.message.client', { hasText: 'e-mail me this conversation' }).waitFor();
+
+    // O3: Anna is online in the supervisor's team list and beside her name in the assign picker (T5).
+    await sam.click('#team summary');
+    const annaInTeam = sam.locator('#team li[data-name="Anna"]');
+    await eventually(() => annaInTeam.getAttribute('data-online')).toBe('true');
+    await eventually(() => sam.locator('#team li[data-name="Boris"]').getAttribute('data-online')).toBe('false');
+    const annaOption = sam.locator('#assign-to option[data-name="Anna"]');
+    await eventually(() => annaOption.textContent()).toBe('● Anna');
+    expect(await sam.locator('#assign-to option[data-name="Boris"]').textContent()).toBe('○ Boris');
+    await shot(sam, '10-team-online');
+
+    // X1/T5: Anna's team is her group: herself, never Boris of the other group or the staff.
+    await anna.click('#team summary');
+    await anna.locator('#team li[data-name="Anna"]').waitFor();
+    expect(
+      await anna.locator('#team li').evaluateAll((items) => items.map((item) => item.getAttribute('data-name'))),
+    ).toEqual(['Anna']);
+    expect(await anna.locator('#team summary').textContent()).toBe('Team · 1 online');
+
+    // O3: her page closes; the supervisor sees her go offline without a reload, in the list and in the picker.
+    await anna.context().close();
+    await eventually(() => annaInTeam.getAttribute('data-online')).toBe('false');
+    await eventually(() => annaOption.textContent()).toBe('○ Anna');
+    await shot(sam, '11-team-offline');
+
+    // M9: a refused address shows the server's reason; then the ticked message goes to the client's mailbox.
+    await sam.click('#transcript summary');
+    await sam.fill('#transcript-to', 'not-an-address');
+    await sam.click('#transcript-send');
+    await eventually(() => sam.locator('#transcript-result.error').textContent()).toContain('e-mail address');
+    await sam
+      .locator('#history li.message.client', { hasText: 'e-mail me this conversation' })
+      .locator('.pick')
+      .check();
+    await eventually(() => sam.locator('#transcript-scope').textContent()).toBe('1 selected message');
+    await sam.fill('#transcript-to', 'olga@example.com');
+    await sam.fill('#transcript-subject', 'Our conversation, as promised');
+    await sam.click('#transcript-send');
+    await eventually(() => sam.locator('#transcript-result.sent').textContent()).toBe(
+      'Sent 1 message to olga@example.com.',
+    );
+    await shot(sam, '12-transcript-sent');
+    const mailed = async () => {
+      const store = (await (await fetch(`${stack.urls.ses}/store`)).json()) as {
+        emails: Array<{ subject: string; destination: { to: string[] }; body: { text: string } }>;
+      };
+      return store.emails.find((email) => email.subject === 'Our conversation, as promised');
+    };
+    await eventually(async () => (await mailed())?.destination.to).toEqual(['olga@example.com']);
+    expect((await mailed())?.body.text).toContain('Could you e-mail me this conversation?');
   }, 90_000);
 });
 

@@ -81,8 +81,10 @@
 // | All                                    | Q#<s>#g for the 3 statuses × G listed groups (k = 3G)                |
 // | Mine / Closed (by group: filtered)     | gsi1 Q#MINE#op / Q#CLOSED#op (one)                                   |
 // The listed groups are one GetItem of LISTGROUPS, a string set (a group joins it when made and stays after a delete,
-// so its tickets stay in All; 150 group ids of 28 characters are under 5 KB). Merges over many partitions read a head of 2 from each, then shares of what is missing, newer
-// than the page's oldest candidate only (shared/use-cases/ticket-lists.ts): a page reads at most its size + 1 + 3k.
+// so its tickets stay in All; 150 group ids of 28 characters are under 5 KB). Merges over many partitions read a head of
+// 2 from each, then shares of what is missing, newer than the page's oldest candidate only
+// (shared/use-cases/ticket-lists.ts): a page reads at most its size + 1 + 3k. A next page reads every partition below
+// one point, the last ticket handed out (its sort key is the cursor), so a group made while someone pages joins there.
 // Write units per inbound text (sizing rules; transaction items ×2): open unassigned ticket 9 (was 15 with four list
 // indexes), in progress 13 (was 17), opening 19 (was 22); README "Lists" says what stays in the transaction and why.
 
@@ -122,7 +124,8 @@
 // | ticket history, newest first (M5)                | Query pk=CLIENT#id, sk begins_with M#<number>#, descending    |
 // | whole client history (M8)                        | Query pk=CLIENT#id, sk begins_with M#, descending             |
 // | tabs Unassigned (L1), All and its filters (L2)   | Query gsi2 Q#<status>#<groupId>, desc, one per partition the view |
-// |                                                  | merges (table above); sk > <page's oldest candidate> after the heads |
+// |                                                  | merges (table above); sk < <cursor's point> on a next page's   |
+// |                                                  | heads; sk > <page's oldest candidate> after the heads          |
 // | groups whose lists staff views merge (L1, L2)    | GetItem LISTGROUPS (a string set; ADD in the group's creation) |
 // | tabs Mine / Closed (L1)                          | Query gsi1 Q#MINE#op / Q#CLOSED#op, desc                      |
 // | Blacklist tab (L1, C6)                           | Query gsi1 gsi1pk=BLACKLIST, desc (newest block first)        |
@@ -232,7 +235,11 @@ export function keyAttributesOf(index?: IndexDefinition): string[] {
   return index ? [...table, index.partitionKey, index.sortKey] : table;
 }
 
-export type SortCondition = { beginsWith: string } | { between: readonly [string, string] } | { above: string };
+export type SortCondition =
+  | { beginsWith: string }
+  | { between: readonly [string, string] }
+  | { above: string }
+  | { below: string };
 
 /**
  * The key condition of a Query on one partition of the table or of an index, optionally narrowed on the sort key:
@@ -261,6 +268,9 @@ export function partitionQuery(
     } else if ('above' in sort) {
       condition += ' AND #sk > :above';
       values[':above'] = sort.above;
+    } else if ('below' in sort) {
+      condition += ' AND #sk < :below';
+      values[':below'] = sort.below;
     } else {
       condition += ' AND #sk BETWEEN :from AND :to';
       [values[':from'], values[':to']] = sort.between as [string, string];

@@ -1,6 +1,7 @@
 // Cursor pagination for list queries: the cursor is DynamoDB's LastEvaluatedKey, opaque to callers and checked on the
 // way back in, so a tampered cursor is a 400 rather than a query over another list.
 
+import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { describeIssues, invalid } from '../domain/errors';
@@ -109,22 +110,21 @@ export function pageOf<T>(items: T[], lastKey: Record<string, unknown> | undefin
  */
 export type PartitionPosition = string | null | true;
 
+/** A GSI sort key, which DynamoDB caps at 1024 bytes: a longer one is tampered, not a 500. */
+const sortKeyPosition = z
+  .string()
+  .min(1)
+  .refine((position) => Buffer.byteLength(position) <= 1024);
+
 const mergedCursorSchema = z.strictObject({
   list: z.string().min(1),
-  // A position is a GSI sort key, which DynamoDB caps at 1024 bytes: a longer one is tampered, not a 500.
-  at: z.array(
-    z.union([
-      z
-        .string()
-        .min(1)
-        .refine((position) => Buffer.byteLength(position) <= 1024),
-      z.null(),
-      z.literal(true),
-    ]),
-  ),
+  at: z.array(z.union([sortKeyPosition, z.null(), z.literal(true)])),
 });
 
-/** A merged list's cursor carries one position per partition, and names its list so it cannot page through another. */
+/**
+ * A page-merged list's cursor (one partition, or an operator's own two groups) carries one position per partition, and
+ * names its list, partitions included, so it cannot page through another.
+ */
 export function encodeMergedCursor(list: string, at: readonly PartitionPosition[]): string {
   return Buffer.from(JSON.stringify({ list, at }), 'utf8').toString('base64url');
 }
@@ -146,6 +146,80 @@ export function decodeMergedCursor(
     throw invalid('cursor: is not a cursor this list returned');
   }
   return parsed.data.at;
+}
+
+/**
+ * Where a frontier-merged list (the staff views over many partitions) stands: every item above `before` (the sort key
+ * of the last item handed out) has been handed out, in every partition, so each partition continues below it; absent
+ * before anything was handed out. `done` marks the partitions found used up, by their place in the list of partitions.
+ */
+export interface MergePoint {
+  before?: string;
+  done: boolean[];
+}
+
+const frontierCursorSchema = z
+  .strictObject({
+    list: z.string().min(1),
+    before: sortKeyPosition.optional(),
+    // A bitmask of used-up partitions (150 partitions: 26 characters), valid only for the partitions hashed in `of`.
+    done: z.string().min(1).max(64).optional(),
+    of: z.string().min(1).max(16).optional(),
+  })
+  .refine((cursor) => (cursor.done === undefined) === (cursor.of === undefined));
+
+/** Names a list of partitions in 8 characters, so a cursor can tell whether its `done` marks still index the same. */
+const partitionsHash = (partitions: readonly string[]) =>
+  createHash('sha256').update(JSON.stringify(partitions)).digest('base64url').slice(0, 8);
+
+const bitmaskOf = (flags: readonly boolean[]): string => {
+  const bytes = Buffer.alloc(Math.ceil(flags.length / 8));
+  flags.forEach((flag, index) => {
+    if (flag) bytes[index >> 3] = (bytes[index >> 3] ?? 0) | (1 << (index & 7));
+  });
+  return bytes.toString('base64url');
+};
+
+/**
+ * A frontier-merged list's cursor: its list, the point it stopped at and its used-up partitions. Its size does not grow
+ * with the partitions (but for one bit each), and nothing in it names a partition, so partitions that join the list
+ * (a group made while someone pages) take the cursor's point too and it stays valid.
+ */
+export function encodeFrontierCursor(list: string, partitions: readonly string[], point: MergePoint): string {
+  const done = point.done.some(Boolean) ? { done: bitmaskOf(point.done), of: partitionsHash(partitions) } : {};
+  const cursor = { list, ...(point.before === undefined ? {} : { before: point.before }), ...done };
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+/**
+ * The point a frontier cursor stopped at. Its `done` marks are kept only while the list merges the partitions they were
+ * made for; once a partition joins or leaves, every partition is read again from the point (a used-up one reads
+ * nothing), which costs a Query each on that one page, never an item.
+ */
+export function decodeFrontierCursor(
+  cursor: string | undefined,
+  list: string,
+  partitions: readonly string[],
+): MergePoint | undefined {
+  if (cursor === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('cursor: is not a cursor this list returned');
+  }
+  const parsed = frontierCursorSchema.safeParse(value);
+  if (!parsed.success || parsed.data.list !== list) throw invalid('cursor: is not a cursor this list returned');
+  const { before, done, of } = parsed.data;
+  let flags = partitions.map(() => false);
+  if (done !== undefined && of === partitionsHash(partitions)) {
+    flags = partitions.map(
+      (_, index) => ((Buffer.from(done, 'base64url')[index >> 3] ?? 0) & (1 << (index & 7))) !== 0,
+    );
+    // Only the exact mask this list would write: no stray bits, no padding, no other length.
+    if (bitmaskOf(flags) !== done) throw invalid('cursor: is not a cursor this list returned');
+  }
+  return before === undefined ? { done: flags } : { before, done: flags };
 }
 
 /**

@@ -17,7 +17,15 @@ import type { ClientType } from '../store/clients';
 import { type Draft, draftsOf } from '../store/drafts';
 import { listedGroupIds } from '../store/groups';
 import { INDEXES, type Index, type ItemKey, keys, partitionQuery } from '../store/keys';
-import { decodeMergedCursor, encodeMergedCursor, type Page, type PartitionPosition } from '../store/pagination';
+import {
+  decodeFrontierCursor,
+  decodeMergedCursor,
+  encodeFrontierCursor,
+  encodeMergedCursor,
+  type MergePoint,
+  type Page,
+  type PartitionPosition,
+} from '../store/pagination';
 import { parseTicketId, toTicket } from '../store/tickets';
 
 export { DEFAULT_LIST_PAGE_SIZE, LIST_TABS, type ListTab, listQuerySchema };
@@ -220,15 +228,22 @@ async function planOf(actor: OperatorActor, query: ListQuery): Promise<ListPlan>
 
 const withFilter = (plan: ListPlan, filter: Filter | undefined): ListPlan => (filter ? { ...plan, filter } : plan);
 
-/** Names the exact query (tab, filters, partitions), so a cursor is accepted only by the list that issued it. */
-function listIdOf(query: ListQuery, plan: ListPlan): string {
+/**
+ * Names the view (reader, tab, filters), so a cursor is accepted only by the list that issued it, for the operator it
+ * was issued to. A page merge's cursor holds a position per partition, so its partitions are named too; a frontier
+ * merge's cursor holds one point that every partition continues from, so partitions may join its list (a group made
+ * while someone pages through All) and the cursor stays valid.
+ */
+function listIdOf(actor: OperatorActor, query: ListQuery, plan: ListPlan): string {
   const signature = JSON.stringify([
     query.tab,
     query.groupId,
     query.status,
     query.operatorId,
+    actor.operatorId,
     plan.index.name,
-    plan.partitions,
+    plan.merge,
+    plan.merge === 'page' ? plan.partitions : [],
   ]);
   return createHash('sha256').update(signature).digest('base64url').slice(0, 16);
 }
@@ -238,21 +253,21 @@ function listIdOf(query: ListQuery, plan: ListPlan): string {
  * rebuilds the full ExclusiveStartKey and the cursor stays one short string per partition.
  */
 function startKeyOf(plan: ListPlan, partition: string, sortKey: string): Record<string, string> {
+  return { ...tableKeyOf(plan, sortKey), [plan.index.partitionKey]: partition, [plan.index.sortKey]: sortKey };
+}
+
+/** The table key of the item a list position names; a position that names none is a tampered cursor. */
+function tableKeyOf(plan: ListPlan, sortKey: string): ItemKey {
   const hash = sortKey.indexOf('#');
   const id = sortKey.slice(hash + 1);
   if (hash <= 0 || id.length === 0) throw invalid('cursor: is not a cursor this list returned');
-  let table: ItemKey;
-  if (plan.rows === 'clients') {
-    table = keys.client(id);
-  } else {
-    try {
-      const { clientId, number } = parseTicketId(id);
-      table = keys.ticket(clientId, number);
-    } catch {
-      throw invalid('cursor: is not a cursor this list returned');
-    }
+  if (plan.rows === 'clients') return keys.client(id);
+  try {
+    const { clientId, number } = parseTicketId(id);
+    return keys.ticket(clientId, number);
+  } catch {
+    throw invalid('cursor: is not a cursor this list returned');
   }
-  return { ...table, [plan.index.partitionKey]: partition, [plan.index.sortKey]: sortKey };
 }
 
 /** A filtered partition is read in at most this many windows of `limit + 1` items per page before a short page. */
@@ -266,6 +281,9 @@ interface PartitionRead {
   stoppedAt?: string;
 }
 
+/** Which sort keys a read keeps to: newer than a page's oldest candidate, or older than a cursor's point. */
+type SortRange = { above: string } | { below: string };
+
 /**
  * Reads up to `want` matching items newest first. Unfiltered that is one Query of `Limit: want`; with a filter DynamoDB
  * counts items before filtering, so further windows are read until `want` match, the partition ends, or
@@ -276,15 +294,12 @@ async function readPartition(
   partition: string,
   after: string | null,
   want: number,
-  above?: string,
+  range?: SortRange,
 ): Promise<PartitionRead> {
   const sortKey = plan.index.sortKey;
   const items: Array<Record<string, unknown>> = [];
   let startKey = after === null ? undefined : startKeyOf(plan, partition, after);
-  const listQuery = partitionQuery(partition, {
-    index: plan.index,
-    ...(above === undefined ? {} : { sort: { above } }),
-  });
+  const listQuery = partitionQuery(partition, { index: plan.index, ...(range === undefined ? {} : { sort: range }) });
   Object.assign(listQuery.ExpressionAttributeNames, plan.filter?.names);
   Object.assign(listQuery.ExpressionAttributeValues, plan.filter?.values);
   for (let round = 1; ; round++) {
@@ -367,12 +382,18 @@ interface Source {
   partition: string;
   /** Read and not yet handed out, newest first. */
   items: Candidate[];
-  /** The sort key the next read starts after; null: the partition's top. */
+  /** The sort key the next read starts after; null: not read yet (it starts below the cursor's point). */
   after: string | null;
   /** Every unread item of the partition sorts below this (known after the first read). */
   frontier?: string;
   /** Nothing follows what was read. */
   done: boolean;
+}
+
+/** A frontier merge's page, and which partitions it left used up. */
+interface FrontierPage {
+  page: Candidate[];
+  done: boolean[];
 }
 
 /**
@@ -383,22 +404,44 @@ interface Source {
  * share of what is missing, and only items newer than that candidate (a `sk >` range). The page's reads are capped by
  * construction at `limit + 1 + 3k` items for k partitions (the heads, and one item per partition for shares that fall
  * past the page); if the cap or MAX_MERGE_ROUNDS stops it first, the page holds what is sure and its cursor continues.
+ *
+ * A next page continues from one point (MergePoint): the last item handed out. A page hands out every item newer than
+ * its last one in every partition it reads, so below that point lies exactly what the reader has not been handed, and
+ * every partition starts right below it (a `sk <` range on its first read). A partition that joins the list between
+ * two pages (a group made, so LISTGROUPS grew) starts there too, the one place that neither repeats nor skips: what it
+ * holds above the point either moved in from a partition already read (a transfer keeps the ticket's sort key, so that
+ * ticket was handed out already) or got a message after the page was read (which puts a ticket at the top of whatever
+ * partition holds it, out of reach of the pages that follow in a new group as in an old one; a reload shows it first);
+ * what it holds below the point is older than everything handed out and belongs in the pages that follow, in order.
+ * A partition that leaves the list (an operator taken out of a group; LISTGROUPS only grows) is no longer read.
  */
-async function mergeByFrontier(plan: ListPlan, positions: PartitionPosition[], limit: number): Promise<Merged> {
+async function mergeByFrontier(plan: ListPlan, start: MergePoint, limit: number): Promise<FrontierPage> {
   const want = limit + 1;
   const sortKey = plan.index.sortKey;
-  const sources: Source[] = plan.partitions.map((partition, index) => {
-    const position = positions[index] ?? null;
-    return { index, partition, items: [], after: position === true ? null : position, done: position === true };
-  });
+  const sources: Source[] = plan.partitions.map((partition, index) => ({
+    index,
+    partition,
+    items: [],
+    after: null,
+    done: start.done[index] === true,
+  }));
   const read = async (source: Source, count: number, above?: string) => {
-    const result = await readPartition(plan, source.partition, source.after, count, above);
+    // A partition's first read keeps below the cursor's point; later reads start after an item read below it.
+    const range: SortRange | undefined =
+      source.after === null
+        ? start.before === undefined
+          ? undefined
+          : { below: start.before }
+        : above === undefined
+          ? undefined
+          : { above };
+    const result = await readPartition(plan, source.partition, source.after, count, range);
     const items = result.items.map((item) => ({ item, sortKey: String(item[sortKey]), partition: source.index }));
     source.items.push(...items);
     if (result.stoppedAt !== undefined) {
       source.after = result.stoppedAt;
       source.frontier = result.stoppedAt;
-    } else if (above === undefined) {
+    } else if (range === undefined || 'below' in range) {
       source.done = true;
     } else {
       // The range is used up, not the partition: what follows sorts below the range's bound.
@@ -438,23 +481,21 @@ async function mergeByFrontier(plan: ListPlan, positions: PartitionPosition[], l
   }
 
   const page = sure().slice(0, limit);
-  const next = sources.map((source): PartitionPosition => {
-    const position = positions[source.index] ?? null;
-    if (position === true) return true;
-    const handedOut = page.filter((candidate) => candidate.partition === source.index);
-    if (handedOut.length === source.items.length) return source.done ? true : source.after;
-    return handedOut.at(-1)?.sortKey ?? position;
-  });
-  return { page, next };
+  const done = sources.map(
+    (source) =>
+      source.done && page.filter((candidate) => candidate.partition === source.index).length === source.items.length,
+  );
+  return { page, done };
 }
 
 /**
  * L1/L2: a page of a tab, latest message first. One partition, or an operator's own groups (k of them), is read as
  * one Query of `limit + 1` per partition: at most k × (limit + 1) items (a used-up group is not queried again). Staff
  * views over many partitions (All, its status and group filters, Unassigned of staff) merge by frontier: at most
- * `limit + 1 + 3k` items for k partitions, after one Query of the listed groups (G items; k = 3G for All).
- * Filtered lists (Mine/Closed by group, All by operator and group, Blacklist by operator) read at most
- * MAX_FILTER_ROUNDS × (limit + 1) and may then return a short page whose nextCursor continues the search.
+ * `limit + 1 + 3k` items for k partitions, after one GetItem of the listed groups (k = 3G for All); their cursor is one
+ * point, so it stays valid when a group is made while someone pages. Filtered lists (Mine/Closed by group, All by
+ * operator and group, Blacklist by operator) read at most MAX_FILTER_ROUNDS × (limit + 1) and may then return a short
+ * page whose nextCursor continues the search.
  * `nextCursor` is absent exactly when nothing follows, except after a read that stopped short.
  */
 export function listTickets(
@@ -467,13 +508,9 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
   authorizeTab(actor, `tab.${input.tab}`);
   const query = parseListQuery(input);
   const plan = await planOf(actor, query);
-  const listId = listIdOf(query, plan);
-  const positions: PartitionPosition[] =
-    decodeMergedCursor(query.cursor, listId, plan.partitions.length) ?? plan.partitions.map(() => null);
-  const { page, next } =
-    plan.merge === 'frontier'
-      ? await mergeByFrontier(plan, positions, query.limit)
-      : await mergeByPages(plan, positions, query.limit);
+  const listId = listIdOf(actor, query, plan);
+  const { page, nextCursor } =
+    plan.merge === 'frontier' ? await pageByFrontier(plan, listId, query) : await pageByPages(plan, listId, query);
   const items =
     plan.rows === 'clients'
       ? page.map(({ item }) => blacklistRowOfItem(item))
@@ -481,9 +518,34 @@ export async function listTickets(actor: OperatorActor, input: ListQuery): Promi
           actor,
           page.map(({ item }) => ticketRowOfItem(item)),
         );
-  return next.every((position) => position === true)
-    ? { items }
-    : { items, nextCursor: encodeMergedCursor(listId, next) };
+  return nextCursor === undefined ? { items } : { items, nextCursor };
+}
+
+/** A page of a page merge, and its cursor: one position per partition. */
+async function pageByPages(plan: ListPlan, listId: string, query: ListQuery) {
+  const positions: PartitionPosition[] =
+    decodeMergedCursor(query.cursor, listId, plan.partitions.length) ?? plan.partitions.map(() => null);
+  const { page, next } = await mergeByPages(plan, positions, query.limit);
+  return {
+    page,
+    nextCursor: next.every((position) => position === true) ? undefined : encodeMergedCursor(listId, next),
+  };
+}
+
+/** A page of a frontier merge, and its cursor: the point it stopped at and the partitions found used up. */
+async function pageByFrontier(plan: ListPlan, listId: string, query: ListQuery) {
+  const start = decodeFrontierCursor(query.cursor, listId, plan.partitions) ?? { done: [] };
+  // The point must name a ticket's list position, as every position handed out does.
+  if (start.before !== undefined) tableKeyOf(plan, start.before);
+  const { page, done } = await mergeByFrontier(plan, start, query.limit);
+  // A page that hands out nothing keeps the point it started from.
+  const before = page.at(-1)?.sortKey ?? start.before;
+  return {
+    page,
+    nextCursor: done.every(Boolean)
+      ? undefined
+      : encodeFrontierCursor(listId, plan.partitions, before === undefined ? { done } : { before, done }),
+  };
 }
 
 /** M10: rows are shared by every operator, so each reader's drafts are laid over its page with one BatchGet. */

@@ -1,5 +1,5 @@
 // L1–L3 operator tabs against DynamoDB Local: ticket items written directly (as ticketItem lays them out), then listed
-// per tab, filter and role, paged through, and measured for read cost.
+// per tab, filter and role, paged through (also while groups are made and tickets move), and measured for read cost.
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorActor, Role } from '../../shared/domain/actors';
@@ -8,15 +8,19 @@ import type { SlaClock } from '../../shared/domain/sla';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
-import { listGroupsUpdate } from '../../shared/store/groups';
+import { listedGroupIds, listGroupsUpdate } from '../../shared/store/groups';
 import { keys } from '../../shared/store/keys';
+import type { Page } from '../../shared/store/pagination';
 import { ticketIdOf, ticketItem } from '../../shared/store/tickets';
+import { createGroup } from '../../shared/use-cases/admin/groups';
+import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import {
   type ListQuery,
   type ListRow,
   listQuerySchema,
   listTickets,
   rowOf,
+  type TicketRow,
   type TicketTab,
 } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
@@ -630,5 +634,120 @@ describe('L2 staff views merge their status and group partitions, reading about 
     expect((await costPerPage({ tab: 'all', status: 'closed', limit: 25 })).ids).toEqual(
       expected((ticket) => ticket.status === 'closed'),
     );
+  });
+});
+
+describe('L1/L2 a staff view keeps paging when a group is made while someone pages through it', () => {
+  const admin: OperatorActor = { kind: 'operator', operatorId: 'adm', role: 'admin', groupIds: [] };
+  const sue = operator('sue', [], 'supervisor');
+  const statuses: TicketStatus[] = ['unassigned', 'in_progress', 'closed'];
+  let sent: SentCommand[];
+  let made = 0;
+
+  beforeAll(async () => {
+    await useTestTable();
+    sent = watchDynamo();
+    // Groups made through the admin use case, so LISTGROUPS grows the way it does in production.
+    const groups = [
+      (await createGroup(admin, { name: 'First line', strategy: 'manual' })).groupId,
+      (await createGroup(admin, { name: 'Second line', strategy: 'manual' })).groupId,
+    ];
+    await writeTickets(
+      Array.from({ length: 24 }, (_, i) => {
+        const status = statuses[(i * 7) % 3] as TicketStatus;
+        return {
+          client: `m${i}`,
+          minute: 3000 + i,
+          status,
+          groupId: groups[i % 2] as string,
+          ...(status === 'unassigned' ? {} : { assigneeId: 'ann' }),
+          ...(status === 'closed' ? { closedBy: 'ann' } : {}),
+        };
+      }),
+    );
+  });
+
+  const makeGroup = async () =>
+    (await createGroup(admin, { name: `Made while paging ${++made}`, strategy: 'manual' })).groupId;
+  const transfer = (ticketId: string, groupId: string) =>
+    runTicketCommand(admin, ticketId, { type: 'transfer', groupId });
+  const open = (rows: ListRow[]) => rows.filter((row) => 'status' in row && row.status !== 'closed');
+
+  /** The continuation of a cursor: every page's rows, and the items each page's Queries read. */
+  async function rest(query: Omit<ListQuery, 'cursor'>, cursor: string) {
+    const ids: string[] = [];
+    const reads: number[] = [];
+    let next: string | undefined = cursor;
+    while (next) {
+      const before = sent.length;
+      const page: Page<ListRow> = await listTickets(sue, { ...query, cursor: next });
+      const queries = sent.slice(before).filter((entry) => entry.command === 'QueryCommand');
+      reads.push(queries.reduce((sum, entry) => sum + (entry.scannedCount ?? Number.NaN), 0));
+      ids.push(...idsOf(page.items));
+      next = page.nextCursor;
+    }
+    return { ids, reads };
+  }
+
+  it('L1/L2 All in pages of 2: a group made (and tickets moved into it) between pages, the next pages go on with every ticket once, in order', async () => {
+    const query = { tab: 'all', limit: 2 } as const;
+    const everything = await listTickets(sue, { ...query, limit: 100 });
+    const first = await listTickets(sue, query);
+    const second = await listTickets(sue, { ...query, cursor: first.nextCursor as string });
+    const handedOut = [...first.items, ...second.items];
+    const unseen = everything.items.slice(handedOut.length);
+
+    const groupId = await makeGroup();
+    // One ticket already handed out and two not yet move into the new group (a transfer keeps their place in time);
+    // a ticket opened in it now is newer than anything listed, so only a reload shows it.
+    const moved = [open(handedOut)[0], ...open(unseen).slice(-2)].map((row) => (row as TicketRow).ticketId);
+    expect(moved).toHaveLength(3);
+    for (const ticketId of moved) await transfer(ticketId, groupId);
+    const [opened] = await writeTickets([{ client: 'm-new', minute: 9000, status: 'unassigned', groupId }]);
+
+    const { ids, reads } = await rest(query, second.nextCursor as string);
+    expect([...idsOf(handedOut), ...ids]).toEqual(idsOf(everything.items));
+    // 3 statuses × 3 groups now: a page reads at most its size + 1 and 3 per partition.
+    for (const read of reads) expect(read).toBeLessThanOrEqual(query.limit + 1 + 3 * 9);
+    const reloaded = await listTickets(sue, query);
+    expect(reloaded.items[0]).toMatchObject({ ticketId: opened?.ticketId, groupId });
+    expect(idsOf((await listTickets(sue, { ...query, limit: 100 })).items)).toHaveLength(everything.items.length + 1);
+  });
+
+  it('L1/L2 Unassigned of staff and All by status keep their cursor across a new group, handing out tickets moved into it once', async () => {
+    for (const query of [
+      { tab: 'unassigned', limit: 2 },
+      { tab: 'all', status: 'unassigned', limit: 2 },
+    ] as const) {
+      const everything = await listTickets(sue, { ...query, limit: 100 });
+      const first = await listTickets(sue, query);
+      const unseen = everything.items.slice(first.items.length);
+      const groupId = await makeGroup();
+      const moved = [first.items[0], unseen.at(-1)].map((row) => (row as TicketRow).ticketId);
+      for (const ticketId of moved) await transfer(ticketId, groupId);
+
+      const { ids, reads } = await rest(query, first.nextCursor as string);
+      expect([...idsOf(first.items), ...ids]).toEqual(idsOf(everything.items));
+      const groups = (await listedGroupIds()).length;
+      for (const read of reads) expect(read).toBeLessThanOrEqual(query.limit + 1 + 3 * groups);
+    }
+  });
+
+  it('L2 a cursor of All stays small however many groups the tenant has, and belongs to the operator it was given to', async () => {
+    const query = { tab: 'all', status: 'closed', limit: 2 } as const;
+    const few = await listTickets(sue, query);
+    await listGroups(...Array.from({ length: 60 }, (_, i) => `many${i}`));
+    const many = await listTickets(sue, query);
+    expect(few.nextCursor?.length).toBeLessThan(256);
+    expect(many.nextCursor?.length).toBeLessThan(256);
+    // A used-up partition is one bit: 60 more groups add at most 8 bytes of mask to the cursor.
+    expect((many.nextCursor?.length ?? 0) - (few.nextCursor?.length ?? 0)).toBeLessThanOrEqual(16);
+
+    const sam = operator('sam', [], 'supervisor');
+    const error = await errorOf(listTickets(sam, { ...query, cursor: many.nextCursor as string }));
+    expect(error).toMatchObject({ code: 'invalid', httpStatus: 400 });
+    // A cursor from before this format (one position per partition) is refused once; the first page works.
+    const old = Buffer.from(JSON.stringify({ list: 'AAAAAAAAAAAAAAAA', at: [null, true] })).toString('base64url');
+    expect(await errorOf(listTickets(sue, { ...query, cursor: old }))).toMatchObject({ code: 'invalid' });
   });
 });

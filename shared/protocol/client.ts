@@ -303,37 +303,42 @@ export function connect(options: ConnectOptions): SwitchboardClient {
   /** Catch-ups running side by side: a ticket's held live events wait for its own sync only, not for every other's. */
   let catchUpWorkers = 0;
   function catchUpAll() {
-    while (catchUpWorkers < CATCH_UP_CONCURRENCY) {
+    // Counted first: a worker with nothing to do ends (and counts itself out) before this loop goes on.
+    const starting = CATCH_UP_CONCURRENCY - catchUpWorkers;
+    for (let i = 0; i < starting; i++) {
       catchUpWorkers += 1;
-      void catchUpWorker().finally(() => {
-        catchUpWorkers -= 1;
-      });
+      void catchUpWorker();
     }
   }
 
   async function catchUpWorker() {
     // A few tickets at a time, so a reconnect with many tickets stays within the connection's action rate (R5); one
-    // that is refused for rate waits its retryAfterSeconds inside its catch-up.
-    for (;;) {
-      if (state !== 'open') return;
-      const now = Date.now();
-      const next = [...tracks].find(
-        ([, ticket]) => ticket.catchUpFrom !== undefined && !ticket.syncing && (ticket.retryAt ?? 0) <= now,
-      );
-      if (!next) return;
-      const [ticketId, ticket] = next;
-      ticket.syncing = true;
-      let outcome: 'done' | 'again';
-      try {
-        outcome = await catchUp(ticketId, ticket);
-      } finally {
-        ticket.syncing = false;
+    // that is refused for rate waits its retryAfterSeconds inside its catch-up. The count drops in the same step as
+    // the last look for due work (no await between), so a ticket made due just after always finds a worker.
+    try {
+      for (;;) {
+        if (state !== 'open') return;
+        const now = Date.now();
+        const next = [...tracks].find(
+          ([, ticket]) => ticket.catchUpFrom !== undefined && !ticket.syncing && (ticket.retryAt ?? 0) <= now,
+        );
+        if (!next) return;
+        const [ticketId, ticket] = next;
+        ticket.syncing = true;
+        let outcome: 'done' | 'again';
+        try {
+          outcome = await catchUp(ticketId, ticket);
+        } finally {
+          ticket.syncing = false;
+        }
+        if (outcome === 'again') {
+          // A late reply on an open socket: try again shortly; a dropped socket: the next connection does.
+          ticket.retryAt = Date.now() + backoff.initialMs;
+          if (state === 'open') setTimeout(() => catchUpAll(), backoff.initialMs);
+        }
       }
-      if (outcome === 'again') {
-        // A late reply on an open socket: try again shortly; a dropped socket: the next connection does.
-        ticket.retryAt = Date.now() + backoff.initialMs;
-        if (state === 'open') setTimeout(() => catchUpAll(), backoff.initialMs);
-      }
+    } finally {
+      catchUpWorkers -= 1;
     }
   }
 

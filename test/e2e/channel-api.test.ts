@@ -2,30 +2,21 @@
 // the WebSocket API and replies, the reply reaches the CRM's callback (the fake channel server), and the CRM's signed
 // read report reaches the operator as message.status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { apiSignatureHeaders, verifyApiSignature } from '../../shared/channels/api';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { eventsIn } from '../../shared/realtime/event-frames';
 import type { Operator } from '../../shared/store/operators';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
+import { connect, type Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
-
-interface Frame {
-  type: 'reply' | 'event';
-  event?: string;
-  requestId?: string;
-  ok?: boolean;
-  data?: Record<string, unknown>;
-}
 
 let stack: AuthGateway;
 let fake: FakeChannels;
 let anna: Operator;
 let channelId: string;
 let secret: string;
-let socket: WebSocket | undefined;
+let socket: Peer | undefined;
 
 beforeAll(async () => {
   await useTestTable();
@@ -51,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  socket?.close();
+  await socket?.close();
   await stack.gateway.close();
   await fake.stop();
 });
@@ -69,25 +60,8 @@ function postWebhook(payload: unknown, contentType = 'application/json') {
 describe('CH1–CH3 api channel through the local gateway', () => {
   it('CH1/CH3/M3: signed webhook → ticket.created live → reply reaches the callback → read report → message.status', async () => {
     const token = await stack.tokens.mintAccessToken(anna.operatorId);
-    socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
-    const frames: Frame[] = [];
-    socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
-    await new Promise((resolve, reject) => socket?.once('open', resolve).once('error', reject));
-    const waitFor = async (match: (frame: Frame) => boolean) => {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const found = frames.find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames.slice(-5))}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    let next = 0;
-    const call = (action: string, input: Record<string, unknown>) => {
-      const requestId = `r${++next}`;
-      socket?.send(JSON.stringify({ action, requestId, ...input }));
-      return waitFor((f) => f.type === 'reply' && f.requestId === requestId);
-    };
+    const peer = await connect(`${stack.gateway.wsUrl}${withToken(token)}`);
+    socket = peer;
 
     const inbound = await postWebhook({
       type: 'message',
@@ -98,14 +72,14 @@ describe('CH1–CH3 api channel through the local gateway', () => {
     expect(inbound.status).toBe(200);
     expect(await inbound.json()).toMatchObject({ ok: true, messages: 1 });
 
-    const created = await waitFor((f) => f.event === 'ticket.created');
+    const created = await peer.waitFor((f) => f.event === 'ticket.created');
     const ticketId = created.data?.ticketId as string;
     expect(created.data?.ticket).toMatchObject({
       clientName: 'Ivan Petrov',
       lastMessagePreview: 'My transfer is stuck',
     });
-    expect((await call('take', { ticketId })).ok).toBe(true);
-    const reply = await call('message.send', { ticketId, text: 'Checking it now' });
+    expect((await peer.call('take', { ticketId })).ok).toBe(true);
+    const reply = await peer.call('message.send', { ticketId, text: 'Checking it now' });
     expect(reply).toMatchObject({ ok: true, data: { status: 'sent', text: 'Checking it now' } });
     const messageId = reply.data?.messageId as string;
 
@@ -124,7 +98,9 @@ describe('CH1–CH3 api channel through the local gateway', () => {
     const report = await postWebhook({ type: 'status', messageId, status: 'read' }, 'application/octet-stream');
     expect(report.status).toBe(200);
     expect(await report.json()).toMatchObject({ ok: true, statuses: 1 });
-    await waitFor((f) => f.event === 'message.status' && f.data?.messageId === messageId && f.data?.status === 'read');
+    await peer.waitFor(
+      (f) => f.event === 'message.status' && f.data?.messageId === messageId && f.data?.status === 'read',
+    );
 
     // A request the CRM did not sign never reaches anyone.
     const forged = await fetch(`${stack.gateway.httpUrl}/channels/${channelId}/webhook`, {

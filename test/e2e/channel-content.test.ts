@@ -5,18 +5,17 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { freePort } from '../../infra/local/ports';
 import { type S3Local, startS3Local } from '../../infra/local/s3-local';
 import { TELEGRAM_SECRET_HEADER } from '../../shared/channels/telegram';
 import { WHATSAPP_SIGNATURE_HEADER } from '../../shared/channels/whatsapp';
 import { resetClients } from '../../shared/platform/aws-clients';
-import { eventsIn } from '../../shared/realtime/event-frames';
 import { clientIdFor } from '../../shared/store/clients';
 import type { Operator } from '../../shared/store/operators';
 import { type ChannelInput, createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
+import { connect, type Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
 
 // biome-ignore lint/suspicious/noExplicitAny: frames and answers are asserted field by field
@@ -37,8 +36,7 @@ let anna: Operator;
 let token: string;
 let telegram: { channelId: string; webhookSecret: string };
 let whatsapp: { channelId: string };
-let socket: WebSocket;
-const frames: Json[] = [];
+let peer: Peer<Json>;
 
 const sample = (kind: string, name: string): Json =>
   JSON.parse(readFileSync(path.join(import.meta.dirname, '../../events', kind, `${name}.json`), 'utf8'));
@@ -73,27 +71,15 @@ beforeAll(async () => {
     },
   } as ChannelInput);
   token = await stack.tokens.mintAccessToken(anna.operatorId);
-  socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
-  socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)))));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  peer = await connect<Json>(`${stack.gateway.wsUrl}${withToken(token)}`);
 });
 
 afterAll(async () => {
-  socket?.close();
+  await peer?.close();
   await storage?.stop();
   await fake?.stop();
   await stack?.gateway.close();
 });
-
-async function waitFor(match: (frame: Json) => boolean, what: string): Promise<Json> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const found = frames.find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${what}; last frames ${JSON.stringify(frames.slice(-3))}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function postTelegram(body: Json) {
   const response = await fetch(`${stack.gateway.httpUrl}/channels/${telegram.channelId}/webhook`, {
@@ -135,7 +121,7 @@ function fromChat(update: Json, chatId: number): Json {
 /** The client's messages as an operator reads them (history over HTTP), oldest first, timeline notes left out. */
 async function clientMessagesOf(channelId: string, externalUserId: string): Promise<Json[]> {
   const clientId = clientIdFor(channelId, externalUserId);
-  const created = await waitFor((f) => f.event === 'ticket.created' && f.data.ticket.clientId === clientId, 'ticket');
+  const created = await peer.waitFor((f) => f.event === 'ticket.created' && f.data.ticket.clientId === clientId);
   const history = await api('GET', `/tickets/${created.data.ticketId}/messages`);
   return history.items.filter((m: Json) => m.kind !== 'system').reverse();
 }
@@ -168,7 +154,7 @@ describe('M1 C3 Telegram content', () => {
       contacts: [{ name: 'Ivan Petrov', phones: ['+79001234567'] }],
     });
     // Live too: the operator's socket got each as message.created.
-    await waitFor((f) => f.event === 'message.created' && f.data.message.kind === 'contact', 'contact frame');
+    await peer.waitFor((f) => f.event === 'message.created' && f.data.message.kind === 'contact');
   });
 
   it('M1 A1: a sticker reads as its emoji and shows as its image; an animated one by its thumbnail (PUT /__media)', async () => {
@@ -212,7 +198,7 @@ describe('M1 C3 Telegram content', () => {
 
     const edit = fromChat(sample('telegram', 'edited_message'), chat);
     expect(await postTelegram(edit)).toMatchObject({ status: 200, body: { edits: 1, messages: 0 } });
-    const live = await waitFor((f) => f.event === 'message.updated' && f.data.ticketId === ticketId, 'message.updated');
+    const live = await peer.waitFor((f) => f.event === 'message.updated' && f.data.ticketId === ticketId);
     expect(live.data).toMatchObject({
       seq: before + 1,
       message: {
@@ -221,9 +207,8 @@ describe('M1 C3 Telegram content', () => {
         edits: [{ text: 'Hello! My card payment failed twice today.' }],
       },
     });
-    await waitFor(
+    await peer.waitFor(
       (f) => f.event === 'ticket.updated' && f.data.ticketId === ticketId && f.data.seq === before + 1,
-      'ticket',
     );
 
     const [edited, ...others] = await clientMessagesOf(telegram.channelId, String(chat));
@@ -307,9 +292,8 @@ describe('M1 C3 WhatsApp content', () => {
     expect(await postWhatsApp(reaction)).toMatchObject({ body: { messages: 1 } });
     expect(await postWhatsApp(reaction)).toMatchObject({ body: { messages: 0, duplicates: 1 } });
 
-    const live = await waitFor(
+    const live = await peer.waitFor(
       (f) => f.event === 'message.created' && f.data.ticketId === ticketId && f.data.message.kind === 'reaction',
-      'reaction frame',
     );
     expect(live.data.message).toMatchObject({
       text: 'Reacted 👍 to “It ships tomorrow.”',

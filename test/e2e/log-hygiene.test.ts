@@ -2,7 +2,6 @@
 // WebSocket and HTTP APIs, a reply, a failed delivery, a forged webhook, a timers sweep) is captured and scanned: each
 // is JSON, each request has its line with ids and outcome, and no line holds a token, a secret or a message text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { handler as timersHandler } from '../../functions/scheduled/timers';
 import { type FakeChannels, startFakeChannels } from '../../infra/local/fake-channels';
 import { lambdaContext } from '../../infra/local/lambda-runtime';
@@ -10,19 +9,11 @@ import { apiSignatureHeaders } from '../../shared/channels/api';
 import { resetClients } from '../../shared/platform/aws-clients';
 import { setLogSink } from '../../shared/platform/log';
 import { METRIC } from '../../shared/platform/metrics';
-import { eventsIn } from '../../shared/realtime/event-frames';
 import type { Operator } from '../../shared/store/operators';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway, withToken } from '../support/operator-auth';
+import { connect, type Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
-
-interface Frame {
-  type: 'reply' | 'event';
-  event?: string;
-  requestId?: string;
-  ok?: boolean;
-  data?: Record<string, unknown>;
-}
 
 const CLIENT_TEXT = 'Zebra-umbrella private words 4471';
 const REPLY_TEXT = 'Operator answer with quokka 9823';
@@ -33,7 +24,7 @@ let fake: FakeChannels;
 let anna: Operator;
 let channelId: string;
 let secret: string;
-let socket: WebSocket | undefined;
+let socket: Peer | undefined;
 const raw: string[] = [];
 let restoreSink: ReturnType<typeof setLogSink>;
 
@@ -63,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setLogSink(restoreSink);
-  socket?.close();
+  await socket?.close();
   await stack.gateway.close();
   await fake.stop();
 });
@@ -79,25 +70,8 @@ function postWebhook(payload: unknown, headers: Record<string, string>) {
 describe('Log hygiene through a full flow', () => {
   it('OP1: no log line of a full flow holds a token, a secret or a message text; every request has its JSON line', async () => {
     const token = await stack.tokens.mintAccessToken(anna.operatorId);
-    socket = new WebSocket(`${stack.gateway.wsUrl}${withToken(token)}`);
-    const frames: Frame[] = [];
-    socket.on('message', (data) => frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
-    await new Promise((resolve, reject) => socket?.once('open', resolve).once('error', reject));
-    const waitFor = async (match: (frame: Frame) => boolean) => {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const found = frames.find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames.slice(-5))}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    let next = 0;
-    const call = (action: string, input: Record<string, unknown>) => {
-      const requestId = `r${++next}`;
-      socket?.send(JSON.stringify({ action, requestId, ...input }));
-      return waitFor((f) => f.type === 'reply' && f.requestId === requestId);
-    };
+    const peer = await connect(`${stack.gateway.wsUrl}${withToken(token)}`);
+    socket = peer;
 
     const body = JSON.stringify({
       type: 'message',
@@ -107,9 +81,9 @@ describe('Log hygiene through a full flow', () => {
     });
     const inbound = await postWebhook(JSON.parse(body), apiSignatureHeaders(secret, body));
     expect(inbound.status).toBe(200);
-    const ticketId = (await waitFor((f) => f.event === 'ticket.created')).data?.ticketId as string;
-    expect((await call('take', { ticketId })).ok).toBe(true);
-    expect(await call('message.send', { ticketId, text: REPLY_TEXT })).toMatchObject({ ok: true });
+    const ticketId = (await peer.waitFor((f) => f.event === 'ticket.created')).data?.ticketId as string;
+    expect((await peer.call('take', { ticketId })).ok).toBe(true);
+    expect(await peer.call('message.send', { ticketId, text: REPLY_TEXT })).toMatchObject({ ok: true });
     // The CRM's callback refuses the next reply for good: a delivery failure, counted and logged without its text.
     fake.failNext('/api-callback/crm', 400, 10);
     const failed = await fetch(`${stack.gateway.httpUrl}/tickets/${ticketId}/messages`, {
@@ -118,7 +92,7 @@ describe('Log hygiene through a full flow', () => {
       body: JSON.stringify({ text: SECOND_REPLY }),
     });
     expect(failed.status).toBe(201);
-    expect(await call('bogus.action', {})).toMatchObject({ ok: false });
+    expect(await peer.call('bogus.action', {})).toMatchObject({ ok: false });
     // A forged webhook: refused, counted as a refused signature.
     const forged = await postWebhook(
       { type: 'message', messageId: 'forged', user: { id: 'm' }, text: CLIENT_TEXT },
@@ -129,7 +103,7 @@ describe('Log hygiene through a full flow', () => {
       { time: new Date().toISOString(), source: 'aws.events', 'detail-type': 'Scheduled Event' } as never,
       lambdaContext('functions/scheduled/timers.ts'),
     );
-    socket.close();
+    await peer.close();
     // $disconnect runs once the gateway sees the socket close.
     for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
       if (raw.some((line) => line.includes('"route":"$disconnect"'))) break;

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { connectionIdsOf, recordConnection } from '../../shared/realtime/connections';
-import { eventsIn } from '../../shared/realtime/event-frames';
 import type { ChannelConfig } from '../../shared/store/channels';
 import type { Operator } from '../../shared/store/operators';
 import {
@@ -12,55 +10,8 @@ import {
   startAuthGateway,
   WIDGET_ORIGIN,
 } from '../support/operator-auth';
+import { connect, type Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
-
-interface Frame {
-  type: 'reply' | 'event';
-  event?: string;
-  requestId?: string;
-  ok?: boolean;
-  data?: Record<string, unknown> & { seq?: number; ticketId?: string };
-  error?: { code: string; message: string };
-}
-
-/** A real WebSocket client that keeps every frame and answers requests by requestId. */
-class Peer {
-  frames: Frame[] = [];
-  private next = 0;
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.frames.push(...eventsIn(JSON.parse(String(data)) as Frame)));
-  }
-
-  static async connect(url: string, origin?: string): Promise<Peer> {
-    const socket = new WebSocket(url, origin ? { origin } : {});
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    return new Peer(socket);
-  }
-
-  async call(action: string, input: Record<string, unknown> = {}): Promise<Frame> {
-    const requestId = `r${++this.next}`;
-    this.socket.send(JSON.stringify({ action, requestId, ...input }));
-    return this.waitFor((f) => f.type === 'reply' && f.requestId === requestId);
-  }
-
-  async waitFor(match: (frame: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(this.frames.slice(-5))}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  events(name: string, ticketId?: string): Frame[] {
-    return this.frames.filter((f) => f.event === name && (!ticketId || f.data?.ticketId === ticketId));
-  }
-
-  close() {
-    this.socket.close();
-  }
-}
 
 let stack: AuthGateway;
 let widget: ChannelConfig;
@@ -72,7 +23,7 @@ const peers: Peer[] = [];
 
 async function operatorPeer(operator: Operator): Promise<Peer> {
   const token = await stack.tokens.mintAccessToken(operator.operatorId);
-  const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${token}`);
+  const peer = await connect(`${stack.gateway.wsUrl}?token=${token}`);
   peers.push(peer);
   return peer;
 }
@@ -85,7 +36,7 @@ async function visitorPeer(name: string): Promise<{ peer: Peer; clientId: string
   });
   expect(response.status).toBe(201);
   const session = (await response.json()) as { visitorToken: string; clientId: string };
-  const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${session.visitorToken}`, WIDGET_ORIGIN);
+  const peer = await connect(`${stack.gateway.wsUrl}?token=${session.visitorToken}`, { origin: WIDGET_ORIGIN });
   peers.push(peer);
   return { peer, clientId: session.clientId, token: session.visitorToken };
 }
@@ -103,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const peer of peers) peer.close();
+  await Promise.all(peers.map((peer) => peer.close()));
   await stack.gateway.close();
 });
 
@@ -157,10 +108,10 @@ describe('R1/R2 ticket flow over the WebSocket API', () => {
     await annaPeer.waitFor((f) => f.event === 'client.typing');
 
     // C3: the visitor's widget going away (its last socket) shows it offline to the assignee; back online on return.
-    visitor.peer.close();
+    await visitor.peer.close();
     const offline = await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === false);
     expect(offline.data).toMatchObject({ clientId: visitor.clientId, ticketId });
-    visitor.peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${visitor.token}`, WIDGET_ORIGIN);
+    visitor.peer = await connect(`${stack.gateway.wsUrl}?token=${visitor.token}`, { origin: WIDGET_ORIGIN });
     peers.push(visitor.peer);
     await annaPeer.waitFor((f) => f.event === 'client.presence' && f.data?.online === true);
 

@@ -17,8 +17,9 @@ import { sendOperatorMessage } from '../../shared/use-cases/operator-replies';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
 import { type AuthGateway, seedOperator, startAuthGateway } from '../support/operator-auth';
+import type { Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
-import { captureConsole, connectOperator, invariantViolations, type Peer, scanTable, sleep } from './harness';
+import { captureConsole, connectOperator, invariantViolations, scanTable, sleep } from './harness';
 import { sizes, timeoutFor } from './scale';
 
 const seedingAdmin: OperatorActor = { kind: 'operator', operatorId: 'op_seed', role: 'admin', groupIds: [] };

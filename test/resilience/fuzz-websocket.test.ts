@@ -22,9 +22,10 @@ import {
   startAuthGateway,
   WIDGET_ORIGIN,
 } from '../support/operator-auth';
+import { connect, type Frame, type Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
 import { emptyKnownIds, generatorsFor, mutationsOf } from './generators';
-import { CLIENT_ERROR_CODES, captureConsole, type Frame, invariantViolations, Peer, recordWrites } from './harness';
+import { CLIENT_ERROR_CODES, captureConsole, invariantViolations, recordWrites } from './harness';
 import { runsOf, sizes, timeoutFor } from './scale';
 
 const seedingAdmin: OperatorActor = { kind: 'operator', operatorId: 'op_seed', role: 'admin', groupIds: [] };
@@ -46,7 +47,9 @@ const tokens = {} as Record<Role, string>;
  */
 async function openPeer(role: Role): Promise<Peer> {
   if (!peers[role]?.open) {
-    peers[role] = await Peer.connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(tokens[role])}`, WIDGET_ORIGIN);
+    peers[role] = await connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(tokens[role])}`, {
+      origin: WIDGET_ORIGIN,
+    });
   }
   return peers[role];
 }

@@ -1,129 +1,16 @@
-// Shared tools of the resilience suite: WebSocket peers, a table-write recorder, fresh tables, table invariants.
+// Shared tools of the resilience suite: operator sockets, a table-write recorder, fresh tables, table invariants.
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import WebSocket from 'ws';
 import { ensureTable, localDynamoClient } from '../../infra/local/table';
 import { ERROR_CODES, type ErrorCode } from '../../shared/domain/errors';
 import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
-import { eventsIn } from '../../shared/realtime/event-frames';
 import { INDEXES, keys, partitionQuery } from '../../shared/store/keys';
+import { connect, type Peer } from '../support/peer';
 
 /** The one error vocabulary (shared/domain/errors.ts) minus `internal`: a fuzzed request never earns a server error. */
 export const CLIENT_ERROR_CODES: readonly ErrorCode[] = ERROR_CODES.filter((code) => code !== 'internal');
-
-export interface Frame {
-  type?: string;
-  event?: string;
-  requestId?: string | null;
-  ok?: boolean;
-  data?: Record<string, unknown> & { seq?: number; ticketId?: string };
-  error?: { code: string; message: string };
-  /** API Gateway's own frames: `Internal server error`, `Forbidden`. */
-  message?: string;
-}
-
-/** A real WebSocket client that keeps every frame it receives, in order. */
-export class Peer {
-  readonly frames: Frame[] = [];
-  openedAt = 0;
-  closedAt: number | undefined;
-  closeCode: number | undefined;
-  private next = 0;
-  private cursor = 0;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const text = String(data);
-      try {
-        this.frames.push(...eventsIn(JSON.parse(text) as Frame));
-      } catch {
-        this.frames.push({ message: text });
-      }
-    });
-    socket.on('close', (code) => {
-      this.closedAt ??= Date.now();
-      this.closeCode = code;
-    });
-    socket.on('error', () => {});
-  }
-
-  /** `origin`: the page a browser would name; widget visitors must send their widget's (X3). */
-  static async connect(url: string, origin?: string): Promise<Peer> {
-    const socket = new WebSocket(url, origin ? { origin } : {});
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    const peer = new Peer(socket);
-    peer.openedAt = Date.now();
-    return peer;
-  }
-
-  get open(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
-  }
-
-  send(raw: string): void {
-    this.socket.send(raw);
-  }
-
-  /** Sends an action and waits for its reply frame (matched by requestId). */
-  async call(action: string, input: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<Frame> {
-    const requestId = `call-${++this.next}`;
-    this.send(JSON.stringify({ action, requestId, ...input }));
-    return this.waitFor((f) => f.type === 'reply' && f.requestId === requestId, timeoutMs);
-  }
-
-  /**
-   * The next reply-like frame after the ones already consumed: a reply of ours, or a frame of API Gateway's own. Frames
-   * are answered one at a time by the fuzzers, so the next one is the answer to what was just sent.
-   */
-  async nextReply(timeoutMs = 10_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      while (this.cursor < this.frames.length) {
-        const frame = this.frames[this.cursor++] as Frame;
-        if (frame.type === 'reply' || frame.message !== undefined) return frame;
-      }
-      if (!this.open) throw new Error(`the socket closed (${this.closeCode}) before a reply came`);
-      if (Date.now() > deadline) throw new Error('no reply frame in time');
-      await sleep(2);
-    }
-  }
-
-  /** Skips everything received so far (events included) for nextReply. */
-  skipAll(): void {
-    this.cursor = this.frames.length;
-  }
-
-  async waitFor(match: (frame: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching frame; last: ${JSON.stringify(this.frames.slice(-3))}`);
-      await sleep(10);
-    }
-  }
-
-  events(name: string): Frame[] {
-    return this.frames.filter((frame) => frame.type === 'event' && frame.event === name);
-  }
-
-  /** Closes from the client side and waits for the closing handshake. */
-  async close(): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return;
-    const closed = new Promise((resolve) => this.socket.once('close', resolve));
-    this.closedAt ??= Date.now();
-    this.socket.close(1000);
-    await closed;
-  }
-
-  /** Drops the TCP connection without a closing handshake, as a lost network does. */
-  terminate(): void {
-    this.closedAt ??= Date.now();
-    this.socket.terminate();
-  }
-}
 
 /**
  * Silences the product's info/warn logging (ignored updates, skipped media…) for a noisy run, and keeps what it logs as
@@ -156,7 +43,7 @@ export async function connectOperator(
 ): Promise<{ peer: Peer; connectionId: string }> {
   const before = new Set(stack.gateway.connectionIds());
   const token = await stack.tokens.mintAccessToken(operatorId);
-  const peer = await Peer.connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(token)}`);
+  const peer = await connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(token)}`);
   const connectionId = stack.gateway.connectionIds().find((id) => !before.has(id));
   if (!connectionId) throw new Error('the gateway lists no new connection');
   return { peer, connectionId };

@@ -19,13 +19,13 @@ import { type CommandRequest, runTicketCommand, startOutbound } from '../../shar
 import { syncTicket } from '../../shared/use-cases/ticket-reads';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
 import { type AuthGateway, seedOperator, startAuthGateway } from '../support/operator-auth';
+import { connect, type Peer } from '../support/peer';
 import {
   captureConsole,
   counterRecountViolations,
   dropTable,
   freshTable,
   invariantViolations,
-  Peer,
   scanTable,
   sleep,
 } from './harness';
@@ -206,7 +206,7 @@ async function newWorld(): Promise<World> {
     });
   }
   const token = await stack.tokens.mintAccessToken(operators.sue.operatorId);
-  const supervisor = await Peer.connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(token)}`);
+  const supervisor = await connect(`${stack.gateway.wsUrl}?token=${encodeURIComponent(token)}`);
   return {
     tableName,
     clock: Date.now(),

@@ -5,8 +5,9 @@ import type { OperatorActor } from '../../shared/domain/actors';
 import type { Operator } from '../../shared/store/operators';
 import { createChannel } from '../../shared/use-cases/admin/channels';
 import { type AuthGateway, seedGroup, seedOperator, startAuthGateway } from '../support/operator-auth';
+import type { Peer } from '../support/peer';
 import { useTestTable } from '../support/table';
-import { captureConsole, connectOperator, invariantViolations, type Peer, scanTable, sleep } from './harness';
+import { captureConsole, connectOperator, invariantViolations, scanTable, sleep } from './harness';
 import { SOAK, sizes } from './scale';
 
 const seedingAdmin: OperatorActor = { kind: 'operator', operatorId: 'op_seed', role: 'admin', groupIds: [] };

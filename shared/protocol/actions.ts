@@ -36,8 +36,9 @@ export const listQuerySchema = z.strictObject({
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
     .default(DEFAULT_LIST_PAGE_SIZE),
-  // A merged cursor grows with the operator's groups (one position each).
-  cursor: z.string().min(1).max(16_384).optional(),
+  // A staff view's cursor is one position and a bit per partition; a page merge's one position per partition (two at
+  // most). A position is a sort key (at most 1024 bytes), so a real cursor stays well under this.
+  cursor: z.string().min(1).max(4096).optional(),
 });
 
 // ---- Attachments (A1) and transcripts (M9) ----

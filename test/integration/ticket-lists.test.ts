@@ -723,7 +723,9 @@ describe('L1/L2 a staff view keeps paging when a group is made while someone pag
       const first = await listTickets(sue, query);
       const unseen = everything.items.slice(first.items.length);
       const groupId = await makeGroup();
-      const moved = [first.items[0], unseen.at(-1)].map((row) => (row as TicketRow).ticketId);
+      // Both handed-out tickets (the second is the cursor's point itself) and the oldest one not yet handed out.
+      const moved = [...first.items, unseen.at(-1)].map((row) => (row as TicketRow).ticketId);
+      expect(moved).toHaveLength(3);
       for (const ticketId of moved) await transfer(ticketId, groupId);
 
       const { ids, reads } = await rest(query, first.nextCursor as string);

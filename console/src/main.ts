@@ -1,6 +1,6 @@
 // The operator console: sign in, then the ticket tabs with live updates, the ticket view, the client profile,
 // search, favourites and the supervisors' reports — all through the public protocol and the typed client.
-import type { ConnectionState } from '../../shared/protocol/client';
+import { type ConnectionState, ProtocolError } from '../../shared/protocol/client';
 import { countdown, fill, h } from './dom';
 import { belongsIn, type Filters, rowOf, TABS, type Tab, type Ticket, type TicketRow } from './model';
 import { renderReports } from './reports-view';
@@ -244,8 +244,10 @@ function start(session: Session) {
             ),
           )
         : null;
+    // Supervisors and admins: the team directory lists every enabled operator (O3), so both can filter by one.
+    const operators = session.team.members();
     const operatorSelect =
-      staff && session.directory.operators.length > 1 && list.tab === 'all'
+      staff && operators.length > 1 && list.tab === 'all'
         ? h(
             'select',
             {
@@ -258,7 +260,7 @@ function start(session: Session) {
               },
             },
             h('option', { value: '' }, 'Every operator'),
-            session.directory.operators.map((operator) =>
+            operators.map((operator) =>
               h(
                 'option',
                 { value: operator.operatorId, selected: list.filters.operatorId === operator.operatorId },
@@ -339,7 +341,10 @@ function start(session: Session) {
         ...(append && list.nextCursor ? { cursor: list.nextCursor } : {}),
       });
     } catch (error) {
-      if (started === listReads) fill(rows, h('li', { class: 'error' }, (error as Error).message));
+      if (started !== listReads) return;
+      // A cursor the list no longer takes (issued before an upgrade, say): start again from the first page.
+      if (append && error instanceof ProtocolError && error.code === 'invalid') return loadList(false);
+      fill(rows, h('li', { class: 'error' }, (error as Error).message));
       return;
     }
     if (started !== listReads) return;
@@ -478,6 +483,15 @@ function start(session: Session) {
     counters.inProgress = event.data.inProgress;
     counters.unreadTickets = event.data.unreadTickets;
     renderTabs();
+  });
+  // The operator filter is drawn from the team directory: drawn again when who is listed changes (a load), not on
+  // every presence change, so an open drop-down is not replaced under the pointer.
+  let listedOperators = session.team.members().length;
+  session.team.onChange(() => {
+    const count = session.team.members().length;
+    if (count === listedOperators) return;
+    listedOperators = count;
+    if (mode === 'tickets') renderFilters();
   });
   client.onState((state: ConnectionState) => {
     stateBadge.textContent = state;

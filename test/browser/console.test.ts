@@ -289,7 +289,7 @@ describe('the operator console in Chromium', () => {
     await shot(ada, '9-admin-reports');
   }, 90_000);
 
-  it('O3/T5/X1/M9: the supervisor sees Anna online in the team list and the assign picker and offline live once her page closes; Anna sees only her group; a transcript e-mailed from the ticket view reaches the mailbox', async () => {
+  it('O3/T5/X1/M9/L2: the supervisor sees Anna online in the team list and the assign picker (and can filter All by her) and offline live once her page closes; Anna sees only her group; a transcript e-mailed from the ticket view reaches the mailbox', async () => {
     const anna = await signedIn('anna');
     const sam = await signedIn('supervisor');
     await telegramSays('Could you e-mail me this conversation?');
@@ -305,6 +305,10 @@ describe('the operator console in Chromium', () => {
     const annaOption = sam.locator('#assign-to option[data-name="Anna"]');
     await eventually(() => annaOption.textContent()).toBe('● Anna');
     expect(await sam.locator('#assign-to option[data-name="Boris"]').textContent()).toBe('○ Boris');
+    // L2: the supervisor filters All by an operator picked from the same directory.
+    await eventually(() => sam.locator('#filter-operator option').allTextContents()).toEqual(
+      expect.arrayContaining(['Every operator', 'Anna', 'Boris']),
+    );
     await shot(sam, '10-team-online');
 
     // X1/T5: Anna's team is her group: herself, never Boris of the other group or the staff.

@@ -10,6 +10,18 @@ import { readConfig } from '../platform/config';
 import { MAX_PAGE_SIZE } from '../protocol/fields';
 import { INDEXES, keyAttributesOf as keyAttributesOfIndex, partitionQuery, tableDefinition } from './keys';
 
+/** The refusal every tampered or foreign list cursor gets. */
+const notThisList = () => invalid('cursor: is not a cursor this list returned');
+
+/** A cursor's JSON (cursors are base64url JSON); what is not JSON is refused as `refusal` says. */
+export function cursorValue(cursor: string, refusal: () => Error): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refusal();
+  }
+}
+
 export interface PageRequest {
   limit: number;
   cursor?: string;
@@ -70,20 +82,14 @@ export function decodeCursor(
   within?: { name: string; prefix: string },
 ): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('cursor: is not a cursor this list returned');
-  }
-  const parsed = z.record(z.string(), keyValue).safeParse(key);
+  const parsed = z.record(z.string(), keyValue).safeParse(cursorValue(cursor, notThisList));
   if (
     !parsed.success ||
     !sameNames(Object.keys(parsed.data), keyAttributesOf(expected)) ||
     Object.entries(expected).some(([name, value]) => parsed.data[name] !== value) ||
     (within && !parsed.data[within.name]?.startsWith(within.prefix))
   ) {
-    throw invalid('cursor: is not a cursor this list returned');
+    throw notThisList();
   }
   return parsed.data;
 }
@@ -135,15 +141,9 @@ export function decodeMergedCursor(
   partitions: number,
 ): PartitionPosition[] | undefined {
   if (cursor === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('cursor: is not a cursor this list returned');
-  }
-  const parsed = mergedCursorSchema.safeParse(value);
+  const parsed = mergedCursorSchema.safeParse(cursorValue(cursor, notThisList));
   if (!parsed.success || parsed.data.list !== list || parsed.data.at.length !== partitions) {
-    throw invalid('cursor: is not a cursor this list returned');
+    throw notThisList();
   }
   return parsed.data.at;
 }
@@ -202,14 +202,8 @@ export function decodeFrontierCursor(
   partitions: readonly string[],
 ): MergePoint | undefined {
   if (cursor === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('cursor: is not a cursor this list returned');
-  }
-  const parsed = frontierCursorSchema.safeParse(value);
-  if (!parsed.success || parsed.data.list !== list) throw invalid('cursor: is not a cursor this list returned');
+  const parsed = frontierCursorSchema.safeParse(cursorValue(cursor, notThisList));
+  if (!parsed.success || parsed.data.list !== list) throw notThisList();
   const { before, done, of } = parsed.data;
   let flags = partitions.map(() => false);
   if (done !== undefined && of === partitionsHash(partitions)) {
@@ -217,7 +211,7 @@ export function decodeFrontierCursor(
       (_, index) => ((Buffer.from(done, 'base64url')[index >> 3] ?? 0) & (1 << (index & 7))) !== 0,
     );
     // Only the exact mask this list would write: no stray bits, no padding, no other length.
-    if (bitmaskOf(flags) !== done) throw invalid('cursor: is not a cursor this list returned');
+    if (bitmaskOf(flags) !== done) throw notThisList();
   }
   return before === undefined ? { done: flags } : { before, done: flags };
 }

@@ -11,6 +11,7 @@ import type { Ticket } from '../domain/ticket-rules';
 import { batchGet } from '../store/batch-get';
 import { type ItemKey, keys, type SearchKind } from '../store/keys';
 import { clientHistoryStretch } from '../store/messages';
+import { cursorValue } from '../store/pagination';
 import { type Posting, readBucket } from '../store/search-index';
 import { parseTicketId, readClientHead, toTicket } from '../store/tickets';
 
@@ -62,14 +63,9 @@ type SearchCursor = z.output<typeof cursorSchema>;
 
 function decodeSearchCursor(cursor: string | undefined, term: SearchTerm): SearchCursor {
   if (cursor === undefined) return { q: term.prefix, s: 0, o: 0 };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('The cursor is not one this search returned.');
-  }
-  const result = cursorSchema.safeParse(parsed);
-  if (!result.success || result.data.q !== term.prefix) throw invalid('The cursor is not one this search returned.');
+  const notThisSearch = () => invalid('The cursor is not one this search returned.');
+  const result = cursorSchema.safeParse(cursorValue(cursor, notThisSearch));
+  if (!result.success || result.data.q !== term.prefix) throw notThisSearch();
   return result.data;
 }
 

@@ -53,3 +53,18 @@ export const bytes = (size: number) =>
     : size < 1024 * 1024
       ? `${Math.round(size / 1024)} KB`
       : `${(size / 1048576).toFixed(1)} MB`;
+
+/** `svg('rect', {x: 0, height: 4}, title)`: the same factory for SVG, whose elements need their namespace. */
+export function svg(
+  tag: string,
+  attributes: Record<string, string | number> = {},
+  ...children: (Child | Child[])[]
+): SVGElement {
+  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(typeof child === 'object' ? child : String(child));
+  }
+  return element;
+}

@@ -280,14 +280,39 @@ describe('the operator console in Chromium', () => {
     await ada.press('#search', 'Enter');
     await ada.locator('#search-results li.row', { hasText: '#1 Olga Petrova' }).waitFor();
 
-    // RP1: Anna closed one ticket today.
+    // RP1: Anna closed one ticket today; the chart above the table has the tenant's seven days, today's opened bar
+    // the figure the server gives for today, and the seven opened bars add up to the tenant's row of the table.
     await stack.streams.drain();
+    const dailyReply = ada.waitForResponse((response) => response.url().includes('by=tenant&interval=day'), {
+      timeout: 30_000,
+    });
     await ada.click('button[data-tab="reports"]');
     const annaRow = ada.locator('#report tr', { hasText: 'Anna' });
-    await annaRow.waitFor();
+    await annaRow.waitFor({ timeout: 30_000 });
     expect(await annaRow.locator('td').nth(1).textContent()).toBe('1');
+    const daily = (await (await dailyReply).json()) as {
+      to: string;
+      rows: Array<{ day: string; ticketsOpened: number }>;
+    };
+    const openedToday = daily.rows.find((row) => row.day === daily.to)?.ticketsOpened ?? 0;
+    expect(openedToday).toBeGreaterThanOrEqual(2); // the first question and the second, both written today
+    const chart = ada.locator('#report-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    expect(await chart.locator('g[data-day]').count()).toBe(7);
+    expect(await chart.locator('g[data-day]').last().getAttribute('data-day')).toBe(daily.to);
+    const todayOpened = chart.locator(`g[data-day="${daily.to}"] rect.opened`);
+    expect(await todayOpened.locator('title').textContent()).toBe(`${daily.to}: ${openedToday} opened`);
+    expect(await todayOpened.getAttribute('data-value')).toBe(String(openedToday));
+    expect(await chart.locator('rect.opened').count()).toBe(7);
+    const openedBars = await chart
+      .locator('rect.opened')
+      .evaluateAll((bars) => bars.reduce((sum, bar) => sum + Number(bar.getAttribute('data-value')), 0));
+    await ada.selectOption('#report-by', 'tenant');
+    const tenantRow = ada.locator('#report tr').filter({ has: ada.locator('th', { hasText: /^All$/ }) });
+    await tenantRow.waitFor({ timeout: 30_000 });
+    expect(await tenantRow.locator('td').nth(0).textContent()).toBe(String(openedBars));
     await shot(ada, '9-admin-reports');
-  }, 90_000);
+  }, 120_000);
 
   it('O3/T5/X1/M9/L2: the supervisor sees Anna online in the team list and the assign picker (and can filter All by her) and offline live once her page closes; Anna sees only her group; a transcript e-mailed from the ticket view reaches the mailbox', async () => {
     const anna = await signedIn('anna');

@@ -1,8 +1,8 @@
 // `npm run lists:rebuild`: moves a tenant's table made before one list partition per status and group (README,
 // "Lists") to that shape: every ticket item gets its list rows again (`listRows`) without the retired ones, and every
 // group any ticket or group item names is listed for the staff views. Live connections get their audience entries
-// again in the current shape (staff and operators in no group share one partition). Safe to run again and while the
-// tenant works.
+// again in the current shape (staff and operators in no group share one partition), and clients in someone's
+// favourites are marked watched (C9). Safe to run again and while the tenant works.
 // Needs AWS credentials, TABLE_NAME and AWS_REGION in the environment. It Scans the table once: an operator's command,
 // never a request path.
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -34,15 +34,24 @@ export async function rebuildListRows(): Promise<ListRebuild> {
     const page = await dynamo().send(
       new ScanCommand({
         TableName: table,
-        FilterExpression: '#type IN (:ticket, :group, :connection)',
+        FilterExpression: '#type IN (:ticket, :group, :connection, :operator)',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':ticket': 'ticket', ':group': 'group', ':connection': 'connection' },
+        ExpressionAttributeValues: {
+          ':ticket': 'ticket',
+          ':group': 'group',
+          ':connection': 'connection',
+          ':operator': 'operator',
+        },
         ExclusiveStartKey: start,
       }),
     );
     for (const item of page.Items ?? []) {
       if (item.type === 'connection') {
         if (await relistConnection(item.connectionId as string)) connections++;
+        continue;
+      }
+      if (item.type === 'operator') {
+        for (const clientId of (item.watchedClientIds as string[] | undefined) ?? []) await markWatchedBefore(clientId);
         continue;
       }
       groups.add(item.groupId as string);
@@ -55,6 +64,27 @@ export async function rebuildListRows(): Promise<ListRebuild> {
   } while (start);
   if (groups.size > 0) await dynamo().send(new UpdateCommand(listGroupsUpdate([...groups])));
   return { tickets, groups: groups.size, connections };
+}
+
+/**
+ * C9: a client watched before tickets carried their `watched` mark gets `watchersSince`, so a first ticket it opens
+ * from now on reads its watchers (its older tickets, without the mark, already count as watched).
+ */
+async function markWatchedBefore(clientId: string): Promise<void> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: readConfig().tableName,
+        Key: keys.client(clientId),
+        UpdateExpression: 'SET watchersSince = if_not_exists(watchersSince, :now)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+      }),
+    );
+  } catch (error) {
+    // A client since deleted: nothing to mark.
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 /** Sets the ticket's list rows from its state, conditioned on the `seq` read, so a concurrent change is not undone. */

@@ -13,8 +13,11 @@ import { previewOf, type SystemNote, type Ticket } from './ticket-rules';
 export const ticketIdOf = (clientId: string, number: number) => `${clientId}.${number}`;
 
 export interface Opening {
-  /** `ticketCount`: the client's tickets before this one (T12). */
-  client: { clientId: string; name: string; channelId: string; ticketCount?: number };
+  /**
+   * `ticketCount`: the client's tickets before this one (T12). `watched`: whether the client's watchers may be
+   * listening (C9, `watchedOf`); unknown counts as yes.
+   */
+  client: { clientId: string; name: string; channelId: string; ticketCount?: number; watched?: boolean };
   number: number;
   routing: RoutingDecision;
   /** The client's message that opens the ticket. */
@@ -24,6 +27,18 @@ export interface Opening {
   /** S1: the channel's SLA thresholds now (absent when SLA is off); the ticket keeps them for its lifetime. */
   sla?: SlaThresholds | undefined;
   now: Date;
+}
+
+/**
+ * C9: whether a new ticket of the client may have watchers listening: once any operator has watched the client
+ * (`watchersSince` on it), or when its latest ticket was not opened unwatched (a ticket from before the mark counts as
+ * watched). Only a client never watched has tickets whose events skip the watchers' read.
+ */
+export function watchedOf(
+  client: { watchersSince?: string } | undefined,
+  latest: Pick<Ticket, 'watched'> | undefined,
+): boolean {
+  return client?.watchersSince !== undefined || (latest !== undefined && latest.watched !== false);
 }
 
 /** T1/T3: a client message with no open ticket opens one, routed; the timeline says how ("opened and assigned"). */
@@ -47,6 +62,7 @@ export function decideOpen(opening: Opening): TicketChange {
     unreadCount: (earlier?.unread ?? 0) + 1,
     messageCount: (earlier?.messages ?? 0) + 1,
     clientTicketCount: (client.ticketCount ?? 0) + 1,
+    watched: client.watched ?? true,
     seq: earlier?.lastSeq ?? 0,
   };
   // S2: the client's first message waits for an answer from the moment it was written.
@@ -66,6 +82,8 @@ export interface OutboundStart {
     channelId: string;
     ticketCount?: number;
     consent?: 'requested' | 'given' | undefined;
+    /** C9: whether the client's watchers may be listening (`watchedOf`); unknown counts as yes. */
+    watched?: boolean;
   };
   /** The client's newest ticket, if any. */
   latest: Ticket | undefined;
@@ -123,6 +141,7 @@ export function decideStart(start: OutboundStart): TicketChange {
     unreadCount: 0,
     messageCount: 0,
     clientTicketCount: (start.client.ticketCount ?? 0) + 1,
+    watched: start.client.watched ?? true,
     seq: 0,
     ...(start.sla ? { slaPolicy: start.sla } : {}),
   };

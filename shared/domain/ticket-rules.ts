@@ -49,6 +49,13 @@ export interface Ticket {
    */
   firstReplyAt?: string;
   /**
+   * C9: whether the client's watchers may be listening. `false` on a ticket opened while no operator had ever watched
+   * the client: its events skip the `watchers#<clientId>` audience (one read less per message). A watch turns it
+   * true, as a change of its own (`seq` moves), and nothing turns it back. Absent on tickets from before the mark,
+   * which count as watched.
+   */
+  watched?: boolean;
+  /**
    * R2: bumped by every change, by one per message or note it adds; events carry it so front ends detect gaps and
    * `sync` returns everything after the last one they saw.
    */

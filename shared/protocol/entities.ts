@@ -41,6 +41,10 @@ export const ticket = z.object({
   slaPolicy: z.object({ warningSeconds: z.number().optional(), deadlineSeconds: z.number() }).optional(),
   sla: slaClock.optional(),
   firstReplyAt: iso.optional(),
+  watched: z.boolean().optional().meta({
+    description:
+      "C9: false while no operator has ever watched the client (its events then skip the watchers' read); a first watch turns it true with a ticket.updated. Absent counts as true.",
+  }),
   seq: z.number().int(),
 });
 export type Ticket = z.infer<typeof ticket>;

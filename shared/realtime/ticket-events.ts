@@ -16,7 +16,9 @@ export type { EventFrame } from './event-frames';
  */
 export function ticketAudiences(ticket: Ticket | undefined): Audience[] {
   if (!ticket) return [];
-  const audiences: Audience[] = ['staff', `watchers#${ticket.clientId}`];
+  const audiences: Audience[] = ['staff'];
+  // C9: a ticket opened while nobody had ever watched its client has no watchers to read (a watch marks it first).
+  if (ticket.watched !== false) audiences.push(`watchers#${ticket.clientId}`);
   if (ticket.status === 'unassigned') audiences.push(`group#${ticket.groupId}`, 'ungrouped');
   if (ticket.assigneeId) audiences.push(`operator#${ticket.assigneeId}`);
   if (ticket.closedBy) audiences.push(`operator#${ticket.closedBy}`);

@@ -18,7 +18,7 @@
 // | category          | CATEGORIES                       | <categoryId>       | —                                 | ticket categories          |
 // | category name     | CATEGORY_NAME#<lower-case name>  | UNIQUE             | —                                 | uniqueness guard           |
 // | settings          | SETTINGS                         | TENANT             | —                                 | auto-close, SLA, consent   |
-// | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id); a widget session's: TTL until its first message, token hash, sessionEndedAt |
+// | client            | CLIENT#<clientId>                | #CLIENT            | —                                 | clientId = hash(channel, external id); a widget session's: TTL until its first message, token hash, sessionEndedAt; watchersSince (C9) |
 // | client, blocked   | CLIENT#<clientId>                | #CLIENT            | BLACKLIST / <blacklistedAt>#<clientId> | C6: the client item while blacklisted |
 // | ticket            | CLIENT#<clientId>                | #TICKET#<inverted number> | gsi1, gsi2 list rows (below) | beside its client: one Query reads both |
 // | ticket number     | TICKETNO#<number>                | TICKETNO           | —                                 | → clientId (ticket by number) |

@@ -25,6 +25,8 @@ export interface ClientRecord extends ChatClient {
   consent?: 'requested' | 'given';
   /** P1: the ticket number reserved for the dialog that opens once the client agrees. */
   pendingTicketNumber?: number;
+  /** C9: when an operator first watched the client; from then every ticket of it is `watched`. */
+  watchersSince?: string;
 }
 
 export { ticketIdOf };
@@ -86,6 +88,7 @@ const TICKET_FIELDS = [
   'slaPolicy',
   'sla',
   'firstReplyAt',
+  'watched',
   'seq',
 ] as const satisfies ReadonlyArray<keyof Ticket>;
 
@@ -111,6 +114,7 @@ export function toClientRecord(item: Record<string, unknown>): ClientRecord {
   if (typeof item.openTicketNumber === 'number') client.openTicketNumber = item.openTicketNumber;
   if (item.consent === 'requested' || item.consent === 'given') client.consent = item.consent;
   if (typeof item.pendingTicketNumber === 'number') client.pendingTicketNumber = item.pendingTicketNumber;
+  if (typeof item.watchersSince === 'string') client.watchersSince = item.watchersSince;
   return client;
 }
 
@@ -156,7 +160,10 @@ export async function getTicketByNumber(number: number): Promise<Ticket> {
   return getTicket(ticketIdOf(Item.clientId as string, number));
 }
 
-/** A transaction part: write the whole ticket, but only if nobody changed it since it was read (`seq`). */
+/**
+ * A transaction part: write the whole ticket, but only if nobody changed it since it was read (`seq`; a watch that
+ * marked it `watched` moved `seq` too, so a change decided from an unwatched copy is decided again).
+ */
 export function putTicketIfUnchanged(ticket: Ticket, expectedSeq: number | undefined, latest = true) {
   return {
     Put: {
@@ -168,6 +175,13 @@ export function putTicketIfUnchanged(ticket: Ticket, expectedSeq: number | undef
     },
   };
 }
+
+/**
+ * The condition an opening that found its client never watched puts on the client's write: no watch came meanwhile
+ * (C9). A watch, in turn, is conditioned on the client's ticket count, so of the two, whichever commits second is
+ * decided again and the new ticket never misses its watchers.
+ */
+const UNWATCHED = 'attribute_not_exists(watchersSince)';
 
 /**
  * R2: a transaction part for a change that touches only a message of the ticket (its delivery status): the ticket
@@ -188,14 +202,15 @@ export function advanceTicketSeq(ticket: Pick<Ticket, 'clientId' | 'number' | 's
 /**
  * T1/T9: the client now has this open ticket (and one more ticket in all); fails if it already had one open. A widget
  * visitor's client, made with an expiry by its session, is kept from now on: its first message removes the expiry.
+ * `watched` false: the opening found the client never watched (C9), and fails if a watch came since.
  */
-export function markClientOpenTicket(clientId: string, number: number) {
+export function markClientOpenTicket(clientId: string, number: number, watched = true) {
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
       UpdateExpression: 'SET openTicketNumber = :n REMOVE #ttl ADD ticketCount :one',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(openTicketNumber)',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(openTicketNumber)${watched ? '' : ` AND ${UNWATCHED}`}`,
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':n': number, ':one': 1 },
     },
@@ -203,14 +218,14 @@ export function markClientOpenTicket(clientId: string, number: number) {
 }
 
 /** P1: the client agreed (wrote again after the consent request): its reserved ticket opens now. */
-export function markClientConsented(clientId: string, number: number, at: Date) {
+export function markClientConsented(clientId: string, number: number, at: Date, watched = true) {
   return {
     Update: {
       TableName: readConfig().tableName,
       Key: keys.client(clientId),
       UpdateExpression:
         'SET openTicketNumber = :n, consent = :given, consentAt = :at REMOVE pendingTicketNumber ADD ticketCount :one',
-      ConditionExpression: 'consent = :requested AND attribute_not_exists(openTicketNumber)',
+      ConditionExpression: `consent = :requested AND attribute_not_exists(openTicketNumber)${watched ? '' : ` AND ${UNWATCHED}`}`,
       ExpressionAttributeValues: {
         ':n': number,
         ':given': 'given',
@@ -218,6 +233,24 @@ export function markClientConsented(clientId: string, number: number, at: Date) 
         ':at': at.toISOString(),
         ':one': 1,
       },
+    },
+  };
+}
+
+/**
+ * C9: the client's first watch — from now on every ticket it opens is `watched`. Fails (read again) if another watch
+ * came first or a ticket opened since the client was read (its count moved): that ticket must be marked too.
+ */
+export function markClientWatchersSince(clientId: string, ticketCount: number, at: Date) {
+  return {
+    Update: {
+      TableName: readConfig().tableName,
+      Key: keys.client(clientId),
+      UpdateExpression: 'SET watchersSince = :at',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(watchersSince) AND ${
+        ticketCount === 0 ? '(attribute_not_exists(ticketCount) OR ticketCount = :count)' : 'ticketCount = :count'
+      }`,
+      ExpressionAttributeValues: { ':at': at.toISOString(), ':count': ticketCount },
     },
   };
 }

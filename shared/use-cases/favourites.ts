@@ -2,13 +2,17 @@
 // `watchers#<clientId>` audience, so they receive every event of that client's tickets; watching lets it read those
 // tickets, never change them (policy.ts). Unwatching takes the audience off its live connections.
 import type { OperatorActor } from '../domain/actors';
+import { ticketChange } from '../domain/ticket-change';
 import { connectionIdsOf, joinAudience, leaveAudience } from '../realtime/connections';
 import { batchGet } from '../store/batch-get';
 import { toClientProfile } from '../store/clients';
 import { addWatchedClient, removeWatchedClient } from '../store/favourites';
 import { keys } from '../store/keys';
 import { getOperator } from '../store/operators';
+import { markClientWatchersSince, readClientHead } from '../store/tickets';
+import { stale, transactWrite } from '../store/transactions';
 import { clientInView } from './client-profile';
+import { changeTicket } from './ticket-change';
 
 export interface Favourite {
   clientId: string;
@@ -21,13 +25,40 @@ export interface Favourite {
 export async function watchClient(
   actor: OperatorActor,
   clientId: string,
+  now = new Date(),
 ): Promise<{ clientId: string; watched: true }> {
   await clientInView(actor, clientId, 'client.watch');
   await addWatchedClient(actor.operatorId, clientId);
-  // Connections opened from now on join at $connect (presence.ts); the live ones join here.
+  // Connections opened from now on join at $connect (presence.ts); the live ones join here — before the mark below, so
+  // a change decided after the mark reads them as watchers.
   const connections = await connectionIdsOf(`operator#${actor.operatorId}`);
   await Promise.all(connections.map((connectionId) => joinAudience(connectionId, `watchers#${clientId}`)));
+  await markWatched(clientId, now);
   return { clientId, watched: true };
+}
+
+/**
+ * C9: the client's first watch marks it (`watchersSince`) and, when its latest ticket was opened unwatched, marks that
+ * ticket `watched` as a change of its own (`seq` moves, `ticket.updated` goes out), in one transaction. A change
+ * decided from the unwatched ticket then fails its `seq` condition and is decided again, reading the watchers; an
+ * opening decided from the unwatched client fails its condition on the client; and the mark fails if a ticket opened
+ * since it read the client — whichever commits second reads again, so no ticket misses its watchers.
+ */
+async function markWatched(clientId: string, now: Date): Promise<void> {
+  await changeTicket(async () => {
+    const { client, latest } = await readClientHead(clientId);
+    if (!client || client.watchersSince !== undefined) return { result: undefined };
+    const mark = markClientWatchersSince(clientId, client.ticketCount, now);
+    if (latest?.watched !== false) {
+      await transactWrite([stale(mark)]);
+      return { result: undefined };
+    }
+    return {
+      change: ticketChange(latest, { ...latest, watched: true }),
+      extras: { client: mark, now },
+      result: undefined,
+    };
+  });
 }
 
 /** Unwatching needs no visibility: an operator may always drop a client from its own favourites. */

@@ -8,7 +8,7 @@ import { normalizeClientName } from '../domain/client-names';
 import { notFound } from '../domain/errors';
 import { type MessageContent, type MessageDraft, placeMessage } from '../domain/messages';
 import { type RoutingCandidate, type RoutingDecision, routeTicket } from '../domain/routing';
-import { decideOpen, ticketIdOf } from '../domain/ticket-open';
+import { decideOpen, ticketIdOf, watchedOf } from '../domain/ticket-open';
 import type { Ticket } from '../domain/ticket-rules';
 import { readConfig } from '../platform/config';
 import { connectionIdsOf } from '../realtime/connections';
@@ -190,12 +190,14 @@ async function decideIngest(
     periodsFor(channel, await reads.settings(), channel),
   ]);
   const number = pending ?? (next?.number as number);
+  const watched = watchedOf(head.client, head.latest);
   const change = decideOpen({
     client: {
       clientId,
       name: head.client?.name ?? input.name,
       channelId: input.channelId,
       ticketCount: head.client?.ticketCount ?? 0,
+      watched,
     },
     number,
     routing,
@@ -210,7 +212,7 @@ async function decideIngest(
     change,
     extras: {
       guards,
-      client: clientStep(head.client, clientId, input, number),
+      client: clientStep(head.client, clientId, input, number, watched),
       ...(next ? { numberedFrom: next.from } : {}),
       ...(head.latest ? { previous: head.latest } : {}),
       ...(routed ? { capacity: routed.capacity ?? 0 } : {}),
@@ -297,8 +299,17 @@ function newClientItem(clientId: string, input: InboundMessage): Record<string, 
   });
 }
 
-/** The client item: created on its first message (C1), else marked as having this open ticket (T12 count). */
-function clientStep(client: ClientRecord | undefined, clientId: string, input: InboundMessage, number: number) {
+/**
+ * The client item: created on its first message (C1), else marked as having this open ticket (T12 count) — and, for a
+ * ticket opened unwatched, only if no watch came meanwhile (C9).
+ */
+function clientStep(
+  client: ClientRecord | undefined,
+  clientId: string,
+  input: InboundMessage,
+  number: number,
+  watched: boolean,
+) {
   if (!client) {
     return {
       Put: {
@@ -309,8 +320,8 @@ function clientStep(client: ClientRecord | undefined, clientId: string, input: I
     };
   }
   // P1: writing again after the consent request is the agreement.
-  if (client.consent === 'requested') return markClientConsented(clientId, number, input.receivedAt);
-  return markClientOpenTicket(clientId, number);
+  if (client.consent === 'requested') return markClientConsented(clientId, number, input.receivedAt, watched);
+  return markClientOpenTicket(clientId, number, watched);
 }
 
 /** P1: the messages written before the client agreed (its first message, the consent request) take seqs 1 and 2. */

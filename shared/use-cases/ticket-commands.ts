@@ -3,7 +3,7 @@
 import { isStaff, type OperatorActor } from '../domain/actors';
 import { conflict, DomainError, invalid, notFound } from '../domain/errors';
 import { authorizeTicket, forbiddenBecause } from '../domain/policy';
-import { authorizeStart, decideStart } from '../domain/ticket-open';
+import { authorizeStart, decideStart, watchedOf } from '../domain/ticket-open';
 import { decideCommand, type Ticket, type TicketCommand } from '../domain/ticket-rules';
 import { getCategory } from '../store/categories';
 import { type ChannelConfig, getChannel } from '../store/channels';
@@ -68,11 +68,20 @@ export async function startOutbound(
     const groupId = latest?.groupId ?? channel?.defaultGroupId;
     if (!groupId) throw notFound('The client’s channel no longer exists.');
     const sla = slaThresholdsFor(settings, client.channelId);
-    const change = decideStart({ actor, client, latest, groupId, number: next.number, sla, now });
+    const watched = watchedOf(client, latest);
+    const change = decideStart({
+      actor,
+      client: { ...client, watched },
+      latest,
+      groupId,
+      number: next.number,
+      sla,
+      now,
+    });
     return {
       change,
       extras: {
-        client: markClientOpenTicket(clientId, next.number),
+        client: markClientOpenTicket(clientId, next.number, watched),
         numberedFrom: next.from,
         autoClose: await periodsFor(change.after, settings, channel),
         ...(latest ? { previous: latest } : {}),

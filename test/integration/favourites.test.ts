@@ -1,11 +1,13 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OperatorActor } from '../../shared/domain/actors';
-import { resetClients } from '../../shared/platform/aws-clients';
-import { connectionIdsOf, findConnection } from '../../shared/realtime/connections';
+import { dynamo, resetClients } from '../../shared/platform/aws-clients';
+import { connectionIdsOf, findConnection, joinAudience, recordConnection } from '../../shared/realtime/connections';
 import { eventsIn } from '../../shared/realtime/event-frames';
 import { closeConnection, openConnection } from '../../shared/realtime/presence';
+import { clientIdFor, clientItem } from '../../shared/store/clients';
 import { insertOperator, type Operator, resolveOperatorActor } from '../../shared/store/operators';
 import { getTicket } from '../../shared/store/tickets';
 import { createGroup } from '../../shared/use-cases/admin/groups';
@@ -60,6 +62,29 @@ beforeAll(async () => {
 });
 
 beforeEach(() => management.resetHistory());
+
+/** The partitions the Queries sent while `run` runs name. */
+async function queriedPartitions(run: () => Promise<unknown>): Promise<string[]> {
+  const partitions: string[] = [];
+  const client = dynamo();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand') {
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
+          .ExpressionAttributeValues;
+        partitions.push(String(values?.[':pk']));
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'watchPartitions' },
+  );
+  try {
+    await run();
+  } finally {
+    client.middlewareStack.remove('watchPartitions');
+  }
+  return partitions;
+}
 afterAll(() => management.restore());
 
 describe('C9 favourites', () => {
@@ -150,6 +175,133 @@ describe('C9 favourites', () => {
     expect(framesTo('anna-socket').filter((frame) => frame.event === 'ticket.updated')).toHaveLength(1);
     await closeConnection('anna-socket', { kind: 'operator', operatorId: anna.operatorId }, new Date());
     expect(await connectionIdsOf(`watchers#${clientId}`)).toEqual([]);
+  });
+
+  /**
+   * An open ticket in Front, and a socket that hears it only as one of its client's watchers: joined to the watchers
+   * audience as the watch action joins a watcher's live sockets, before a supervisor's first watch marks the client.
+   */
+  const watchedFromOutside = async (user: string) => {
+    const opened = await ingestClientMessage(inbound(user, 'first'));
+    const socket = `${user}-watcher`;
+    await recordConnection({
+      connectionId: socket,
+      principal: `operator#${socket}`,
+      connectedAt: new Date().toISOString(),
+    });
+    const watch = async () => {
+      await joinAudience(socket, `watchers#${opened.clientId}`);
+      await run(await supervisor(), 'client.watch', { clientId: opened.clientId });
+    };
+    return { clientId: opened.clientId, ticketId: opened.ticket?.ticketId as string, socket, watch };
+  };
+
+  let sue: Operator | undefined;
+  const supervisor = async () => {
+    sue ??= await insertOperator({
+      name: 'sue',
+      email: 'sue@fav.example.com',
+      role: 'supervisor',
+      groupIds: [],
+      capacity: 5,
+      enabled: true,
+    });
+    return sue;
+  };
+
+  it('C9/R2: a ticket of a client never watched reads no watchers; a first watch marks it (ticket.updated) and every later message reaches the watcher', async () => {
+    const { ticketId, socket, watch } = await watchedFromOutside('mark-me');
+    expect(await getTicket(ticketId)).toMatchObject({ watched: false });
+    const partitions = await queriedPartitions(() => ingestClientMessage(inbound('mark-me', 'unwatched')));
+    expect(partitions.some((partition) => partition.includes('watchers#'))).toBe(false);
+
+    management.resetHistory();
+    await watch();
+    const marked = await getTicket(ticketId);
+    expect(marked.watched).toBe(true);
+    expect(framesTo(socket)).toContainEqual(
+      expect.objectContaining({ event: 'ticket.updated', data: expect.objectContaining({ seq: marked.seq }) }),
+    );
+    management.resetHistory();
+    await ingestClientMessage(inbound('mark-me', 'watched now'));
+    expect(framesTo(socket).map((frame) => frame.event)).toContain('message.created');
+    // Its next ticket is watched from the start.
+    await run(anna, 'take', { ticketId });
+    await run(anna, 'close', { ticketId });
+    const next = await ingestClientMessage(inbound('mark-me', 'a new question'));
+    expect(next.ticket).toMatchObject({ watched: true });
+  });
+
+  it('C9/R2: a first watch racing 12 messages: each message reaches the watcher live or is in the history read after the watch', async () => {
+    const { ticketId, socket, watch } = await watchedFromOutside('race-watch');
+    management.resetHistory();
+    const texts = Array.from({ length: 12 }, (_, i) => `race ${i}`);
+    const sends = texts.map((text) => ingestClientMessage(inbound('race-watch', text)));
+    await watch();
+    const history = (await run(await supervisor(), 'history', { ticketId, limit: 100 })).items as Array<{
+      text?: string;
+    }>;
+    await Promise.all(sends);
+    const pushed = framesTo(socket)
+      .filter((frame) => frame.event === 'message.created')
+      .map((frame) => (frame.data.message as { text?: string }).text);
+    const seen = new Set([...pushed, ...history.map((message) => message.text)]);
+    expect(texts.filter((text) => !seen.has(text))).toEqual([]);
+    expect(await getTicket(ticketId)).toMatchObject({ watched: true });
+  });
+
+  it('C9: a first watch racing the opening of a ticket (10 clients): every new ticket ends up watched', async () => {
+    const clients = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const opened = await ingestClientMessage(inbound(`open-race-${i}`, 'hello'));
+        await run(anna, 'take', { ticketId: opened.ticket?.ticketId });
+        await run(anna, 'close', { ticketId: opened.ticket?.ticketId });
+        return opened.clientId;
+      }),
+    );
+    const reopened = await Promise.all(
+      clients.map(async (clientId, i) => {
+        const [next] = await Promise.all([
+          ingestClientMessage(inbound(`open-race-${i}`, 'again')),
+          run(anna, 'client.watch', { clientId }),
+        ]);
+        return next.ticket?.ticketId as string;
+      }),
+    );
+    for (const ticketId of reopened) expect(await getTicket(ticketId), ticketId).toMatchObject({ watched: true });
+  });
+
+  it('C9: a first watch racing the first ticket of a client that has none yet (10 clients): every first ticket ends up watched', async () => {
+    // Clients known before they wrote (a CRM's contact, a widget session): nothing but the client item.
+    const users = Array.from({ length: 10 }, (_, i) => `no-ticket-${i}`);
+    for (const user of users) {
+      const clientId = clientIdFor(channelId, user);
+      await dynamo().send(
+        new PutCommand({
+          TableName: process.env.TABLE_NAME,
+          Item: clientItem({
+            clientId,
+            channelId,
+            externalId: user,
+            type: 'crm',
+            originalName: user,
+            name: user,
+            createdAt: new Date().toISOString(),
+          }),
+        }),
+      );
+    }
+    const boss = await supervisor();
+    const opened = await Promise.all(
+      users.map(async (user) => {
+        const [first] = await Promise.all([
+          ingestClientMessage(inbound(user, 'my first message')),
+          run(boss, 'client.watch', { clientId: clientIdFor(channelId, user) }),
+        ]);
+        return first.ticket?.ticketId as string;
+      }),
+    );
+    for (const ticketId of opened) expect(await getTicket(ticketId), ticketId).toMatchObject({ watched: true });
   });
 
   it('X1/C9: an operator may not watch a client it cannot see; unwatching a client not watched is a conflict', async () => {

@@ -4,12 +4,14 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rebuildListRows } from '../../infra/rebuild-list-rows';
 import type { OperatorActor } from '../../shared/domain/actors';
+import { watchedOf } from '../../shared/domain/ticket-open';
 import type { Ticket } from '../../shared/domain/ticket-rules';
 import { dynamo } from '../../shared/platform/aws-clients';
 import { readConfig } from '../../shared/platform/config';
 import { connectionIdsOf, removeConnection } from '../../shared/realtime/connections';
+import { clientItem } from '../../shared/store/clients';
 import { INDEXES, keys, RETIRED_LIST_ATTRIBUTES } from '../../shared/store/keys';
-import { ticketIdOf, ticketItem } from '../../shared/store/tickets';
+import { readClientHead, ticketIdOf, ticketItem } from '../../shared/store/tickets';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
 import { useTestTable } from '../support/table';
 
@@ -145,5 +147,31 @@ describe('Rebuilding an older tenant’s list rows (L1/L2)', () => {
     await removeConnection('old-loner');
     expect(await rebuildListRows()).toEqual({ tickets: 4, groups: 3, connections: 0 });
     expect(await connectionIdsOf('ungrouped')).toEqual([]);
+  });
+
+  it("C9: a client in an operator's favourites from before tickets were marked gets watchersSince, so its first ticket reads its watchers", async () => {
+    await put(
+      clientItem({
+        clientId: 'cl_fav',
+        channelId: 'web',
+        externalId: 'fav',
+        type: 'crm',
+        originalName: 'Fav',
+        name: 'Fav',
+        createdAt: at(1),
+      }),
+    );
+    await put({
+      ...keys.operator('op_fav'),
+      type: 'operator',
+      operatorId: 'op_fav',
+      watchedClientIds: ['cl_fav', 'cl_gone'],
+    });
+    expect(watchedOf((await readClientHead('cl_fav')).client, undefined)).toBe(false);
+    await rebuildListRows();
+    const { client } = await readClientHead('cl_fav');
+    expect(client?.watchersSince).toEqual(expect.any(String));
+    expect(watchedOf(client, undefined)).toBe(true);
+    expect((await readClientHead('cl_gone')).client).toBeUndefined();
   });
 });

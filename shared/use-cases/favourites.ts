@@ -28,12 +28,14 @@ export async function watchClient(
   now = new Date(),
 ): Promise<{ clientId: string; watched: true }> {
   await clientInView(actor, clientId, 'client.watch');
+  // Marked first: a watch that fails after it leaves only a client whose changes read an audience that may be empty,
+  // never a favourite whose changes skip its watchers. A change committed between the mark and the join below is in
+  // what the watcher reads once the watch has answered.
+  await markWatched(clientId, now);
   await addWatchedClient(actor.operatorId, clientId);
-  // Connections opened from now on join at $connect (presence.ts); the live ones join here — before the mark below, so
-  // a change decided after the mark reads them as watchers.
+  // Connections opened from now on join at $connect (presence.ts); the live ones join here.
   const connections = await connectionIdsOf(`operator#${actor.operatorId}`);
   await Promise.all(connections.map((connectionId) => joinAudience(connectionId, `watchers#${clientId}`)));
-  await markWatched(clientId, now);
   return { clientId, watched: true };
 }
 

@@ -7,6 +7,7 @@ import { dynamo, resetClients } from '../../shared/platform/aws-clients';
 import { connectionIdsOf, recordConnection, removeConnection } from '../../shared/realtime/connections';
 import { publishTicketChange } from '../../shared/realtime/ticket-events';
 import { keys } from '../../shared/store/keys';
+import { queriedPartitions } from '../support/queries';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -73,29 +74,6 @@ beforeAll(async () => {
   ];
   await Promise.all([...busy, ...small, ...staff, ...wide]);
 });
-
-/** The Queries DynamoDB is sent while `run` runs, by the partition each names. */
-async function queriedPartitions(run: () => Promise<unknown>): Promise<string[]> {
-  const partitions: string[] = [];
-  const client = dynamo();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'QueryCommand') {
-        const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
-          .ExpressionAttributeValues;
-        partitions.push(String(values?.[':pk']));
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'countPartitions' },
-  );
-  try {
-    await run();
-  } finally {
-    client.middlewareStack.remove('countPartitions');
-  }
-  return partitions;
-}
 
 afterAll(() => management.restore());
 

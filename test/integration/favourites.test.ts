@@ -14,6 +14,7 @@ import { createGroup } from '../../shared/use-cases/admin/groups';
 import { ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runOperatorAction } from '../../shared/use-cases/operator-actions';
 import { clientText, createApiChannel } from '../support/channels';
+import { queriedPartitions } from '../support/queries';
 import { useTestTable } from '../support/table';
 
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -63,28 +64,6 @@ beforeAll(async () => {
 
 beforeEach(() => management.resetHistory());
 
-/** The partitions the Queries sent while `run` runs name. */
-async function queriedPartitions(run: () => Promise<unknown>): Promise<string[]> {
-  const partitions: string[] = [];
-  const client = dynamo();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'QueryCommand') {
-        const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
-          .ExpressionAttributeValues;
-        partitions.push(String(values?.[':pk']));
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'watchPartitions' },
-  );
-  try {
-    await run();
-  } finally {
-    client.middlewareStack.remove('watchPartitions');
-  }
-  return partitions;
-}
 afterAll(() => management.restore());
 
 describe('C9 favourites', () => {

@@ -13,6 +13,7 @@ import { AUTO_CLOSE_TIMER } from '../../shared/use-cases/auto-close';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { runTicketCommand } from '../../shared/use-cases/ticket-commands';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
+import { clientText } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
@@ -21,15 +22,8 @@ let channelId: string;
 let anna: Operator;
 
 const at = (iso: string) => new Date(iso);
-const inbound = (user: string, text: string, when: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: at(when),
-});
+const inbound = (user: string, text: string, when: string): InboundMessage =>
+  clientText(channelId, user, text, at(when));
 
 async function timersOf(ticketId: string): Promise<string[]> {
   const due: string[] = [];

@@ -11,6 +11,7 @@ import { createChannel } from '../../shared/use-cases/admin/channels';
 import { createGroup } from '../../shared/use-cases/admin/groups';
 import { type InboundMessage, ingestClientMessage } from '../../shared/use-cases/ingest';
 import { listTickets } from '../../shared/use-cases/ticket-lists';
+import { clientText } from '../support/channels';
 import { useTestTable } from '../support/table';
 
 const admin: OperatorActor = { kind: 'operator', operatorId: 'op-root', role: 'admin', groupIds: [] };
@@ -20,15 +21,8 @@ let asking: string;
 let excluded: string;
 let tick = 0;
 
-const inbound = (channelId: string, user: string, text: string): InboundMessage => ({
-  channelId,
-  externalUserId: user,
-  name: user,
-  clientType: 'channel',
-  kind: 'text',
-  text,
-  receivedAt: new Date(Date.now() + ++tick),
-});
+const inbound = (channelId: string, user: string, text: string): InboundMessage =>
+  clientText(channelId, user, text, new Date(Date.now() + ++tick));
 
 async function setConsent(enabled: boolean) {
   await dynamo().send(

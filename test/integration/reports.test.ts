@@ -30,7 +30,7 @@ import { buildReport, type ReportResult } from '../../shared/use-cases/reports';
 import { tagMessages } from '../../shared/use-cases/tags';
 import { runTicketCommand, startOutbound } from '../../shared/use-cases/ticket-commands';
 import { timerJobs } from '../../shared/use-cases/timer-jobs';
-import { createApiChannel } from '../support/channels';
+import { clientText, createApiChannel } from '../support/channels';
 import { httpEvent, lambdaContext } from '../support/http-event';
 import { useTestTable } from '../support/table';
 
@@ -59,15 +59,7 @@ const reads = { reportItems: 0 };
 const ticketIds: string[] = [];
 
 async function clientWrites(channelId: string, user: string, text: string, when: Date): Promise<Ticket> {
-  const { ticket } = await ingestClientMessage({
-    channelId,
-    externalUserId: user,
-    name: user,
-    clientType: 'channel',
-    kind: 'text',
-    text,
-    receivedAt: when,
-  });
+  const { ticket } = await ingestClientMessage(clientText(channelId, user, text, when));
   if (!ticket) throw new Error('no ticket');
   if (!ticketIds.includes(ticket.ticketId)) ticketIds.push(ticket.ticketId);
   return ticket;

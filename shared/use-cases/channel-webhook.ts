@@ -27,7 +27,7 @@ import {
 } from '../store/messages';
 import { forgetSignedRequest, rememberSignedRequest } from '../store/signed-requests';
 import { readClientHead } from '../store/tickets';
-import { type IngestContext, ingestClientMessage } from './ingest';
+import { ingestClientMessage } from './ingest';
 import { recordClientEdit } from './message-edits';
 
 /** What a webhook request's events came to, as its answer gives them (shared/protocol/http.ts). */
@@ -69,13 +69,11 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
     ignored: 0,
   };
   // CH1: a signed request seen before within its window is a replay: acknowledged (the sender may only have missed
-  // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed. The first
-  // message's client head is read alongside the guard (one round trip for both); nothing is written until the guard
-  // has answered, so a replay changes nothing. Plain messages need no guard: their channel message id is the dedupe key
-  // (CH2), kept for days, so a replay of one is a duplicate that stores and pushes nothing — and skipping the guard
-  // saves a write and a call per message.
+  // our answer) and not processed again. Forgotten if processing fails, so the sender's retry is processed. Nothing is
+  // written until the guard has answered, so a replay changes nothing. Plain messages need no guard: their channel
+  // message id is the dedupe key (CH2), kept for days, so a replay of one is a duplicate that stores and pushes nothing
+  // — and skipping the guard saves a write and a call per message.
   const replay = events.every(isPlainMessage) ? undefined : webhook.replayWindow?.(request);
-  const head = replay ? startHeadRead(channel, events[0]) : undefined;
   if (
     replay &&
     !(await rememberSignedRequest(channel.channelId, replay.fingerprint, replay.until, request.receivedAt))
@@ -85,9 +83,7 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
   }
   try {
     // In order: a batch (WhatsApp sends several messages at once) keeps the order the client wrote in.
-    for (const [index, event] of events.entries()) {
-      await handleEvent(channel, driver, event, counts, index === 0 ? head : undefined);
-    }
+    for (const event of events) await handleEvent(channel, driver, event, counts);
   } catch (error) {
     if (replay) await forgetSignedRequest(channel.channelId, replay.fingerprint).catch(() => undefined);
     throw error;
@@ -98,18 +94,6 @@ export async function receiveWebhook(channelId: string, request: WebhookRequest)
 /** A message with no media to fetch and no reaction to apply: its ingest is the dedupe transaction and nothing before it. */
 function isPlainMessage(event: InboundEvent): boolean {
   return event.type === 'message' && !event.media?.length && !event.reaction;
-}
-
-/**
- * Starts reading the client head a plain message's ingest begins with (not for media or reactions, which do other work
- * first and would only make the read stale). A read the request does not use, a replay's, is dropped unawaited.
- */
-function startHeadRead(channel: Channel, event: InboundEvent | undefined): IngestContext['head'] {
-  if (event?.type !== 'message' || event.media?.length || event.reaction) return undefined;
-  const clientId = clientIdFor(channel.channelId, event.externalUserId);
-  const read = readClientHead(clientId);
-  read.catch(() => undefined);
-  return { clientId, read };
 }
 
 /** The channel's driver and webhook; an unknown or disabled channel answers like a missing one (nothing revealed). */
@@ -137,16 +121,10 @@ function verify(
   }
 }
 
-async function handleEvent(
-  channel: Channel,
-  driver: ChannelDriver,
-  event: InboundEvent,
-  counts: WebhookCounts,
-  head?: IngestContext['head'],
-) {
+async function handleEvent(channel: Channel, driver: ChannelDriver, event: InboundEvent, counts: WebhookCounts) {
   switch (event.type) {
     case 'message': {
-      const stored = await ingestEvent(channel, driver, event, head);
+      const stored = await ingestEvent(channel, driver, event);
       counts[stored ? 'messages' : 'duplicates']++;
       return;
     }
@@ -194,7 +172,6 @@ async function ingestEvent(
   channel: Channel,
   driver: ChannelDriver,
   event: Extract<InboundEvent, { type: 'message' }>,
-  head?: IngestContext['head'],
 ): Promise<boolean> {
   // The transaction in ingest decides duplicates; this read only spares a redelivery the media download and upload,
   // so a text message (the common case) skips it and saves a round trip.
@@ -230,7 +207,7 @@ async function ingestEvent(
       receivedAt: event.at,
     },
     // Read once for this request: verification needed it, routing and auto-close periods use it again.
-    { channel, head },
+    { channel },
   );
   if (!result.duplicate) countMetric(METRIC.messagesIn, 1, channel.kind);
   addLogContext({ clientId: result.clientId, ticketId: result.ticket?.ticketId });

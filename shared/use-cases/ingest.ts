@@ -28,7 +28,6 @@ import { getOperator } from '../store/operators';
 import { consentRequiredFor, readSettings, type Settings, slaThresholdsFor } from '../store/settings';
 import { counterMove, nextTicketNumber } from '../store/ticket-numbers';
 import {
-  type ClientHead,
   type ClientRecord,
   getOperatorCounters,
   markClientConsented,
@@ -83,11 +82,6 @@ class DuplicateDelivery extends Error {}
 export interface IngestContext {
   channel?: Channel | ChannelConfig | undefined;
   settings?: Settings | undefined;
-  /**
-   * The client's head as a read already under way (the webhook starts it alongside its replay guard, so the two round
-   * trips overlap). Used by the first attempt only; an attempt after a lost race reads afresh.
-   */
-  head?: { clientId: string; read: Promise<ClientHead> } | undefined;
 }
 
 export async function ingestClientMessage(inbound: InboundMessage, context: IngestContext = {}): Promise<IngestResult> {
@@ -120,18 +114,13 @@ type IngestOutcome =
 
 /**
  * The channel and settings, each read at most once per request (and not at all when the caller has them); the client
- * head, read afresh by each attempt but the first when the caller has started it.
+ * head, read afresh by each attempt.
  */
 function requestReads(channelId: string, clientId: string, context: IngestContext) {
   let channel: Promise<Channel | ChannelConfig> | undefined;
   let settings: Promise<Settings> | undefined;
-  let startedHead = context.head?.clientId === clientId ? context.head.read : undefined;
   return {
-    head: () => {
-      const read = startedHead ?? readClientHead(clientId);
-      startedHead = undefined;
-      return read;
-    },
+    head: () => readClientHead(clientId),
     channel: () => {
       channel ??=
         context.channel?.channelId === channelId
